@@ -1,0 +1,61 @@
+"""growthcast: saturation-curve and trend forecasts of adoption series.
+
+Fit logistic-family curves, trend models and baselines to one series or
+thousands at once, with honest intervals, and backtest them against
+held-out report editions.
+"""
+
+from .data import from_frame, load_cnnic, load_cnnic_applications, read_csv
+from .errors import DataError, FitError, GrowthcastWarning
+from .fitting import fit, fit_many
+from .models import (
+    ARIMA,
+    ETS,
+    Bass,
+    Drift,
+    Ensemble,
+    Exponential,
+    Gompertz,
+    Holt,
+    Linear,
+    Logistic,
+    LogitLinear,
+    Model,
+    Naive,
+    Quadratic,
+    Richards,
+    models,
+)
+from .results import BatchFitResult, FitResult
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ARIMA",
+    "BatchFitResult",
+    "Bass",
+    "DataError",
+    "Drift",
+    "ETS",
+    "Ensemble",
+    "Exponential",
+    "FitError",
+    "FitResult",
+    "Gompertz",
+    "GrowthcastWarning",
+    "Holt",
+    "Linear",
+    "LogitLinear",
+    "Logistic",
+    "Model",
+    "Naive",
+    "Quadratic",
+    "Richards",
+    "fit",
+    "fit_many",
+    "from_frame",
+    "load_cnnic",
+    "load_cnnic_applications",
+    "models",
+    "read_csv",
+]

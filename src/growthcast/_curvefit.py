@@ -1,0 +1,250 @@
+"""From a curve to the batch solver: scaling, centring, log-parameters, starts.
+
+The solver sees each problem on its own scale: time centred on the mean of
+its observed times, values divided by their largest observation, and positive
+parameters as logarithms. That keeps every problem equally well conditioned,
+whether ``t`` is years near 2025 or 0, 1, 2, and whether ``y`` is in persons
+or millions. Results come back in the user's units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import logit
+
+from . import _lm, errors
+from .curves import Curve
+
+__all__ = ["Scaling", "fit_curve", "self_start", "to_internal", "to_natural"]
+
+# Multiples of the largest observation tried as starting ceilings.
+_CEILINGS = np.array([1.05, 1.4, 2.2, 5.0])
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Per-problem centre of time and scale of values, arrays of shape (B, 1)."""
+
+    centre: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def of(cls, t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> "Scaling":
+        n = np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        centre = np.where(mask, t, 0.0).sum(axis=1, keepdims=True) / n
+        scale = np.max(np.where(mask, np.abs(y), 0.0), axis=1, keepdims=True)
+        return cls(centre, np.where(scale > 0, scale, 1.0))
+
+
+def _roles(curve: Curve) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    names = curve.params
+    level = np.array([n in curve.level for n in names])
+    time = np.array([n in curve.time for n in names])
+    positive = np.array([n in curve.positive for n in names])
+    return level, time, positive
+
+
+def to_internal(curve: Curve, theta: np.ndarray, sc: Scaling) -> np.ndarray:
+    """Natural parameters (B, P) to the solver's coordinates."""
+    level, time, positive = _roles(curve)
+    u = np.where(level, theta / sc.scale, theta)
+    u = np.where(time, u - sc.centre, u)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(positive, np.log(u), u)
+
+
+def to_natural(curve: Curve, u: np.ndarray, sc: Scaling) -> tuple[np.ndarray, np.ndarray]:
+    """The solver's coordinates to natural parameters, and d(natural)/d(u)."""
+    level, time, positive = _roles(curve)
+    with np.errstate(over="ignore"):
+        v = np.where(positive, np.exp(u), u)
+    deriv = np.where(positive, v, 1.0)
+    theta = np.where(level, v * sc.scale, v)
+    deriv = np.where(level, deriv * sc.scale, deriv)
+    theta = np.where(time, theta + sc.centre, theta)
+    return theta, deriv
+
+
+def _masked_line(x: np.ndarray, z: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Slope of z (B, C, N) on x (B, N) over the mask m (B, N), and where the line is 0."""
+    n = np.maximum(m.sum(axis=-1), 1)
+    xb = (x * m).sum(axis=-1) / n
+    xd = m * (x - xb[:, None])
+    sxx = (xd * xd).sum(axis=-1)[:, None]
+    sxz = np.einsum("bn,bcn->bc", xd, z)
+    zb = np.einsum("bn,bcn->bc", m, z) / n[:, None]
+    slope = np.where(sxx > 0, sxz / np.where(sxx > 0, sxx, 1.0), 0.0)
+    return slope, xb[:, None] - np.where(slope != 0, zb / np.where(slope != 0, slope, 1.0), 0.0)
+
+
+def self_start(curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """Starting values on the scaled, centred problem, shape (B, P) natural-scaled.
+
+    A straight line through the linearised curve (logit or log-log of y/K)
+    for each of a few candidate ceilings K, keeping the candidate whose curve
+    has the smallest sum of squares. ``fixed`` holds fixed values (scaled) and
+    NaN where a parameter is free.
+    """
+    B = tc.shape[0]
+    names = curve.params
+    idx = {n: j for j, n in enumerate(names)}
+    sat = curve.saturation
+    ymax = np.max(np.where(mask, ys, 0.0), axis=1)  # 1 for y > 0
+    K_fixed = fixed[:, idx[sat]]
+    cand = np.where(np.isnan(K_fixed)[:, None], ymax[:, None] * _CEILINGS, K_fixed[:, None])  # (B, C)
+    frac = np.clip(ys[:, None, :] / cand[..., None], 1e-6, 1.0 - 1e-6)
+    link = (lambda v: -np.log(-np.log(v))) if curve.name == "gompertz" else logit
+    m = mask.astype(float)
+    r, t0 = _masked_line(tc, link(frac), m)
+    r = np.clip(np.abs(r), 0.05, 50.0)
+    if "r" in idx:
+        r = np.where(np.isnan(fixed[:, idx["r"]])[:, None], r, fixed[:, idx["r"], None])
+    if "t0" in idx:
+        t0 = np.where(np.isnan(fixed[:, idx["t0"]])[:, None], t0, fixed[:, idx["t0"], None])
+    t0 = np.clip(t0, -200.0, 200.0)
+
+    C = cand.shape[1]
+    theta = np.empty((B, C, len(names)))
+    if curve.name == "bass":
+        ts = np.where(np.isnan(fixed[:, idx["ts"]]), np.min(np.where(mask, tc, np.inf), axis=1), fixed[:, idx["ts"]])
+        ts = np.where(np.isfinite(ts), ts, 0.0)[:, None]
+        a = np.clip(np.exp(np.clip(r * (t0 - ts), -50, 50)), 1.5, 1e4)
+        p = r / (1.0 + a)
+        q = r - p
+        for name, val in (("m", cand), ("p", p), ("q", q), ("ts", np.broadcast_to(ts, cand.shape))):
+            fx = fixed[:, idx[name], None]
+            theta[..., idx[name]] = np.where(np.isnan(fx), val, fx)
+    else:
+        theta[..., idx[sat]] = cand
+        theta[..., idx["r"]] = r
+        theta[..., idx["t0"]] = t0
+        if "nu" in idx:
+            fx = fixed[:, idx["nu"], None]
+            theta[..., idx["nu"]] = np.where(np.isnan(fx), 1.0, fx)
+
+    with np.errstate(all="ignore"):
+        pred = curve.value(np.broadcast_to(tc[:, None, :], frac.shape).reshape(B * C, -1), theta.reshape(B * C, -1))
+        resid = (pred.reshape(B, C, -1) - ys[:, None, :]) * m[:, None, :]
+        sse = np.einsum("bcn,bcn->bc", resid, resid)
+    sse = np.where(np.isfinite(sse), sse, np.inf)
+    best = np.argmin(sse, axis=1)
+    return theta[np.arange(B), best]
+
+
+@dataclass(frozen=True)
+class CurveFit:
+    """The arrays of a batch of curve fits, in natural units."""
+
+    params: np.ndarray  # (B, P)
+    cov: np.ndarray  # (B, P, P); zero rows and columns for fixed parameters
+    sigma2: np.ndarray  # (B,) residual variance
+    sse: np.ndarray
+    n_obs: np.ndarray
+    n_free: np.ndarray
+    n_iter: np.ndarray
+    status: np.ndarray
+
+
+def fit_curve(
+    curve: Curve,
+    t: np.ndarray,
+    y: np.ndarray,
+    mask: np.ndarray,
+    fixed: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+    max_iter: int = 200,
+) -> CurveFit:
+    """Fit ``curve`` to B problems in one solver call.
+
+    Parameters
+    ----------
+    t, y, mask : ndarray, shape (B, N)
+    fixed : ndarray, shape (B, P)
+        Fixed natural values, NaN where the parameter is fitted.
+    weights : ndarray, shape (B, N), optional
+    start : ndarray, shape (B, P), optional
+        Natural starting values; by default :func:`self_start`.
+    """
+    t = np.asarray(t, dtype=float)
+    y = np.asarray(y, dtype=float)
+    mask = np.asarray(mask, dtype=bool) & np.isfinite(y) & np.isfinite(t)
+    t = np.where(mask, t, 0.0)
+    y = np.where(mask, y, 0.0)
+    sc = Scaling.of(t, y, mask)
+    tc = t - sc.centre
+    ys = y / sc.scale
+    free = np.isnan(fixed)
+    fixed_scaled = to_internal_values(curve, fixed, sc)
+    if start is None:
+        theta0 = self_start(curve, tc, ys, mask, fixed_scaled)
+        u0 = _scaled_to_u(curve, theta0)
+    else:
+        u0 = to_internal(curve, np.where(free, start, fixed), sc)
+
+    positive = _roles(curve)[2]
+
+    def natural_scaled(u):
+        with np.errstate(over="ignore"):
+            return np.where(positive, np.exp(u), u)
+
+    def model(u, rows):
+        v = natural_scaled(u)
+        f, J = curve.evaluate(tc[rows], v)
+        return f, J * np.where(positive, v, 1.0)[:, None, :]
+
+    u, sse_s, n_iter, status = _lm.solve(model, u0, ys, mask, free=free, weights=weights, max_iter=max_iter)
+    theta, deriv = to_natural(curve, u, sc)
+
+    n_obs = mask.sum(axis=1)
+    n_free = free.sum(axis=1)
+    dof = n_obs - n_free
+    with np.errstate(all="ignore"):
+        sigma2_s = np.where(dof > 0, sse_s / np.maximum(dof, 1), np.nan)
+        J = model(np.where(np.isfinite(u), u, 0.0), np.arange(len(u)))[1]
+        if weights is not None:
+            J = J * np.sqrt(np.where(mask, weights, 0.0))[..., None]
+        J = J * mask[..., None] * free[:, None, :]
+        cov_u, singular = _inverse_normal(J, free)
+    ok = status >= 0
+    status = np.where(ok & singular & (n_free > 0), errors.FAILED_SINGULAR, status)
+    failed = status < 0
+    cov = cov_u * sigma2_s[:, None, None] * deriv[:, :, None] * deriv[:, None, :]
+    theta = np.where(free, theta, fixed)
+    theta[failed] = np.nan
+    cov[failed] = np.nan
+    sigma2 = sigma2_s * sc.scale[:, 0] ** 2
+    sigma2[failed] = np.nan
+    return CurveFit(theta, cov, sigma2, sse_s * sc.scale[:, 0] ** 2, n_obs, n_free, n_iter, status)
+
+
+def to_internal_values(curve: Curve, theta: np.ndarray, sc: Scaling) -> np.ndarray:
+    """Natural values to the scaled (not log) coordinates the start works in."""
+    level, time, _ = _roles(curve)
+    v = np.where(level, theta / sc.scale, theta)
+    return np.where(time, v - sc.centre, v)
+
+
+def _scaled_to_u(curve: Curve, theta_scaled: np.ndarray) -> np.ndarray:
+    positive = _roles(curve)[2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(positive, np.log(np.maximum(theta_scaled, 1e-300)), theta_scaled)
+
+
+def _inverse_normal(J: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(J'J)^-1 on the free block, zero elsewhere, and whether J'J is singular."""
+    H = np.matmul(J.transpose(0, 2, 1), J)
+    d = np.sqrt(np.einsum("bpp->bp", H))
+    d = np.where(free & (d > 0) & np.isfinite(d), d, 1.0)
+    Hn = H / d[:, :, None] / d[:, None, :]
+    both = free[:, :, None] & free[:, None, :]
+    Hn = np.where(both, Hn, 0.0) + np.eye(H.shape[-1]) * (~free)[:, None, :]
+    Hn = np.where(np.isfinite(Hn), Hn, 0.0)
+    eig = np.linalg.eigvalsh(Hn)
+    singular = ~(eig[:, 0] > 1e-13 * np.maximum(eig[:, -1], 1e-300))
+    inv = np.linalg.pinv(Hn, hermitian=True)
+    inv = np.where(both, inv, 0.0) / d[:, :, None] / d[:, None, :]
+    return inv, singular

@@ -1,0 +1,526 @@
+"""Immutable fit results: one series (:class:`FitResult`) or many (:class:`BatchFitResult`).
+
+A result holds the spec that produced it, the data it saw and the fitted
+arrays; it never refits and never changes. Prediction delegates to the spec,
+so every model (curve, trend, baseline, ensemble) answers the same calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import errors
+from .data import from_decimal_year, half_year_grid, to_decimal_year
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .models import Model
+
+__all__ = ["Fitted", "FitResult", "BatchFitResult"]
+
+
+@dataclass(frozen=True, eq=False)
+class Fitted:
+    """The fitted arrays of B problems; every array has the batch on axis 0.
+
+    ``cov`` has zero rows and columns for fixed parameters. ``extra`` holds
+    what a particular model needs to predict (e.g. bootstrap draws, a
+    reference time, statsmodels results), also batched on axis 0.
+    """
+
+    params: np.ndarray  # (B, P)
+    cov: np.ndarray  # (B, P, P)
+    sigma2: np.ndarray  # (B,)
+    sse: np.ndarray  # (B,)
+    n_obs: np.ndarray  # (B,)
+    n_params: np.ndarray  # (B,) estimated parameters
+    n_iter: np.ndarray  # (B,)
+    status: np.ndarray  # (B,)
+    t_last: np.ndarray  # (B,)
+    y_last: np.ndarray  # (B,)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+
+    def __len__(self) -> int:
+        return len(self.status)
+
+    def take(self, idx) -> "Fitted":
+        """The problems ``idx`` (an index array or slice) as a new Fitted."""
+        arrays = {f.name: getattr(self, f.name)[idx] for f in fields(self) if f.name != "extra"}
+        extra = {k: _take(v, idx) for k, v in self.extra.items()}
+        return Fitted(**arrays, extra=extra)
+
+    def with_extra(self, **extra: Any) -> "Fitted":
+        return replace(self, extra={**self.extra, **extra})
+
+    @staticmethod
+    def failed(B: int, P: int, status: int, t_last=None, y_last=None, **extra: Any) -> "Fitted":
+        """B problems that could not be fitted, all NaN beside ``status``."""
+        nan = np.full(B, np.nan)
+        return Fitted(
+            params=np.full((B, P), np.nan), cov=np.full((B, P, P), np.nan), sigma2=nan, sse=nan.copy(),
+            n_obs=np.zeros(B, int), n_params=np.zeros(B, int), n_iter=np.zeros(B, int),
+            status=np.full(B, status), t_last=nan.copy() if t_last is None else t_last,
+            y_last=nan.copy() if y_last is None else y_last, extra=extra,
+        )
+
+
+def _take(value: Any, idx) -> Any:
+    if isinstance(value, (np.ndarray, Fitted)):
+        return value[idx] if isinstance(value, np.ndarray) else value.take(idx)
+    if isinstance(value, tuple) and value and all(isinstance(v, Fitted) for v in value):
+        return tuple(v.take(idx) for v in value)
+    return value
+
+
+def _quantile(level: float, df) -> np.ndarray:
+    """Two-sided Student-t (normal for infinite df) quantile for ``level``."""
+    return stats.t.ppf(0.5 + level / 2.0, np.where(np.asarray(df) > 0, df, np.nan))
+
+
+def check_level(level: float) -> float:
+    if not isinstance(level, (int, float, np.floating)) or not 0.0 < float(level) < 1.0:
+        raise errors.DataError(f"level must be a probability in (0, 1), got {level!r}")
+    return float(level)
+
+
+def _times(values: Any, what: str) -> tuple[np.ndarray, bool]:
+    """Decimal years of ``values`` and whether they were given as dates."""
+    arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else values
+    numeric = np.asarray(arr).dtype.kind in "iuf"
+    return to_decimal_year(arr, what=what), not numeric
+
+
+@dataclass(frozen=True, eq=False)
+class FitResult:
+    """One fitted series.
+
+    Attributes
+    ----------
+    spec : Model
+        The frozen model specification that produced this result.
+    series_id : str
+    t, y : ndarray
+        The observations used (decimal years, values), sorted by time.
+    has_dates : bool
+        Whether time was given as dates (frames then carry a ``date`` column).
+    interval : str
+        How prediction intervals are made: ``"delta"``, ``"bootstrap"`` or
+        ``"backtest"``.
+    percent : bool
+        Whether the series is a percentage: forecasts and bounds stay in [0, 100].
+    """
+
+    spec: "Model"
+    series_id: str
+    t: np.ndarray
+    y: np.ndarray
+    has_dates: bool
+    fitted: Fitted
+    interval: str = "delta"
+    percent: bool = False
+    n_missing: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("t", "y"):
+            getattr(self, name).setflags(write=False)
+
+    # ------------------------------------------------------------ state
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return self.spec.param_names
+
+    @cached_property
+    def params(self) -> pd.Series:
+        """Estimated (and fixed) parameters, named as in the curve's formula."""
+        return pd.Series(self.fitted.params[0], index=list(self.param_names), name="estimate")
+
+    @cached_property
+    def cov(self) -> pd.DataFrame:
+        """Covariance of the estimates; zero for fixed parameters."""
+        names = list(self.param_names)
+        return pd.DataFrame(self.fitted.cov[0], index=names, columns=names)
+
+    @cached_property
+    def stderr(self) -> pd.Series:
+        """Standard errors, ``sqrt(diag(cov))``; 0 for fixed parameters."""
+        se = np.sqrt(np.clip(np.diag(self.fitted.cov[0]), 0.0, None))
+        return pd.Series(se, index=list(self.param_names), name="stderr")
+
+    @property
+    def status(self) -> int:
+        return int(self.fitted.status[0])
+
+    @property
+    def message(self) -> str:
+        return self.fitted.extra.get("message", np.array([""]))[0] or errors.STATUS_MESSAGES.get(
+            self.status, "unknown status"
+        )
+
+    @property
+    def converged(self) -> bool:
+        return self.status > 0
+
+    @property
+    def n_iter(self) -> int:
+        return int(self.fitted.n_iter[0])
+
+    @property
+    def nobs(self) -> int:
+        return int(self.fitted.n_obs[0])
+
+    @property
+    def sse(self) -> float:
+        return float(self.fitted.sse[0])
+
+    @property
+    def sigma(self) -> float:
+        """Residual standard deviation, ``sqrt(sse / (n - k))``."""
+        return float(np.sqrt(self.fitted.sigma2[0]))
+
+    @property
+    def df_resid(self) -> int:
+        return int(self.fitted.n_obs[0] - self.fitted.n_params[0])
+
+    @cached_property
+    def loglike(self) -> float:
+        """Gaussian log-likelihood at the maximum (sigma^2 = sse / n)."""
+        extra = self.fitted.extra.get("loglike")
+        if extra is not None:
+            return float(extra[0])
+        n = self.nobs
+        return float(-0.5 * n * (np.log(2 * np.pi * self.sse / n) + 1.0))
+
+    @property
+    def _k(self) -> int:
+        return int(self.fitted.n_params[0]) + 1  # the parameters and the noise variance
+
+    @cached_property
+    def aic(self) -> float:
+        return float(-2.0 * self.loglike + 2.0 * self._k)
+
+    @cached_property
+    def aicc(self) -> float:
+        n, k = self.nobs, self._k
+        return float(self.aic + 2.0 * k * (k + 1) / (n - k - 1)) if n - k - 1 > 0 else float("nan")
+
+    @cached_property
+    def bic(self) -> float:
+        return float(-2.0 * self.loglike + np.log(self.nobs) * self._k)
+
+    # ------------------------------------------------------------ prediction
+    def _frame(self, t_new: np.ndarray, mean, lower, upper) -> pd.DataFrame:
+        lo, hi = (0.0, 100.0) if self.percent else (0.0, np.inf)
+        out = pd.DataFrame(
+            {
+                "date": from_decimal_year(t_new) if self.has_dates else pd.NaT,
+                "t": t_new,
+                "mean": np.clip(mean, lo, hi),
+                "lower": np.clip(lower, lo, hi),
+                "upper": np.clip(upper, lo, hi),
+            }
+        )
+        return out
+
+    def _predict_arrays(self, t_new: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        from .uncertainty import predict_interval
+
+        if self.status < 0:
+            nan = np.full(t_new.shape, np.nan)
+            return nan, nan, nan
+        mean, lower, upper = predict_interval(self.spec, self.fitted, t_new[None, :], level, self.interval)
+        return mean[0], lower[0], upper[0]
+
+    def predict(self, when: Any = None, level: float = 0.95) -> pd.DataFrame:
+        """Point forecasts and prediction intervals at given dates or times.
+
+        Parameters
+        ----------
+        when : dates or decimal years, optional
+            Where to predict; the observed times by default.
+        level : float
+            Coverage probability of the interval, in (0, 1).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``date, t, mean, lower, upper``. For a failed fit every
+            value is NaN and :attr:`status` / :attr:`message` say why.
+        """
+        level = check_level(level)
+        t_new = self.t.copy() if when is None else _times(when, "when")[0]
+        return self._frame(t_new, *self._predict_arrays(t_new, level))
+
+    def forecast(self, until: Any = None, level: float = 0.95, *, steps: int | None = None) -> pd.DataFrame:
+        """Forecasts on the half-yearly report grid after the last observation.
+
+        Parameters
+        ----------
+        until : date or decimal year, optional
+            The last date to forecast; by default ``steps`` half-years.
+        level : float
+        steps : int, optional
+            Number of half-years when ``until`` is not given (default 10).
+        """
+        t_last = float(self.t[-1])
+        if until is None:
+            if steps is None:
+                steps = 10
+            if steps < 1:
+                raise errors.DataError(f"steps must be a positive integer, got {steps}")
+            until_t = t_last + 0.5 * steps + 1e-6
+        else:
+            until_t = float(_times([until] if np.ndim(until) == 0 else until, "until")[0][-1])
+        if self.has_dates:
+            grid = half_year_grid(t_last, until_t)
+        else:
+            grid = t_last + np.arange(1, int(np.floor((until_t - t_last) / 0.5 + 1e-9)) + 1) * 0.5
+        if grid.size == 0:
+            raise errors.DataError(f"until must be after the last observation ({self._when(t_last)})")
+        return self.predict(grid, level=level)
+
+    def _when(self, t: float) -> str:
+        if self.has_dates and np.isfinite(t):
+            return str(from_decimal_year([t])[0].date())
+        return f"{t:.3f}"
+
+    def fitted_values(self) -> pd.Series:
+        """The model's values at the observed times."""
+        return pd.Series(self.predict(self.t)["mean"].to_numpy(), index=self.t, name="fitted")
+
+    def residuals(self) -> pd.Series:
+        return pd.Series(self.y - self.fitted_values().to_numpy(), index=self.t, name="residual")
+
+    # ------------------------------------------------------------ derived quantities
+    def saturation(self, level: float = 0.95) -> pd.Series:
+        """The upper asymptote (K or m) with an interval; NaN for models without one."""
+        from .uncertainty import saturation_interval
+
+        level = check_level(level)
+        value, lower, upper = saturation_interval(self.spec, self.fitted, level, self.interval)
+        return pd.Series({"value": value[0], "lower": lower[0], "upper": upper[0]}, name="saturation")
+
+    def time_to_reach(self, value: float, level: float = 0.95, *, horizon: float = 100.0) -> pd.Series:
+        """When the forecast reaches ``value``, with an interval.
+
+        The point is where the mean path crosses ``value``; the interval runs
+        from where the upper prediction bound crosses it to where the lower
+        bound does (inverting the prediction band). A bound that never gets
+        there within ``horizon`` years gives NaT/NaN.
+
+        Returns
+        -------
+        pandas.Series
+            ``t, lower_t, upper_t`` and, with dates, ``date, lower, upper``.
+        """
+        from .uncertainty import crossing_times
+
+        level = check_level(level)
+        if not np.isfinite(value):
+            raise errors.DataError(f"value must be finite, got {value!r}")
+        t_mid, t_lo, t_hi = crossing_times(self, float(value), level, horizon)
+        out = {"value": float(value), "t": t_mid, "lower_t": t_lo, "upper_t": t_hi}
+        if self.has_dates:
+            dates = from_decimal_year([t_mid, t_lo, t_hi]).round("D")
+            out.update(date=dates[0], lower=dates[1], upper=dates[2])
+        return pd.Series(out, name="time_to_reach")
+
+    def inflection(self, level: float = 0.95) -> pd.Series:
+        """Time and value of the curve's inflection point, with intervals."""
+        from .uncertainty import inflection_interval
+
+        level = check_level(level)
+        (t, t_lo, t_hi), (v, v_lo, v_hi) = inflection_interval(self.spec, self.fitted, level, self.interval)
+        out = {"t": t[0], "lower_t": t_lo[0], "upper_t": t_hi[0], "value": v[0], "lower": v_lo[0], "upper": v_hi[0]}
+        if self.has_dates:
+            out["date"] = from_decimal_year([t[0]]).round("D")[0]
+        return pd.Series(out, name="inflection")
+
+    # ------------------------------------------------------------ tables
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Confidence intervals of the parameters (log scale for positive ones)."""
+        from .uncertainty import param_intervals
+
+        level = check_level(level)
+        lower, upper = param_intervals(self.spec, self.fitted, level)
+        return pd.DataFrame({"lower": lower[0], "upper": upper[0]}, index=list(self.param_names))
+
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per parameter: estimate, stderr, lower, upper, fixed."""
+        ci = self.conf_int(level)
+        fixed = np.isin(list(self.param_names), list(getattr(self.spec, "fixed", {}) or {}))
+        return pd.DataFrame(
+            {"estimate": self.params, "stderr": self.stderr, "lower": ci["lower"], "upper": ci["upper"], "fixed": fixed}
+        ).rename_axis("parameter")
+
+    def to_dict(self) -> dict:
+        """JSON-able builtins: model, parameters, statistics and status."""
+
+        def num(v):
+            v = float(v)
+            return v if np.isfinite(v) else None
+
+        return {
+            "model": self.spec.name,
+            "spec": repr(self.spec),
+            "series_id": self.series_id,
+            "status": self.status,
+            "message": self.message,
+            "converged": self.converged,
+            "nobs": self.nobs,
+            "params": {k: num(v) for k, v in self.params.items()},
+            "stderr": {k: num(v) for k, v in self.stderr.items()},
+            "sse": num(self.sse),
+            "sigma": num(self.sigma),
+            "aic": num(self.aic),
+            "aicc": num(self.aicc),
+            "bic": num(self.bic),
+            "interval": self.interval,
+        }
+
+    def summary(self, level: float = 0.95) -> str:
+        """A text table of the fit, in the manner of statsmodels' summary."""
+        width = 78
+        first = self._when(self.t[0]) if len(self.t) else "-"
+        last = self._when(self.t[-1]) if len(self.t) else "-"
+        left = [
+            ("Model:", repr(self.spec)),
+            ("Series:", str(self.series_id)),
+            ("Sample:", f"{first} .. {last}"),
+            ("Observations:", str(self.nobs) + (f" ({self.n_missing} missing dropped)" if self.n_missing else "")),
+            ("Status:", str(self.status) + (" (converged)" if self.converged else " (NOT converged)")),
+            ("Iterations:", str(self.n_iter)),
+        ]
+        right = [
+            ("SSE:", f"{self.sse:.6g}"),
+            ("sigma:", f"{self.sigma:.6g}"),
+            ("AIC:", f"{self.aic:.4f}"),
+            ("AICc:", f"{self.aicc:.4f}"),
+            ("BIC:", f"{self.bic:.4f}"),
+            ("Intervals:", self.interval),
+        ]
+        lines = ["=" * width, f"{'growthcast fit results':^{width}}", "=" * width]
+        for (a, b), (c, d) in zip(left, right):
+            lines.append(f"{a:<14}{b[:36]:<38}{c:<11}{d:>15}")
+        lines.append(f"Message: {self.message}")
+        lines.append("-" * width)
+        table = self.to_frame(level)
+        pct = f"[{(1 - level) / 2:.3f}"
+        lines.append(f"{'':<10}{'estimate':>14}{'std err':>14}{pct:>14}{f'{(1 + level) / 2:.3f}]':>14}{'':>6}")
+        lines.append("-" * width)
+        for name, row in table.iterrows():
+            mark = "(fixed)" if row["fixed"] else ""
+            lines.append(
+                f"{name:<10}{row['estimate']:>14.6g}{row['stderr']:>14.4g}{row['lower']:>14.6g}{row['upper']:>14.6g} {mark}"
+            )
+        lines.append("=" * width)
+        notes = getattr(self.spec, "notes", None)
+        if notes:
+            lines.append(notes(self))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
+        return f"<FitResult {self.spec.name} on {self.series_id!r}: {params}; status {self.status}>"
+
+
+@dataclass(frozen=True, eq=False)
+class BatchFitResult:
+    """Many series fitted by one model in one call.
+
+    ``many["online_video"]`` is that series' :class:`FitResult`; ``params``
+    and ``status`` are tidy frames with one row per series.
+    """
+
+    spec: "Model"
+    series_ids: tuple[str, ...]
+    t: np.ndarray  # (B, N), padded
+    y: np.ndarray
+    mask: np.ndarray
+    has_dates: bool
+    fitted: Fitted
+    interval: str = "delta"
+    percent: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    n_missing: Mapping[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.series_ids)
+
+    def __iter__(self):
+        return iter(self.series_ids)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.series_ids
+
+    def __getitem__(self, key: str) -> FitResult:
+        try:
+            b = self.series_ids.index(key)
+        except ValueError:
+            raise KeyError(f"no series {key!r}; the batch has {errors.short_list(self.series_ids)}") from None
+        m = self.mask[b]
+        return FitResult(
+            spec=self.spec, series_id=key, t=self.t[b][m].copy(), y=self.y[b][m].copy(),
+            has_dates=self.has_dates, fitted=self.fitted.take(slice(b, b + 1)), interval=self.interval,
+            percent=bool(self.percent[b]) if len(self.percent) else False, n_missing=int(self.n_missing.get(key, 0)),
+        )
+
+    def results(self) -> dict[str, FitResult]:
+        return {sid: self[sid] for sid in self.series_ids}
+
+    @cached_property
+    def params(self) -> pd.DataFrame:
+        """One row per series, one column per parameter."""
+        return pd.DataFrame(self.fitted.params, index=pd.Index(self.series_ids, name="series_id"),
+                            columns=list(self.spec.param_names))
+
+    @cached_property
+    def stderr(self) -> pd.DataFrame:
+        se = np.sqrt(np.clip(np.einsum("bpp->bp", self.fitted.cov), 0.0, None))
+        return pd.DataFrame(se, index=pd.Index(self.series_ids, name="series_id"), columns=list(self.spec.param_names))
+
+    @cached_property
+    def status(self) -> pd.DataFrame:
+        """One row per series: status code, message, converged, nobs, n_iter, sse."""
+        messages = self.fitted.extra.get("message")
+        msg = [
+            (messages[b] if messages is not None and messages[b] else errors.STATUS_MESSAGES.get(int(s), "unknown"))
+            for b, s in enumerate(self.fitted.status)
+        ]
+        return pd.DataFrame(
+            {
+                "status": self.fitted.status,
+                "message": msg,
+                "converged": self.fitted.status > 0,
+                "nobs": self.fitted.n_obs,
+                "n_iter": self.fitted.n_iter,
+                "sse": self.fitted.sse,
+            },
+            index=pd.Index(self.series_ids, name="series_id"),
+        )
+
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Tidy parameters of every series: series_id, parameter, estimate, stderr, lower, upper."""
+        return pd.concat(
+            {sid: self[sid].to_frame(level) for sid in self.series_ids}, names=["series_id"]
+        ).reset_index()
+
+    def forecast(self, until: Any = None, level: float = 0.95, *, steps: int | None = None) -> pd.DataFrame:
+        """Forecasts of every series on the half-yearly grid, stacked with a series_id column."""
+        frames = {sid: self[sid].forecast(until, level, steps=steps) for sid in self.series_ids}
+        return pd.concat(frames, names=["series_id"]).reset_index(level=0).reset_index(drop=True)
+
+    def __repr__(self) -> str:
+        ok = int((self.fitted.status > 0).sum())
+        return f"<BatchFitResult {self.spec.name}: {len(self)} series, {ok} converged>"

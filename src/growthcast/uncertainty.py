@@ -1,0 +1,264 @@
+"""Standard errors and intervals: delta method, residual bootstrap, backtest calibration.
+
+Every function here works on a batch (:class:`~growthcast.results.Fitted`)
+and returns arrays with the batch on axis 0.
+
+* ``delta`` (default): the model's own analytic intervals. For the curves,
+  the parameter covariance is ``s^2 (J'J)^-1`` at the optimum and the
+  prediction variance ``g' cov g + s^2`` with ``g`` the gradient of the curve
+  in its parameters; quantiles are Student-t with ``n - k`` degrees of freedom.
+* ``bootstrap``: a residual bootstrap. Residuals (on the model's link scale,
+  centred and inflated by ``sqrt(n / (n - k))``) are resampled onto the fitted
+  values and all ``n_boot`` refits of every series run through the batch core
+  in one call. Prediction intervals add a resampled residual to each draw.
+* ``backtest``: the point forecast plus empirical quantiles of the model's own
+  out-of-sample errors at the same horizon (split-conformal); see
+  :mod:`growthcast.backtest`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import errors
+from .results import Fitted, _quantile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .models import Model
+    from .results import FitResult
+
+__all__ = [
+    "INTERVALS",
+    "bootstrap",
+    "predict_interval",
+    "param_intervals",
+    "saturation_interval",
+    "inflection_interval",
+    "crossing_times",
+]
+
+INTERVALS = ("delta", "bootstrap", "backtest")
+
+
+# ----------------------------------------------------------------- bootstrap
+def _repeat(fitted: Fitted, R: int) -> Fitted:
+    """Each problem repeated R times (b-major), for evaluating draws."""
+    return fitted.take(np.repeat(np.arange(len(fitted)), R))
+
+
+def bootstrap(
+    spec: "Model",
+    fitted: Fitted,
+    t: np.ndarray,
+    y: np.ndarray,
+    mask: np.ndarray,
+    percent: np.ndarray,
+    n_boot: int,
+    random_state: int | np.random.Generator | None,
+) -> Fitted:
+    """Residual-bootstrap refits of B problems, all in one batch call.
+
+    Returns ``fitted`` with ``extra`` entries ``boot_params`` (B, n_boot, P),
+    ``boot_resid`` (B, N) (the centred, inflated link-scale residuals, packed
+    to the left), ``boot_n`` (B,) and ``boot_seed``.
+    """
+    if not getattr(spec, "batched", False):
+        raise errors.DataError(f"interval='bootstrap' is not available for {spec.name!r}; use 'delta'")
+    if int(n_boot) < 20:
+        raise errors.DataError(f"n_boot must be at least 20, got {n_boot}")
+    rng = np.random.default_rng(random_state)
+    seed = int(rng.integers(2**63 - 1))
+    B, N = y.shape
+    R = int(n_boot)
+    with np.errstate(all="ignore"):
+        z = spec._link(y, percent[:, None])
+        zhat = spec._link(spec._mean(fitted, t), percent[:, None])
+    e = np.where(mask, z - zhat, np.nan)
+    n = mask.sum(axis=1)
+    dof = np.maximum(n - fitted.n_params, 1)
+    e = (e - np.nanmean(np.where(mask, e, np.nan), axis=1, keepdims=True)) * np.sqrt(n / dof)[:, None]
+    order = np.argsort(~mask, axis=1, kind="stable")  # observed entries first
+    packed = np.take_along_axis(np.where(mask, e, 0.0), order, axis=1)
+    pick = (rng.random((B, R, N)) * n[:, None, None]).astype(int)
+    e_star = np.take_along_axis(np.broadcast_to(packed[:, None, :], (B, R, N)), pick, axis=2)
+    y_star = spec._unlink(zhat[:, None, :] + e_star, percent[:, None, None])
+    rep = lambda a: np.repeat(a, R, axis=0)  # noqa: E731
+    y_star = np.where(mask[:, None, :], y_star, 0.0).reshape(B * R, N)
+    boot = spec._fit(rep(t), y_star, rep(mask), rep(percent), start=rep(fitted.params))
+    draws = np.where((boot.status >= 0)[:, None], boot.params, np.nan).reshape(B, R, -1)
+    return fitted.with_extra(boot_params=draws, boot_resid=packed, boot_n=n, boot_seed=np.full(B, seed))
+
+
+def _bootstrap_paths(spec: "Model", fitted: Fitted, t_new: np.ndarray, percent) -> tuple[np.ndarray, np.ndarray]:
+    """Draws of the mean path and of a new observation, shape (B, R, M)."""
+    draws = fitted.extra["boot_params"]
+    B, R, P = draws.shape
+    M = t_new.shape[1]
+    rep = _repeat(fitted, R)
+    rep = Fitted(**{**{k: getattr(rep, k) for k in ("cov", "sigma2", "sse", "n_obs", "n_params", "n_iter",
+                                                    "status", "t_last", "y_last")},
+                    "params": draws.reshape(B * R, P)}, extra=dict(rep.extra))
+    with np.errstate(all="ignore"):
+        mean = spec._mean(rep, np.repeat(t_new, R, axis=0)).reshape(B, R, M)
+    rng = np.random.default_rng(int(fitted.extra["boot_seed"][0]) + M)
+    n = fitted.extra["boot_n"]
+    pick = (rng.random((B, R, M)) * n[:, None, None]).astype(int)
+    e = np.take_along_axis(np.broadcast_to(fitted.extra["boot_resid"][:, None, :], (B, R, fitted.extra["boot_resid"].shape[1])),
+                           np.minimum(pick, fitted.extra["boot_resid"].shape[1] - 1), axis=2)
+    pct = np.asarray(percent, bool).reshape(-1, 1, 1) if percent is not None else False
+    with np.errstate(all="ignore"):
+        obs = spec._unlink(spec._link(mean, pct) + e, pct)
+    return mean, obs
+
+
+def _nanquantiles(draws: np.ndarray, level: float, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(all="ignore"):
+        lo = np.nanquantile(draws, 0.5 - level / 2, axis=axis) if np.isfinite(draws).any() else np.full(
+            np.delete(draws.shape, axis), np.nan)
+        hi = np.nanquantile(draws, 0.5 + level / 2, axis=axis) if np.isfinite(draws).any() else np.full(
+            np.delete(draws.shape, axis), np.nan)
+    return lo, hi
+
+
+# ----------------------------------------------------------------- predictions
+def predict_interval(
+    spec: "Model", fitted: Fitted, t_new: np.ndarray, level: float, interval: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and interval bounds at ``t_new`` (B, M) for B fitted problems."""
+    if interval == "bootstrap":
+        mean = spec._mean(fitted, t_new)
+        _, obs = _bootstrap_paths(spec, fitted, t_new, fitted.extra.get("percent"))
+        lower, upper = _nanquantiles(obs, level, axis=1)
+        return mean, lower, upper
+    if interval == "backtest":
+        mean = spec._mean(fitted, t_new)
+        return (mean, *_calibrated(fitted, t_new, mean, level))
+    return spec._predict(fitted, t_new, level)
+
+
+def _calibrated(fitted: Fitted, t_new: np.ndarray, mean: np.ndarray, level: float):
+    """Split-conformal bounds: mean plus quantiles of past errors at that horizon."""
+    errs = fitted.extra["backtest_errors"]  # (B, H, E): actual - forecast at horizon h = 1..H
+    step = fitted.extra["backtest_step"]  # (B,) years per edition
+    H = errs.shape[1]
+    h = np.clip(np.rint((t_new - fitted.t_last[:, None]) / step[:, None]).astype(int), 1, H) - 1
+    lo_h, hi_h = _nanquantiles(errs, level, axis=2)  # (B, H)
+    lower = mean + np.take_along_axis(lo_h, h, axis=1)
+    upper = mean + np.take_along_axis(hi_h, h, axis=1)
+    return lower, upper
+
+
+# ----------------------------------------------------------------- parameters
+def param_intervals(spec: "Model", fitted: Fitted, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Parameter intervals (B, P): log scale for positive parameters, else Wald."""
+    if "boot_params" in fitted.extra:
+        lo, hi = _nanquantiles(fitted.extra["boot_params"], level, axis=1)
+        return lo, hi
+    est = fitted.params
+    se = np.sqrt(np.clip(np.einsum("bpp->bp", fitted.cov), 0.0, None))
+    q = _quantile(level, fitted.n_obs - fitted.n_params)[:, None]
+    positive = np.isin(spec.param_names, getattr(spec, "positive_params", ()))
+    with np.errstate(all="ignore"):
+        rel = se / est
+        log_lo, log_hi = est * np.exp(-q * rel), est * np.exp(q * rel)
+    use_log = positive & (est > 0)
+    return np.where(use_log, log_lo, est - q * se), np.where(use_log, log_hi, est + q * se)
+
+
+def saturation_interval(spec: "Model", fitted: Fitted, level: float, interval: str):
+    """The saturation parameter (K or m) and its interval; NaN without one."""
+    curve = getattr(spec, "curve", None)
+    B = len(fitted)
+    if curve is None or curve.saturation is None:
+        nan = np.full(B, np.nan)
+        return nan, nan, nan
+    j = spec.param_names.index(curve.saturation)
+    lo, hi = param_intervals(spec, fitted, level)
+    return fitted.params[:, j], lo[:, j], hi[:, j]
+
+
+def inflection_interval(spec: "Model", fitted: Fitted, level: float, interval: str):
+    """Time and value of the inflection point with delta-method or bootstrap intervals."""
+    curve = getattr(spec, "curve", None)
+    if curve is None or curve.inflection is None:
+        raise errors.DataError(f"the {spec.name!r} model has no inflection point")
+    theta = fitted.params
+    t_star, y_star = curve.inflection(theta)
+    if "boot_params" in fitted.extra:
+        draws = fitted.extra["boot_params"]
+        B, R, P = draws.shape
+        with np.errstate(all="ignore"):
+            td, yd = curve.inflection(draws.reshape(B * R, P))
+        t_lo, t_hi = _nanquantiles(td.reshape(B, R), level, axis=1)
+        y_lo, y_hi = _nanquantiles(yd.reshape(B, R), level, axis=1)
+        return (t_star, t_lo, t_hi), (y_star, y_lo, y_hi)
+    # gradient by central differences of the closed form, then the delta method
+    P = theta.shape[1]
+    h = 1e-6 * np.maximum(np.abs(theta), 1e-3)
+    grads_t, grads_y = np.empty_like(theta), np.empty_like(theta)
+    for j in range(P):  # over parameters (at most 4), not over problems
+        step = np.zeros_like(theta)
+        step[:, j] = h[:, j]
+        tp, yp = curve.inflection(theta + step)
+        tm, ym = curve.inflection(theta - step)
+        grads_t[:, j] = (tp - tm) / (2 * h[:, j])
+        grads_y[:, j] = (yp - ym) / (2 * h[:, j])
+    q = _quantile(level, fitted.n_obs - fitted.n_params)
+    out = []
+    for est, g in ((t_star, grads_t), (y_star, grads_y)):
+        g = np.where(np.isfinite(g), g, 0.0)
+        se = np.sqrt(np.clip(np.einsum("bp,bpq,bq->b", g, fitted.cov, g), 0.0, None))
+        out.append((est, est - q * se, est + q * se))
+    return tuple(out)
+
+
+def crossing_times(result: "FitResult", value: float, level: float, horizon: float):
+    """Where the mean, upper and lower paths of ``result`` first reach ``value``.
+
+    A grid from the first observation to ``horizon`` years after the last,
+    refined twice inside the bracketing cell, then linear interpolation.
+    Returns (t_mean, t_from_upper_bound, t_from_lower_bound).
+    """
+    t0, t1 = float(result.t[0]), float(result.t[-1]) + horizon
+    n = 2401
+    grid = np.linspace(t0, t1, n)
+    bands = np.broadcast_to(grid, (3, n))
+    answers = np.full(3, np.nan)
+    lo_edge = np.full(3, np.nan)
+    hi_edge = np.full(3, np.nan)
+    for _ in range(3):
+        paths = _paths(result, bands, level)  # (3, n): mean, upper, lower
+        reached = paths >= value
+        first = np.argmax(reached, axis=1)
+        found = reached.any(axis=1)
+        for k in range(3):  # the three paths
+            if not found[k]:
+                answers[k] = np.nan
+                continue
+            i = first[k]
+            if i == 0:
+                answers[k] = bands[k, 0]
+                lo_edge[k] = hi_edge[k] = bands[k, 0]
+                continue
+            a, b = bands[k, i - 1], bands[k, i]
+            ya, yb = paths[k, i - 1], paths[k, i]
+            answers[k] = a + (value - ya) * (b - a) / (yb - ya) if yb != ya else b
+            lo_edge[k], hi_edge[k] = a, b
+        ok = np.isfinite(lo_edge)
+        if not ok.any():
+            break
+        bands = np.array([np.linspace(lo_edge[k], hi_edge[k], 65) if ok[k] else np.full(65, t0) for k in range(3)])
+    return float(answers[0]), float(answers[1]), float(answers[2])
+
+
+def _paths(result: "FitResult", bands: np.ndarray, level: float) -> np.ndarray:
+    """Mean, upper and lower paths evaluated on the three rows of ``bands``."""
+    flat = bands.reshape(-1)
+    frame = result.predict(flat, level=level)
+    m = len(bands[0])
+    mean = frame["mean"].to_numpy().reshape(3, m)
+    upper = frame["upper"].to_numpy().reshape(3, m)
+    lower = frame["lower"].to_numpy().reshape(3, m)
+    return np.stack([mean[0], upper[1], lower[2]])
