@@ -10,6 +10,7 @@ from .errors import DataError, FitError, GrowthcastWarning
 from .fitting import fit, fit_many
 from .models import (
     ARIMA,
+    Auto,
     ETS,
     Bass,
     Drift,
@@ -18,6 +19,7 @@ from .models import (
     Gompertz,
     Holt,
     Linear,
+    LocalTrend,
     Logistic,
     LogitLinear,
     Model,
@@ -32,6 +34,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ARIMA",
+    "Auto",
     "BatchFitResult",
     "Bass",
     "DataError",
@@ -45,6 +48,7 @@ __all__ = [
     "GrowthcastWarning",
     "Holt",
     "Linear",
+    "LocalTrend",
     "LogitLinear",
     "Logistic",
     "Model",

@@ -94,10 +94,12 @@ def self_start(curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, f
     ymax = np.max(np.where(mask, ys, 0.0), axis=1)  # 1 for y > 0
     K_fixed = fixed[:, idx[sat]]
     cand = np.where(np.isnan(K_fixed)[:, None], ymax[:, None] * _CEILINGS, K_fixed[:, None])  # (B, C)
-    frac = np.clip(ys[:, None, :] / cand[..., None], 1e-6, 1.0 - 1e-6)
+    with np.errstate(divide="ignore", invalid="ignore"):  # ymax = 0: no usable point, or all zeros
+        frac = np.clip(ys[:, None, :] / cand[..., None], 1e-6, 1.0 - 1e-6)
     link = (lambda v: -np.log(-np.log(v))) if curve.name == "gompertz" else logit
     m = mask.astype(float)
-    r, t0 = _masked_line(tc, link(frac), m)
+    with np.errstate(invalid="ignore"):
+        r, t0 = _masked_line(tc, link(frac), m)
     r = np.clip(np.abs(r), 0.05, 50.0)
     if "r" in idx:
         r = np.where(np.isnan(fixed[:, idx["r"]])[:, None], r, fixed[:, idx["r"], None])

@@ -360,7 +360,11 @@ def series_from_arrays(
     """Validate a single series given as two sequences (``fit``'s input)."""
     t_values = t.to_numpy() if isinstance(t, (pd.Series, pd.Index)) else t
     y_values = y.to_numpy() if isinstance(y, (pd.Series, pd.Index)) else y
-    t_arr = np.atleast_1d(np.asarray(t_values, dtype=object if not _is_numeric_time(t_values) else float))
+    t_arr = np.atleast_1d(np.asarray(t_values))
+    if _is_numeric_time(t_arr):
+        t_arr = t_arr.astype(float)
+    elif t_arr.dtype.kind != "M":  # datetime64 stays as it is: as objects, [ns] would become ints
+        t_arr = t_arr.astype(object)
     y_arr = np.atleast_1d(np.asarray(y_values))
     if t_arr.ndim != 1 or y_arr.ndim != 1:
         raise DataError("t and y must be one-dimensional")

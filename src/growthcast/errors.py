@@ -79,4 +79,5 @@ def short_list(items) -> str:
     r.maxlist = 8
     r.maxother = 60
     r.maxstring = 60
-    return r.repr(list(items))
+    # numpy scalars as plain numbers: "[1, 3]", not "[np.int64(1), np.int64(3)]" (numpy >= 2)
+    return r.repr([x.item() if hasattr(x, "item") and getattr(x, "ndim", None) == 0 else x for x in items])

@@ -57,6 +57,13 @@ def _check_interval(interval: str) -> str:
 
 def _fit_batch(spec: Model, long: pd.DataFrame, interval: str, n_boot: int, random_state: Any) -> BatchFitResult:
     ids, t, y, mask = to_arrays(long)
+    # a series whose every value is missing has no rows left, but it keeps its place in the
+    # batch (no usable point, so a failure status) instead of vanishing from the result
+    empty = [str(s) for s in long.attrs.get("n_missing", {}) if str(s) not in ids]
+    if empty:
+        pad = np.zeros((len(empty), t.shape[1]))
+        ids, t, y = ids + empty, np.vstack([t, pad]), np.vstack([y, pad])
+        mask = np.vstack([mask, np.zeros(pad.shape, dtype=bool)])
     flags = long.attrs.get("percent", {})
     percent = np.array([bool(flags.get(i, False)) for i in ids])
     fitted = spec._fit(t, y, mask, percent)

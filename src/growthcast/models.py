@@ -54,6 +54,8 @@ __all__ = [
     "ETS",
     "ARIMA",
     "Ensemble",
+    "LocalTrend",
+    "Auto",
     "get_model",
     "models",
     "regular_grid",
@@ -304,7 +306,8 @@ class _Regression(Model):
         cov = Ainv * sigma2[:, None, None]
         cov[bad] = np.nan
         _, t_last, y_last = _last_observed(t, y, mask)
-        loglike = np.where(n > 0, -0.5 * n * (np.log(2 * np.pi * sse / np.maximum(n, 1)) + 1.0), np.nan)
+        with np.errstate(all="ignore"):  # sse = 0 (an exact fit, or no usable point) gives log(0)
+            loglike = np.where(n > 0, -0.5 * n * (np.log(2 * np.pi * sse / np.maximum(n, 1)) + 1.0), np.nan)
         if self._jacobian_adjustment:
             # likelihood of y, not of link(y): add log |d link / dy| so AIC compares across models
             with np.errstate(all="ignore"):
@@ -506,45 +509,44 @@ class Drift(_RandomWalk):
 
 
 # ====================================================================== statsmodels
-def regular_grid(t: np.ndarray, mask: np.ndarray, *, tolerance: float = 0.25) -> tuple[np.ndarray, float]:
-    """Which observations of one series lie on its regular grid, and the step.
+def regular_grid(
+    t: np.ndarray, y: np.ndarray, mask: np.ndarray, *, tolerance: float = 0.25
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """One series on its regular grid: grid times, values and the step.
 
-    The step is the median spacing of the observed times. Walking back from
-    the last observation, a point is kept when it lies within ``tolerance``
-    steps of a grid point; off-grid points (the March 2020 edition, the
-    October 1997 one) are left out, and the walk stops at the first missing
-    grid point, so the kept points are a contiguous regular series.
+    The step is the median spacing of the observed times and the grid runs
+    back from the last observation to the first. A grid point takes the
+    value of the observation within ``tolerance`` steps of it; a grid point
+    with none (the December 2019 slot of the CNNIC data, which the March
+    2020 edition replaced, or an edition that did not report the figure) is
+    interpolated linearly in time between its neighbouring observations.
+    Off-grid observations (March 2020, October 1997) serve only for that
+    interpolation.
     """
-    idx = np.flatnonzero(mask)
-    if idx.size < 2:
-        return idx, 0.5
-    times = t[idx]
+    obs = np.flatnonzero(mask)
+    times, values = t[obs], y[obs]
+    if obs.size < 2:
+        return times, values, 0.5
     step = float(np.median(np.diff(times)))
-    if step <= 0:
-        return idx[-1:], 0.5
-    pos = (times[-1] - times) / step
-    on_grid = np.abs(pos - np.rint(pos)) <= tolerance
-    kept = []
-    expected = 0
-    for i in range(idx.size - 1, -1, -1):  # over one series' points, newest first
-        if not on_grid[i]:
-            continue
-        k = int(np.rint(pos[i]))
-        if k != expected:
-            break
-        kept.append(idx[i])
-        expected += 1
-    return np.array(kept[::-1], dtype=int), step
+    if not step > 0:
+        return times[-1:], values[-1:], 0.5
+    k = int(np.floor((times[-1] - times[0]) / step + tolerance))
+    grid = times[-1] - step * np.arange(k, -1, -1)
+    nearest = np.abs(times[None, :] - grid[:, None]).argmin(axis=1)
+    on_grid = np.abs(times[nearest] - grid) <= tolerance * step
+    grid = np.where(on_grid, times[nearest], grid)
+    return grid, np.where(on_grid, values[nearest], np.interp(grid, times, values)), step
 
 
 @dataclass(frozen=True, kw_only=True)
 class _StatsmodelsModel(Model):
     """A statsmodels state-space model fitted per series on its regular grid.
 
-    statsmodels' models assume equal steps. Each series is reduced to its
-    trailing run of observations on the regular (half-yearly) grid, see
-    :func:`regular_grid`: for the CNNIC data the March 2020 edition and the
-    October 1997 one are left out. Forecasts at a time between grid steps
+    statsmodels' models assume equal steps. Each series is laid on its
+    regular (half-yearly) grid, see :func:`regular_grid`: for the CNNIC data
+    the March 2020 edition is left out and the December 2019 slot it
+    replaced is interpolated between June 2019 and March 2020 (likewise any
+    edition that did not report the figure). Forecasts at a time between grid steps
     are interpolated linearly between the step forecasts (step 0 being the
     last observation).
     """
@@ -571,16 +573,16 @@ class _StatsmodelsModel(Model):
         steps = np.full(B, 0.5)
         _, t_last, y_last = _last_observed(t, y, mask)
         for b in range(B):  # statsmodels fits one series at a time
-            kept, step = regular_grid(t[b], mask[b])
+            _, grid_y, step = regular_grid(t[b], y[b], mask[b])
             steps[b] = step
-            n_obs[b] = kept.size
-            if kept.size < self.min_points:
+            n_obs[b] = grid_y.size
+            if grid_y.size < self.min_points:
                 status[b] = errors.FAILED_TOO_FEW_POINTS
                 continue
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
-                    res, par, par_cov = self._fit_one(y[b, kept])
+                    res, par, par_cov = self._fit_one(grid_y)
             except (ValueError, np.linalg.LinAlgError, IndexError) as err:
                 status[b] = errors.FAILED_MODEL
                 message[b] = f"failed: statsmodels raised {type(err).__name__}: {err}"
@@ -593,7 +595,7 @@ class _StatsmodelsModel(Model):
             cov[b] = par_cov
             resid = np.asarray(res.resid)
             sse[b] = float(np.sum(resid**2))
-            sigma2[b] = sse[b] / max(kept.size - P, 1)
+            sigma2[b] = sse[b] / max(grid_y.size - P, 1)
             loglike[b] = float(res.llf)
         return Fitted(
             params=params, cov=cov, sigma2=sigma2, sse=sse, n_obs=n_obs, n_params=np.full(B, P), n_iter=np.zeros(B, int),
@@ -793,11 +795,15 @@ class Ensemble(Model):
 
 
 # ====================================================================== registry
+# The local trends and ``auto`` build on the specs above, so their module
+# imports this one; importing it here, after those specs exist, is safe.
+from .auto import Auto, LocalTrend  # noqa: E402
+
 _REGISTRY: dict[str, Model] = {
     spec.name: spec
     for spec in (
         Logistic(), Gompertz(), Richards(), Bass(), Linear(), Quadratic(), Exponential(), LogitLinear(),
-        Naive(), Drift(), Holt(), ETS(), ARIMA(),
+        Naive(), Drift(), LocalTrend(), Holt(), ETS(), ARIMA(), Auto(),
     )
 }
 _REGISTRY["holt_damped"] = Holt(damped=True)

@@ -142,18 +142,18 @@ class FitResult:
     def param_names(self) -> tuple[str, ...]:
         return self.spec.param_names
 
-    @cached_property
+    @property  # a fresh object each time: editing it cannot alter the frozen result
     def params(self) -> pd.Series:
         """Estimated (and fixed) parameters, named as in the curve's formula."""
         return pd.Series(self.fitted.params[0], index=list(self.param_names), name="estimate")
 
-    @cached_property
+    @property  # a fresh object each time: editing it cannot alter the frozen result
     def cov(self) -> pd.DataFrame:
         """Covariance of the estimates; zero for fixed parameters."""
         names = list(self.param_names)
         return pd.DataFrame(self.fitted.cov[0], index=names, columns=names)
 
-    @cached_property
+    @property  # a fresh object each time: editing it cannot alter the frozen result
     def stderr(self) -> pd.Series:
         """Standard errors, ``sqrt(diag(cov))``; 0 for fixed parameters."""
         se = np.sqrt(np.clip(np.diag(self.fitted.cov[0]), 0.0, None))
@@ -479,18 +479,18 @@ class BatchFitResult:
     def results(self) -> dict[str, FitResult]:
         return {sid: self[sid] for sid in self.series_ids}
 
-    @cached_property
+    @property  # a fresh object each time: editing it cannot alter the frozen result
     def params(self) -> pd.DataFrame:
         """One row per series, one column per parameter."""
         return pd.DataFrame(self.fitted.params, index=pd.Index(self.series_ids, name="series_id"),
                             columns=list(self.spec.param_names))
 
-    @cached_property
+    @property  # a fresh object each time: editing it cannot alter the frozen result
     def stderr(self) -> pd.DataFrame:
         se = np.sqrt(np.clip(np.einsum("bpp->bp", self.fitted.cov), 0.0, None))
         return pd.DataFrame(se, index=pd.Index(self.series_ids, name="series_id"), columns=list(self.spec.param_names))
 
-    @cached_property
+    @property  # a fresh object each time: editing it cannot alter the frozen result
     def status(self) -> pd.DataFrame:
         """One row per series: status code, message, converged, nobs, n_iter, sse."""
         messages = self.fitted.extra.get("message")

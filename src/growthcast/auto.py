@@ -1,0 +1,381 @@
+"""Local damped trends and ``auto``: a combination tuned on its own past errors.
+
+:class:`LocalTrend` is Holt's linear method written in continuous time with
+fixed smoothing constants: a level, a trend that decays with time constant
+``damping`` (years), on the identity, log or logit scale. Its recursion runs
+over the points of all problems at once and yields the state at every prefix
+of every series, which is what makes :class:`Auto` cheap.
+
+:class:`Auto` is the default model for projecting adoption. At fit time it
+backtests a grid of local trends and the random walk with drift on the
+training data only (every prefix of at least ``min_inner`` points is an inner
+origin), weights each member by the inverse of its mean squared relative
+error, and keeps the combination's own inner errors per horizon. Its point
+forecast is the weighted combination; its interval at a horizon is the
+forecast times one plus the empirical quantiles of those errors (a
+split-conformal interval). Nothing is tuned on data after the fit's last
+observation, so a backtest of ``auto`` has no look-ahead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from scipy import stats
+from scipy.special import expit, logit
+
+from . import errors
+from .errors import DataError
+from .models import Model, _last_observed
+from .results import Fitted
+
+__all__ = ["LocalTrend", "Auto"]
+
+_LINKS = ("identity", "log", "logit")
+
+
+def _pack(t: np.ndarray, y: np.ndarray, mask: np.ndarray):
+    """Observed points moved to the left of each row; n points per row."""
+    order = np.argsort(~mask, axis=1, kind="stable")
+    n = mask.sum(axis=1)
+    tt = np.take_along_axis(np.where(mask, t, np.nan), order, axis=1)
+    yy = np.take_along_axis(np.where(mask, y, np.nan), order, axis=1)
+    return tt, yy, n
+
+
+def _link_fns(link: str, percent: np.ndarray):
+    """Forward and inverse link for each row; logit only for percentages (else log)."""
+    pct = np.asarray(percent, bool)
+    if link == "identity":
+        return (lambda v: v), (lambda z: z)
+    if link == "log":
+        return (lambda v: np.log(v)), (lambda z: np.exp(z))
+
+    def fwd(v):
+        p = pct.reshape(pct.shape + (1,) * (np.ndim(v) - 1))
+        return np.where(p, logit(np.clip(v / 100.0, 1e-9, 1 - 1e-9)), np.log(np.maximum(v, 1e-300)))
+
+    def inv(z):
+        p = pct.reshape(pct.shape + (1,) * (np.ndim(z) - 1))
+        return np.where(p, 100.0 * expit(z), np.exp(np.minimum(z, 700.0)))
+
+    return fwd, inv
+
+
+def _damped(d: np.ndarray, damping: float | None) -> np.ndarray:
+    """Effective time of a trend that decays with time constant ``damping``."""
+    if damping is None:
+        return d
+    return damping * -np.expm1(-d / damping)
+
+
+def _holt_states(tt, zz, n, alpha, beta, damping):
+    """Level and trend after each prefix of each row, shape (B, N).
+
+    ``beta`` smooths the trend once per observation; with ``alpha = beta =
+    1`` the level is the last point and the trend the last growth rate.
+    """
+    B, N = zz.shape
+    level = np.full((B, N), np.nan)
+    trend = np.full((B, N), np.nan)
+    level[:, 0] = zz[:, 0]
+    with np.errstate(all="ignore"):
+        first_rate = (zz[:, 1] - zz[:, 0]) / (tt[:, 1] - tt[:, 0]) if N > 1 else np.zeros(B)
+    trend[:, 0] = np.where(np.isfinite(first_rate), first_rate, 0.0)
+    for i in range(1, N):  # over time steps, all rows at once
+        active = i < n
+        d = tt[:, i] - tt[:, i - 1]
+        eff = _damped(d, damping)
+        with np.errstate(all="ignore"):
+            predicted = level[:, i - 1] + trend[:, i - 1] * eff
+            new_level = alpha * zz[:, i] + (1 - alpha) * predicted
+            new_trend = beta * (new_level - level[:, i - 1]) / d + (1 - beta) * trend[:, i - 1] * eff / d
+        level[:, i] = np.where(active, new_level, level[:, i - 1])
+        trend[:, i] = np.where(active, new_trend, trend[:, i - 1])
+    return level, trend
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocalTrend(Model):
+    """Damped local trend: Holt's linear method in continuous time, fixed smoothing.
+
+    ``level_i = alpha z_i + (1 - alpha)(level_{i-1} + trend_{i-1} e(d_i))`` and
+    ``trend_i = beta (level_i - level_{i-1}) / d_i + (1 - beta) trend_{i-1} e(d_i) / d_i``
+    with ``z = link(y)``, ``d_i`` the time between points and
+    ``e(d) = damping (1 - exp(-d / damping))`` the damped effective time. The
+    forecast ``d`` years ahead is ``link^-1(level + trend e(d))``.
+
+    Parameters
+    ----------
+    alpha, beta : float in (0, 1]
+        Smoothing of the level and of the trend.
+    damping : float or None
+        Time constant of the trend's decay, in years; None for no damping.
+    link : {"identity", "log", "logit"}
+        Scale of the trend; ``logit`` is for percentages (log otherwise).
+
+    Notes
+    -----
+    Intervals are approximate: normal, with the one-step errors' variance
+    per unit time growing linearly with the horizon, as for a random walk.
+    :class:`Auto` replaces them by empirical ones.
+    """
+
+    name: ClassVar[str] = "local_trend"
+    description: ClassVar[str] = "damped local trend (Holt's method, fixed smoothing, continuous time)"
+    param_names: ClassVar[tuple[str, ...]] = ("level", "trend")  # type: ignore[assignment]
+    alpha: float = 1.0
+    beta: float = 0.5
+    damping: float | None = 4.0
+    link: str = "identity"
+
+    def __post_init__(self) -> None:
+        for name in ("alpha", "beta"):
+            v = getattr(self, name)
+            if not 0.0 < v <= 1.0:
+                raise DataError(f"{name} must lie in (0, 1], got {v!r}")
+        if self.damping is not None and not self.damping > 0:
+            raise DataError(f"damping must be a positive number of years or None, got {self.damping!r}")
+        if self.link not in _LINKS:
+            raise DataError(f"link must be one of {list(_LINKS)}, got {self.link!r}")
+
+    def _fit(self, t, y, mask, percent, **kwargs) -> Fitted:
+        B = len(t)
+        tt, yy, n = _pack(t, y, mask)
+        fwd, _ = _link_fns(self.link, percent)
+        with np.errstate(all="ignore"):
+            zz = fwd(yy)
+        level, trend = _holt_states(tt, zz, n, self.alpha, self.beta, self.damping)
+        rows = np.arange(B)
+        last = np.maximum(n - 1, 0)
+        # one-step errors per unit time give the noise level of the intervals
+        with np.errstate(all="ignore"):
+            d = np.diff(tt, axis=1)
+            pred = level[:, :-1] + trend[:, :-1] * _damped(d, self.damping)
+            e2 = (zz[:, 1:] - pred) ** 2 / d
+        valid = np.isfinite(e2) & (np.arange(1, tt.shape[1])[None, :] < n[:, None])
+        k = valid.sum(axis=1)
+        sigma2 = np.where(k > 1, np.where(valid, e2, 0.0).sum(axis=1) / np.maximum(k - 1, 1), np.nan)
+        status = np.where((n >= 3) & np.isfinite(zz[rows, last]), errors.CONVERGED_EXACT, errors.FAILED_TOO_FEW_POINTS)
+        bad_link = (np.isnan(zz) & (np.arange(tt.shape[1])[None, :] < n[:, None])).any(axis=1)
+        status = np.where(bad_link, errors.FAILED_INVALID_DATA, status)
+        params = np.stack([level[rows, last], trend[rows, last]], axis=1)
+        params[status < 0] = np.nan
+        _, t_last, y_last = _last_observed(t, y, mask)
+        return Fitted(
+            params=params, cov=np.zeros((B, 2, 2)), sigma2=sigma2, sse=np.where(valid, e2, 0.0).sum(axis=1),
+            n_obs=n, n_params=np.full(B, 2), n_iter=np.zeros(B, int), status=status, t_last=t_last,
+            y_last=y_last, extra={"percent": np.asarray(percent, bool), "span": tt[rows, last] - tt[:, 0]},
+        )
+
+    def _mean(self, fitted, t_new):
+        _, inv = _link_fns(self.link, fitted.extra["percent"])
+        d = np.clip(t_new - fitted.t_last[:, None], 0.0, None)
+        with np.errstate(all="ignore"):
+            return inv(fitted.params[:, :1] + fitted.params[:, 1:] * _damped(d, self.damping))
+
+    def _predict(self, fitted, t_new, level):
+        _, inv = _link_fns(self.link, fitted.extra["percent"])
+        d = np.clip(t_new - fitted.t_last[:, None], 0.0, None)
+        z = fitted.params[:, :1] + fitted.params[:, 1:] * _damped(d, self.damping)
+        half = stats.norm.ppf(0.5 + level / 2) * np.sqrt(fitted.sigma2[:, None] * d * (1 + d / fitted.extra["span"][:, None]))
+        with np.errstate(all="ignore"):
+            return inv(z), inv(z - half), inv(z + half)
+
+
+def _member_grid() -> tuple[LocalTrend, ...]:
+    grid = []
+    for link in ("identity", "logit"):  # logit means log for a series that is not a percentage
+        for alpha in (1.0, 0.6):
+            for beta in (0.25, 0.5, 1.0):
+                for damping in (2.0, 4.0, 8.0, None):
+                    grid.append(LocalTrend(alpha=alpha, beta=beta, damping=damping, link=link))
+    return tuple(grid)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Auto(Model):
+    """The mean of a global and a local trend forecast, with empirical intervals.
+
+    The point forecast is the average of two forecasts: the random walk with
+    drift (the trend of the whole history) and the median of a grid of
+    :class:`LocalTrend` forecasts (the recent trend, damped). Early in an
+    adoption curve the local trend leads; as growth slows the drift
+    overshoots and the damped local trends undershoot, and their mean is
+    better than either (the "forecast combination puzzle": fixed equal
+    weights beat weights estimated from past errors, which we measured).
+
+    Intervals come from an inner backtest on the training data only: every
+    prefix of at least ``min_inner`` points forecasts the points after it,
+    and the combination's relative errors at each horizon, weighted by
+    recency (half-life ``half_life`` editions), give the interval as the
+    forecast times one plus their weighted quantiles (a split-conformal
+    interval with a finite-sample correction). With too few errors at a
+    horizon, the nearest shorter horizon's widened in proportion; with none,
+    the drift's normal interval.
+
+    Parameters
+    ----------
+    horizons : int
+        Editions ahead scored in the inner backtest; beyond, intervals widen
+        in proportion to the horizon.
+    min_inner : int
+        Points an inner origin needs.
+    half_life : float
+        Recency weighting of inner errors, in editions.
+
+    Notes
+    -----
+    The local-trend grid: alpha in {1, 0.6}, beta in {0.25, 0.5, 1}, damping
+    in {2, 4, 8 years, none}, on the identity scale and on the logit scale
+    for percentages (log scale otherwise).
+    """
+
+    name: ClassVar[str] = "auto"
+    description: ClassVar[str] = "mean of drift and damped local trends, intervals from its own past errors"
+    param_names: ClassVar[tuple[str, ...]] = ()  # type: ignore[assignment]
+    batched: ClassVar[bool] = True
+    horizons: int = 6
+    min_inner: int = 5
+    half_life: float = 8.0
+
+    def __post_init__(self) -> None:
+        if int(self.horizons) < 1 or int(self.min_inner) < 3 or not self.half_life > 0:
+            raise DataError("horizons must be >= 1, min_inner >= 3 and half_life > 0")
+
+    def _states(self, tt, yy, percent):
+        """Level and trend of every local trend, and the drift's, after every prefix: (M + 1, B, N)."""
+        n = np.isfinite(yy).sum(axis=1)
+        levels, trends = [], []
+        for member in _MEMBERS:  # over the member grid, every problem at once
+            fwd, _ = _link_fns(member.link, percent)
+            with np.errstate(all="ignore"):
+                zz = fwd(yy)
+            lv, tr = _holt_states(tt, zz, n, member.alpha, member.beta, member.damping)
+            levels.append(lv)
+            trends.append(tr)
+        with np.errstate(all="ignore"):  # the drift: slope from the first point to each prefix's last
+            drift = (yy - yy[:, :1]) / (tt - tt[:, :1])
+        levels.append(yy)
+        trends.append(np.where(np.isfinite(drift), drift, 0.0))
+        return np.stack(levels), np.stack(trends)
+
+    @staticmethod
+    def _parts(levels, trends, d, percent):
+        """The drift's and the local trends' median forecasts ``d`` years after the states."""
+        local = np.empty((len(_MEMBERS),) + np.broadcast_shapes(levels.shape[1:], d.shape))
+        for m, member in enumerate(_MEMBERS):  # over the member grid
+            _, inv = _link_fns(member.link, percent)
+            with np.errstate(all="ignore"):
+                local[m] = inv(levels[m] + trends[m] * _damped(d, member.damping))
+        drift = levels[-1] + trends[-1] * d
+        with np.errstate(all="ignore"):
+            return drift, np.median(local, axis=0)
+
+    def _fit(self, t, y, mask, percent, **kwargs) -> Fitted:
+        B, N = t.shape
+        H = int(self.horizons)
+        percent = np.asarray(percent, bool)
+        tt, yy, n = _pack(t, y, mask)
+        levels, trends = self._states(tt, yy, percent)  # (M + 1, B, N)
+        # inner backtest: origin o (a prefix), target o + h
+        o = np.arange(N)[:, None]
+        target = o + np.arange(1, H + 1)[None, :]  # (N, H)
+        valid = (o >= self.min_inner - 1) & (target[None] <= (n - 1)[:, None, None])  # (B, N, H)
+        tgt = np.minimum(target, N - 1)
+        y_tgt = yy[:, tgt]  # (B, N, H)
+        d = tt[:, tgt] - tt[:, :, None]
+        fc = 0.5 * np.add(*self._parts(levels[..., None], trends[..., None], d, percent))
+        with np.errstate(all="ignore"):
+            errs = np.where(valid, y_tgt / fc - 1.0, np.nan)  # (B, N, H)
+        rows = np.arange(B)
+        last = np.maximum(n - 1, 0)
+        with np.errstate(all="ignore"):  # the drift's noise, for the fallback interval
+            dt = np.diff(tt, axis=1)
+            dev = (np.diff(yy, axis=1) - trends[-1, rows, last][:, None] * dt) ** 2 / dt
+        dev_ok = np.isfinite(dev)
+        sigma2 = np.where(dev_ok, dev, 0.0).sum(axis=1) / np.maximum(dev_ok.sum(axis=1) - 1, 1)
+        status = np.where(n >= 3, errors.CONVERGED_EXACT, errors.FAILED_TOO_FEW_POINTS)
+        invalid = percent & (np.nanmax(np.where(mask, y, np.nan), axis=1, initial=0) > 100)
+        status = np.where(invalid, errors.FAILED_INVALID_DATA, status)
+        _, t_last, y_last = _last_observed(t, y, mask)
+        with np.errstate(all="ignore"):
+            spacing = np.nanmedian(np.where(dev_ok | np.isfinite(dt), dt, np.nan), axis=1) if N > 1 else np.full(B, 0.5)
+        age = (n - 1)[:, None] - np.arange(N)[None, :]
+        return Fitted(
+            params=np.zeros((B, 0)), cov=np.zeros((B, 0, 0)), sigma2=sigma2, sse=np.full(B, np.nan), n_obs=n,
+            n_params=np.zeros(B, int), n_iter=np.zeros(B, int), status=status, t_last=t_last, y_last=y_last,
+            extra={
+                "percent": percent,
+                "level": levels[:, rows, last].T.copy(),  # (B, M + 1)
+                "trend": trends[:, rows, last].T.copy(),
+                "inner_errors": np.transpose(errs, (0, 2, 1)).copy(),  # (B, H, N)
+                "inner_weights": 0.5 ** (np.clip(age, 0, None) / self.half_life),  # (B, N)
+                "step": np.where(np.isfinite(spacing) & (spacing > 0), spacing, 0.5),
+                "span": tt[rows, last] - tt[:, 0],
+            },
+        )
+
+    def _mean(self, fitted, t_new):
+        d = np.clip(t_new - fitted.t_last[:, None], 0.0, None)
+        return 0.5 * np.add(*self._parts(fitted.extra["level"].T[..., None], fitted.extra["trend"].T[..., None], d,
+                                         fitted.extra["percent"]))
+
+    def _predict(self, fitted, t_new, level):
+        mean = self._mean(fitted, t_new)
+        lo_q, hi_q = _weighted_conformal(fitted.extra["inner_errors"], fitted.extra["inner_weights"], level)
+        H = lo_q.shape[1]
+        for j in range(1, H):  # a horizon without enough errors borrows the shorter one's, widened
+            gap = np.isnan(hi_q[:, j]) & np.isfinite(hi_q[:, j - 1])
+            hi_q[gap, j] = hi_q[gap, j - 1] * (j + 1) / j
+            lo_q[gap, j] = lo_q[gap, j - 1] * (j + 1) / j
+        d = np.clip(t_new - fitted.t_last[:, None], 0.0, None)
+        steps = d / fitted.extra["step"][:, None]
+        idx = np.clip(np.rint(steps).astype(int), 1, H) - 1
+        widen = np.maximum(steps / H, 1.0)  # beyond the scored horizons: in proportion to the horizon
+        lo = np.take_along_axis(lo_q, idx, axis=1) * widen
+        hi = np.take_along_axis(hi_q, idx, axis=1) * widen
+        lower = mean * (1.0 + np.minimum(lo, 0.0))
+        upper = mean * (1.0 + np.maximum(hi, 0.0))
+        half = stats.norm.ppf(0.5 + level / 2) * np.sqrt(
+            fitted.sigma2[:, None] * d * (1 + d / fitted.extra["span"][:, None]))
+        fallback = np.isnan(lower) | np.isnan(upper)
+        return mean, np.where(fallback, mean - half, lower), np.where(fallback, mean + half, upper)
+
+
+def _weighted_conformal(errs: np.ndarray, weights: np.ndarray, level: float):
+    """Weighted empirical quantiles of errors (B, H, N) with weights (B, N), per horizon.
+
+    The probabilities are pushed outward by ``(n_eff + 1) / n_eff`` with
+    ``n_eff`` Kish's effective sample size (the split-conformal correction);
+    fewer than three errors give NaN.
+    """
+    B, H, N = errs.shape
+    ok = np.isfinite(errs)
+    w = np.where(ok, weights[:, None, :], 0.0)
+    count = ok.sum(axis=2)
+    with np.errstate(all="ignore"):
+        n_eff = w.sum(axis=2) ** 2 / (w**2).sum(axis=2)
+        p_hi = np.minimum(1.0, (0.5 + level / 2) * (n_eff + 1) / n_eff)
+    p_lo = 1.0 - p_hi
+    order = np.argsort(np.where(ok, errs, np.inf), axis=2)
+    e_sorted = np.take_along_axis(errs, order, axis=2)
+    w_sorted = np.take_along_axis(w, order, axis=2)
+    with np.errstate(all="ignore"):
+        cdf = (np.cumsum(w_sorted, axis=2) - 0.5 * w_sorted) / w_sorted.sum(axis=2, keepdims=True)
+    lo = np.full((B, H), np.nan)
+    hi = np.full((B, H), np.nan)
+    for b in range(B):  # np.interp is one-dimensional: rows of at most a few hundred problems
+        for j in range(H):
+            k = count[b, j]
+            if k < 3:
+                continue
+            c, e = cdf[b, j, :k], e_sorted[b, j, :k]
+            lo[b, j] = np.interp(p_lo[b, j], c, e)
+            hi[b, j] = np.interp(p_hi[b, j], c, e)
+    return lo, hi
+
+
+_MEMBERS = _member_grid()

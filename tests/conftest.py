@@ -1,0 +1,52 @@
+"""Shared fixtures: synthetic series whose truth is known in closed form.
+
+No network and no randomness without a seed. The curves are written out here
+(not imported from growthcast) so that they can serve as references.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "growthcast", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("growthcast")
+
+
+def logistic(t, K, r, t0):
+    return K / (1.0 + np.exp(-r * (np.asarray(t, float) - t0)))
+
+
+def gompertz(t, K, r, t0):
+    return K * np.exp(-np.exp(-r * (np.asarray(t, float) - t0)))
+
+
+@pytest.fixture
+def half_years():
+    """40 half-yearly decimal years from 2000.0 to 2019.5."""
+    return 2000.0 + 0.5 * np.arange(40)
+
+
+@pytest.fixture
+def noisy_logistic(half_years):
+    """(t, y, truth): a logistic with K=80, r=0.6, t0=2008 plus N(0, 0.5^2) noise."""
+    rng = np.random.default_rng(20240601)
+    y = logistic(half_years, 80.0, 0.6, 2008.0) + rng.normal(0.0, 0.5, half_years.size)
+    return half_years, y, {"K": 80.0, "r": 0.6, "t0": 2008.0}
+
+
+@pytest.fixture
+def long_frame():
+    """Three noisy logistic series of equal length in long format, and their truths."""
+    rng = np.random.default_rng(7)
+    truths = {"alpha": (80.0, 0.6, 2008.0), "beta": (500.0, 0.3, 2012.0), "gamma": (30.0, 1.0, 2005.0)}
+    t = 2000.0 + 0.5 * np.arange(30)
+    frames = []
+    for sid, (K, r, t0) in truths.items():
+        y = logistic(t, K, r, t0) + rng.normal(0.0, 0.01 * K, t.size)
+        frames.append(pd.DataFrame({"series_id": sid, "date": t, "value": y}))
+    return pd.concat(frames, ignore_index=True), truths

@@ -1,0 +1,335 @@
+"""The bundled CNNIC tables, the time axis and the validating loaders (issue 2).
+
+Every expected figure below is typed in from the seed articles in
+``../shared/seeds/`` (quoted beside it), never read from the CSV files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import growthcast as gc
+from growthcast.data import from_decimal_year, to_decimal_year
+
+
+@pytest.fixture(scope="module")
+def editions():
+    return gc.load_cnnic().set_index("edition")
+
+
+@pytest.fixture(scope="module")
+def apps():
+    return gc.load_cnnic_applications().set_index(["edition", "application"])
+
+
+# ----------------------------------------------------------------- the edition table
+# (edition, netizens in millions, penetration in percent) as the articles state them
+SEED_NETIZENS = [
+    (46, 940.0, 67.0),  # "as of June 2020, the number of netizens in China reached 940 million ... 67.0%"
+    (53, 1092.0, 77.5),  # "as of December 2023 ... reached 1.092 billion ... penetration rate reached 77.5%"
+    (42, 802.0, None),  # "there are now 802 million Internet users in China" (semi-annual report, mid 2018)
+]
+
+
+@pytest.mark.parametrize("edition, netizens, penetration", SEED_NETIZENS)
+def test_seed_netizens_and_penetration(editions, edition, netizens, penetration):
+    assert editions.loc[edition, "netizens_million"] == netizens
+    if penetration is not None:
+        assert editions.loc[edition, "penetration_pct"] == penetration
+
+
+def test_seed_changes_between_editions(editions):
+    e = editions
+    # 46th: "an increase of 36.25 million compared with March 2020" (the 45th edition)
+    assert e.loc[46, "netizens_million"] - e.loc[45, "netizens_million"] == pytest.approx(36.25, abs=0.5)
+    # 46th: "67.0%, an increase of 2.5 percentage points compared with March 2020"
+    assert e.loc[46, "penetration_pct"] - e.loc[45, "penetration_pct"] == pytest.approx(2.5, abs=1e-9)
+    # 53rd: "1.092 billion, an increase of 24.8 million compared with December 2022" (the 51st)
+    assert e.loc[53, "netizens_million"] - e.loc[51, "netizens_million"] == pytest.approx(24.8, abs=0.5)
+    # 42nd: "China added 29.68 million internet users in the first half of 2018" (since the 41st)
+    assert e.loc[42, "netizens_million"] - e.loc[41, "netizens_million"] == pytest.approx(29.68, abs=0.5)
+
+
+def test_seed_rural_and_urban_figures(editions):
+    e = editions
+    # 53rd: "The number of rural netizens reached 326 million, an increase of 17.88 million"
+    assert e.loc[53, "rural_netizens_million"] == 326.0
+    # 46th: "the Internet penetration rate in rural areas was 52.3% ... 6.1 percentage points higher than March 2020"
+    assert e.loc[46, "rural_penetration_pct"] == 52.3
+    # 46th: "The difference in Internet penetration rate between urban and rural areas is 24.1%"
+    assert e.loc[46, "urban_penetration_pct"] - e.loc[46, "rural_penetration_pct"] == pytest.approx(24.1, abs=1e-9)
+    # 53rd: "the difference ... between urban and rural areas was 16.8%, ... 4.4 percentage points lower
+    # than that in December 2022" (the 51st)
+    gap51 = e.loc[51, "urban_penetration_pct"] - e.loc[51, "rural_penetration_pct"]
+    assert gap51 == pytest.approx(16.8 + 4.4, abs=1e-9)
+    if np.isnan(e.loc[53, "urban_penetration_pct"]):  # the gap is printed, the urban rate is not: kept in the note
+        assert "16.8" in e.loc[53, "note"]
+    else:
+        assert e.loc[53, "urban_penetration_pct"] - e.loc[53, "rural_penetration_pct"] == pytest.approx(16.8, abs=1e-9)
+    rural_change = e.loc[53, "rural_netizens_million"] - e.loc[51, "rural_netizens_million"]
+    assert rural_change == pytest.approx(17.88, abs=0.5)
+
+
+@pytest.mark.parametrize(
+    "column, later, earlier, change",
+    [
+        # 46th: rural penetration "52.3% ... 6.1 percentage points higher than that in March 2020"
+        ("rural_penetration_pct", 46, 45, 6.1),
+    ],
+)
+def test_seed_changes_where_both_editions_are_given(editions, column, later, earlier, change):
+    a, b = editions.loc[later, column], editions.loc[earlier, column]
+    if np.isnan(a) or np.isnan(b):
+        pytest.skip(f"{column}: edition {earlier} is blank (the article gives only the change)")
+    assert a - b == pytest.approx(change, abs=1e-9)
+
+
+def test_every_edition_sorted_with_dates(editions):
+    df = gc.load_cnnic()
+    assert len(df) == 56
+    assert df["edition"].tolist() == list(range(1, 57))
+    assert pd.api.types.is_datetime64_any_dtype(df["as_of"])
+    assert df["as_of"].is_monotonic_increasing and df["as_of"].notna().all()
+    assert editions.loc[1, "as_of"].to_period("M") == pd.Period("1997-10", "M")
+    assert editions.loc[45, "as_of"] == pd.Timestamp("2020-03-31")
+    assert editions.loc[46, "as_of"] == pd.Timestamp("2020-06-30")
+    assert editions.loc[53, "as_of"] == pd.Timestamp("2023-12-31")
+    assert editions.loc[42, "as_of"] == pd.Timestamp("2018-06-30")
+    assert editions.loc[56, "as_of"] == pd.Timestamp("2025-06-30")
+    expected = {"edition", "as_of", "released", "netizens_million", "penetration_pct", "mobile_netizens_million",
+                "rural_netizens_million", "urban_penetration_pct", "rural_penetration_pct", "note"}
+    assert expected <= set(df.columns)
+
+
+def test_population_cross_check(editions):
+    both = editions.dropna(subset=["netizens_million", "penetration_pct"])
+    assert len(both) >= 40
+    population = both["netizens_million"] / (both["penetration_pct"] / 100) / 1000  # billions
+    bad = population[(population < 1.2) | (population > 1.45)]
+    assert bad.empty, bad.round(3).to_dict()
+
+
+def test_figures_are_plausible(editions):
+    e = editions
+    assert (e["netizens_million"].dropna() > 0).all()
+    pct = e[["penetration_pct", "urban_penetration_pct", "rural_penetration_pct"]].stack().dropna()
+    assert ((pct > 0) & (pct <= 100)).all()
+    both = e.dropna(subset=["netizens_million", "mobile_netizens_million"])
+    assert (both["mobile_netizens_million"] <= both["netizens_million"]).all()
+    # netizens grew from edition 10 on (early editions used other definitions)
+    later = e.loc[10:, "netizens_million"].dropna()
+    assert (later.diff().dropna() > 0).all()
+
+
+# ----------------------------------------------------------------- the application table
+# (edition, application, users in millions or None, share of netizens in percent or None)
+SEED_APPLICATIONS = [
+    # 46th edition, as of June 2020
+    (46, "online_education", 381.0, 40.5),  # "online education users reached 381 million, accounting for 40.5%"
+    (46, "online_medical", 276.0, 29.4),  # "online medical users reached 276 million, accounting for 29.4%"
+    (46, "telecommuting", 199.0, 21.2),  # "telecommuting users reached 199 million, accounting for 21.2%"
+    (46, "ecommerce_live", 309.0, None),  # "users of e-commerce live broadcast had reached 309 million"
+    (46, "online_shopping", 749.0, 79.7),  # "online retail users reached 749 million, accounting for 79.7%"
+    (46, "online_video", 888.0, 94.5),  # "online video (including short video) ... 888 million, ... 94.5%"
+    (46, "online_news", 725.0, 77.1),  # "online news is 725 million, accounting for 77.1%"
+    (46, "online_payment", 805.0, 85.7),  # "online payment users ... 805 million ... 85.7%"
+    (46, "instant_messaging", 931.0, None),  # "Instant messaging ... with a user scale of 931 million"
+    (46, "online_takeout", 409.0, 43.5),  # "online take-out ... 409 million ... 43.5%"
+    (46, "ride_hailing", 340.0, 36.2),  # "online car rental ... 340 million ... 36.2%"
+    (46, "online_government", 773.0, 82.2),  # "online government service users ... 773 million, ... 82.2%"
+    # 53rd edition, as of December 2023
+    (53, "online_travel_booking", 509.0, None),  # "online travel booking users reached 509 million"
+    (53, "online_video", 1067.0, None),  # "online video users in China reached 1.067 billion"
+    (53, "online_government", 973.0, None),  # "online government service users has reached 973 million"
+    # 42nd edition, as of June 2018
+    (42, "short_video", None, 74.1),  # "The number of people who watch short videos reached 74.1%"
+    (42, "ride_hailing", None, 43.2),  # "Ride-hailing users reached 43.2%"
+    (42, "bike_sharing", None, 30.6),  # "bike rental users climbed to 30.6% of the total number of internet users"
+]
+
+
+@pytest.mark.parametrize("edition, application, users, share", SEED_APPLICATIONS)
+def test_seed_application_figures(apps, edition, application, users, share):
+    assert (edition, application) in apps.index, (edition, application)
+    row = apps.loc[(edition, application)]
+    if users is not None:
+        assert row["users_million"] == users
+    if share is not None:
+        assert row["share_of_netizens_pct"] == share
+
+
+def _users(apps, edition, application):
+    key = (edition, application)
+    return apps.loc[key, "users_million"] if key in apps.index else np.nan
+
+
+@pytest.mark.parametrize(
+    "application, later, earlier, change",
+    [
+        ("ecommerce_live", 46, 45, 44.3),  # "an increase of 44.3 million compared with that in March 2020"
+        ("instant_messaging", 46, 45, 34.66),  # "an increase of 34.66 million compared with March 2020"
+        ("online_travel_booking", 53, 51, 86.29),  # "an increase of 86.29 million compared with December 2022"
+        ("online_video", 53, 51, 36.13),  # "an increase of 36.13 million compared with December 2022"
+        ("online_government", 53, 51, 47.0),  # "an increase of over 47 million"
+        ("ride_hailing", 53, 51, 90.57),  # "online car users ... increase of 90.57 million"
+        ("online_medical", 53, 51, 51.39),  # "Internet medical users ... increase of ... 51.39 million"
+    ],
+)
+def test_seed_application_changes(apps, application, later, earlier, change):
+    """Where the table has both editions, their difference is the stated change."""
+    a, b = _users(apps, later, application), _users(apps, earlier, application)
+    if np.isnan(a) or np.isnan(b):
+        pytest.skip(f"{application}: edition {later} or {earlier} not in the table (the article gives only the change)")
+    assert a - b == pytest.approx(change, abs=0.6)
+
+
+def test_seed_application_shares_match_users(apps, editions):
+    """users / netizens is the stated share, to the rounding of the published figures."""
+    both = apps.dropna(subset=["users_million", "share_of_netizens_pct"]).reset_index()
+    both = both[both["application"] != "bike_sharing"]
+    netizens = editions["netizens_million"].reindex(both["edition"]).to_numpy()
+    share = both["users_million"].to_numpy() / netizens * 100
+    ok = np.isfinite(share)
+    assert ok.sum() >= 10
+    off = np.abs(share[ok] - both["share_of_netizens_pct"].to_numpy()[ok])
+    assert (off < 0.6).all(), both[ok][off >= 0.6]
+
+
+def test_application_table_shape():
+    df = gc.load_cnnic_applications()
+    assert list(df.columns) == ["edition", "as_of", "application", "users_million", "share_of_netizens_pct"]
+    assert df["application"].str.fullmatch(r"[a-z][a-z0-9_]*").all()  # snake_case
+    assert df["as_of"].notna().all() and pd.api.types.is_datetime64_any_dtype(df["as_of"])
+    assert not df.duplicated(["edition", "application"]).any()
+    assert df.set_index(["edition", "application"]).loc[(46, "online_video"), "as_of"] == pd.Timestamp("2020-06-30")
+    share = df["share_of_netizens_pct"].dropna()
+    assert ((share > 0) & (share <= 100)).all()
+
+
+# ----------------------------------------------------------------- the time axis
+def test_decimal_years_keep_the_real_spacing():
+    step = to_decimal_year(["2019-06-30", "2020-03-31"])
+    assert step[1] - step[0] == pytest.approx(0.75, abs=0.01)
+    # by hand: 2019-06-30 is day 180 of 365; 2020-03-31 is day 90 of 366
+    assert step[0] == pytest.approx(2019 + 180 / 365, abs=1e-12)
+    assert step[1] == pytest.approx(2020 + 90 / 366, abs=1e-12)
+    assert to_decimal_year("2021-01-01")[0] == 2021.0
+    np.testing.assert_array_equal(to_decimal_year([2020.5, 2021]), [2020.5, 2021.0])  # numbers pass through
+
+
+@given(st.datetimes(min_value=pd.Timestamp("1990-01-01").to_pydatetime(),
+                    max_value=pd.Timestamp("2100-12-31").to_pydatetime()))
+def test_decimal_year_round_trip(moment):
+    moment = pd.Timestamp(moment).floor("s")
+    t = to_decimal_year([moment])
+    assert from_decimal_year(t)[0] == moment
+
+
+@given(st.floats(1990.0, 2100.0))
+def test_decimal_year_round_trip_from_floats(t):
+    back = to_decimal_year(from_decimal_year([t]))[0]
+    assert back == pytest.approx(t, abs=1 / (366 * 86400))  # to the second
+
+
+# ----------------------------------------------------------------- the user's own series
+def _frame(**columns):
+    base = {"date": ["2020-06-30", "2020-12-31", "2021-06-30"], "value": [1.0, 2.0, 3.0]}
+    base.update(columns)
+    return pd.DataFrame(base)
+
+
+@pytest.mark.parametrize(
+    "frame, kwargs, match",
+    [
+        (_frame().drop(columns="value"), {}, r"missing column.*'value'"),
+        (_frame().drop(columns="date"), {}, r"missing column.*'date'"),
+        (_frame(), {"series_id": "sid"}, r"missing column.*'sid'"),
+        (_frame(date=["2020-06-30", "2020-13-45", "2021-06-30"]), {}, r"could not parse.*rows \[1\].*2020-13-45"),
+        (_frame(date=["2020-06-30", "2020-06-30", "2021-06-30"]), {}, r"duplicate dates.*2020-06-30"),
+        (_frame(value=[1.0, np.inf, 3.0]), {}, r"'value'.*infinite.*rows \[1\]"),
+        (_frame(value=[1.0, -3.0, 3.0]), {}, r"'value'.*negative.*rows \[1\]"),
+        (_frame(value=[1.0, 101.0, 3.0]), {"percent": True}, r"\(0, 100\].*101"),
+        (_frame(value=[0.0, 1.0, 3.0]), {"percent": True}, r"\(0, 100\]"),
+        (_frame(value=[1.0, np.nan, 3.0]), {"missing": "raise"}, r"missing values in rows \[1\]"),
+        (_frame(value=[np.nan, np.nan, np.nan]), {}, "every value is missing"),
+        (_frame().iloc[:0], {}, "empty"),
+        (_frame(value=["1", "two", "3"]), {}, r"non-numeric.*rows \[1\]"),
+    ],
+)
+def test_from_frame_rejects_invalid_input(frame, kwargs, match):
+    with pytest.raises(gc.DataError, match=match):
+        gc.from_frame(frame, **kwargs)
+
+
+def test_data_error_is_a_value_error():
+    assert issubclass(gc.DataError, ValueError)
+
+
+def test_penetration_is_checked_by_column_name():
+    frame = pd.DataFrame({"date": ["2020-06-30", "2020-12-31"], "penetration_pct": [67.0, 100.5]})
+    with pytest.raises(gc.DataError, match=r"\(0, 100\]"):
+        gc.from_frame(frame, value="penetration_pct")
+    ok = gc.from_frame(frame.assign(penetration_pct=[67.0, 70.4]), value="penetration_pct")
+    assert ok.attrs["percent"] == {"penetration_pct": True}
+
+
+def test_unsorted_input_is_sorted_and_missing_values_counted():
+    frame = pd.DataFrame({"date": ["2021-06-30", "2020-06-30", "2020-12-31", "2021-12-31"],
+                          "value": [3.0, 1.0, np.nan, 4.0]})
+    out = gc.from_frame(frame)
+    assert list(out.columns) == ["series_id", "date", "t", "value"]
+    assert list(out["date"].dt.strftime("%Y-%m-%d")) == ["2020-06-30", "2021-06-30", "2021-12-31"]
+    assert list(out["value"]) == [1.0, 3.0, 4.0]
+    assert out.attrs["n_missing"] == {"value": 1}
+    np.testing.assert_allclose(out["t"], to_decimal_year(out["date"]))
+    assert frame["value"].isna().sum() == 1 and frame["date"].iloc[0] == "2021-06-30"  # input untouched
+
+
+def test_long_format_round_trips(tmp_path):
+    frame = pd.DataFrame({
+        "unique_id": ["b", "a", "a", "b", "a"],
+        "ds": ["2020-12-31", "2020-12-31", "2020-06-30", "2020-06-30", "2021-06-30"],
+        "y": [20.0, 2.0, 1.0, 10.0, 3.0],
+    })
+    out = gc.from_frame(frame, date="ds", value="y", series_id="unique_id")
+    assert list(out["series_id"]) == ["a", "a", "a", "b", "b"]
+    assert list(out["value"]) == [1.0, 2.0, 3.0, 10.0, 20.0]
+    back = out.rename(columns={"series_id": "unique_id", "date": "ds", "value": "y"})[["unique_id", "ds", "y"]]
+    expected = frame.assign(ds=pd.to_datetime(frame["ds"])).sort_values(["unique_id", "ds"], ignore_index=True)
+    pd.testing.assert_frame_equal(back, expected, check_dtype=False)
+    # the same through a CSV file
+    path = tmp_path / "series.csv"
+    frame.to_csv(path, index=False)
+    pd.testing.assert_frame_equal(gc.read_csv(path, date="ds", value="y", series_id="unique_id"), out)
+    # duplicates are per series: the same date in two series is fine, twice in one is not
+    with pytest.raises(gc.DataError, match=r"duplicate dates.*'a'"):
+        gc.from_frame(pd.concat([frame, frame.iloc[[1]]]), date="ds", value="y", series_id="unique_id")
+
+
+def test_numeric_times_pass_through():
+    out = gc.from_frame(pd.DataFrame({"date": [2.0, 0.0, 1.0], "value": [5.0, 3.0, 4.0]}))
+    assert list(out["t"]) == [0.0, 1.0, 2.0] and out["date"].isna().all()
+
+
+def test_read_csv_errors(tmp_path):
+    with pytest.raises(gc.DataError, match="no such file"):
+        gc.read_csv(tmp_path / "absent.csv")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(gc.DataError, match="not a readable CSV"):
+        gc.read_csv(empty)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,value\n2020-06-30,1\n2020-12-31,-4\n")
+    with pytest.raises(gc.DataError, match="negative"):
+        gc.read_csv(bad)
+
+
+def test_bundled_series_fit_through_from_frame():
+    df = gc.load_cnnic()
+    out = gc.from_frame(df, date="as_of", value="penetration_pct")
+    assert out.attrs["percent"] == {"penetration_pct": True}
+    assert len(out) + out.attrs["n_missing"].get("penetration_pct", 0) == 56
