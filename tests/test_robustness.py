@@ -258,7 +258,7 @@ def test_intervals_widen_with_the_horizon(model, seed):
 def test_fits_scale_with_the_unit_of_the_values(log_unit, seed, model):
     unit = 10.0**log_unit
     rng = np.random.default_rng(seed)
-    y = logistic(T, 80.0, 0.6, 2008.0) + rng.normal(0, 0.5, T.size) + 1.0
+    y = np.abs(logistic(T, 80.0, 0.6, 2008.0) + rng.normal(0, 0.5, T.size)) + 1.0
     a = gc.fit(model, T, y)
     b = gc.fit(model, T, y * unit)
     assert a.converged and b.converged
@@ -271,7 +271,7 @@ def test_fits_scale_with_the_unit_of_the_values(log_unit, seed, model):
 @given(st.floats(-2000.0, 100.0), st.integers(0, 2**32 - 1), st.sampled_from(["logistic", "gompertz"]))
 def test_fits_shift_with_the_time_origin(shift, seed, model):
     rng = np.random.default_rng(seed)
-    y = logistic(T, 80.0, 0.6, 2008.0) + rng.normal(0, 0.5, T.size) + 1.0
+    y = np.abs(logistic(T, 80.0, 0.6, 2008.0) + rng.normal(0, 0.5, T.size)) + 1.0
     a = gc.fit(model, T, y)
     b = gc.fit(model, T + shift, y)
     assert a.converged and b.converged
@@ -282,7 +282,7 @@ def test_fits_shift_with_the_time_origin(shift, seed, model):
 @given(st.floats(5.0, 75.0), st.integers(0, 2**32 - 1))
 def test_time_to_reach_inverts_predict(value, seed):
     rng = np.random.default_rng(seed)
-    y = logistic(T, 80.0, 0.6, 2008.0) + rng.normal(0, 0.5, T.size) + 1.0
+    y = np.abs(logistic(T, 80.0, 0.6, 2008.0) + rng.normal(0, 0.5, T.size)) + 1.0
     res = gc.fit("logistic", T, y)
     when = res.time_to_reach(value)
     if np.isfinite(when["t"]) and when["t"] > T[0]:
