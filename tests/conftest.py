@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, settings
 
+# derandomize: the same examples on every run, so CI never flakes on a new draw
 settings.register_profile(
-    "growthcast", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "growthcast", max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("growthcast")
 
