@@ -212,7 +212,8 @@ class Auto(Model):
     and the combination's relative errors at each horizon, weighted by
     recency (half-life ``half_life`` editions), give the interval as the
     forecast times one plus their weighted quantiles (a split-conformal
-    interval with a finite-sample correction). With too few errors at a
+    interval with a finite-sample correction: with few errors, a 95%
+    interval is as wide as the largest error seen). With too few errors at a
     horizon, the nearest shorter horizon's widened in proportion; with none,
     the drift's normal interval.
 
@@ -289,7 +290,7 @@ class Auto(Model):
         d = tt[:, tgt] - tt[:, :, None]
         fc = 0.5 * np.add(*self._parts(levels[..., None], trends[..., None], d, percent))
         with np.errstate(all="ignore"):
-            errs = np.where(valid, y_tgt / fc - 1.0, np.nan)  # (B, N, H)
+            errs = np.where(valid, y_tgt / fc - 1.0, np.nan)  # (B, N, H) relative errors
         rows = np.arange(B)
         last = np.maximum(n - 1, 0)
         with np.errstate(all="ignore"):  # the drift's noise, for the fallback interval

@@ -1,0 +1,455 @@
+"""The ``growthcast`` command line.
+
+::
+
+    growthcast forecast [--series S] [--model NAME|best] [--until 2030-12] [--level 0.95]
+                        [--milestones 80,85,90] [--format table|csv|json] [--plot PATH.png]
+    growthcast backtest [--series S] [--models a,b,c] [--horizons 1-6] [--min-train N]
+                        [--format table|csv|json] [--plot PATH.png]
+    growthcast data     [--validate PATH.csv --date COL --value COL --series-id COL] [--format ...]
+    growthcast report   --out DIR [--series S] [--model NAME|best] [--models a,b,c]
+    growthcast models
+
+A user's mistake prints one line to stderr and no traceback: exit code 2
+for a usage error (an unknown option, model or series, a malformed value),
+1 for data the package cannot use (:class:`growthcast.DataError`) or a file
+that cannot be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from .errors import DataError
+from .report import _shown, candidate_models, default_model
+
+__all__ = ["main", "build_parser"]
+
+PROG = "growthcast"
+DEFAULT_UNTIL = "2030-12"
+FORMATS = ("table", "csv", "json")
+WEIGHTED = "ensemble_weighted"  # growthcast.backtest.WEIGHTED: a combination scored in backtests only
+METRICS = ("MASE", "MAE", "RMSE", "MAPE", "sMAPE", "coverage", "winkler")
+
+
+class UsageError(Exception):
+    """A malformed command line: exit code 2 (the message is the whole line)."""
+
+
+class OptionError(Exception):
+    """A well-formed option naming something that does not exist: exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a mistake as one line instead of usage + exit."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{self.prog}: error: {message} (see '{self.prog} --help')")
+
+
+# ---------------------------------------------------------------- argument types
+def _until(text: str) -> pd.Timestamp:
+    """``2030`` -> 2030-12-31, ``2030-12`` -> 2030-12-31 (end of the month), or a date."""
+    text = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}", text):
+            return pd.Timestamp(f"{text}-12-31")
+        if re.fullmatch(r"\d{4}-\d{1,2}", text):
+            return pd.Period(text, freq="M").end_time.normalize()
+        return pd.Timestamp(text).normalize()
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"expected a date such as 2030-12 or 2030-12-31, got {text!r}") from None
+
+
+def _level(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a probability such as 0.95, got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be a probability in (0, 1) such as 0.95, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _horizons(text: str) -> list[int]:
+    """``1-6``, ``1,2,4`` or ``3``."""
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part:
+                a, b = (int(x) for x in part.split("-", 1))
+                if a > b:
+                    raise ValueError
+                out += range(a, b + 1)
+            else:
+                out.append(int(part))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected editions ahead such as 1-6 or 1,2,4, got {text!r}") from None
+    if not out or min(out) < 1:
+        raise argparse.ArgumentTypeError(f"horizons must be positive integers, got {text!r}")
+    return sorted(set(out))
+
+
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected model names separated by commas, got {text!r}")
+    return list(dict.fromkeys(names))
+
+
+def _numbers(text: str) -> list[float]:
+    try:
+        values = [float(v.replace("_", "")) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas such as 80,85,90, got {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one number")
+    return values
+
+
+# ---------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``growthcast`` command."""
+    parser = _Parser(
+        prog=PROG,
+        description="Saturation-curve and trend forecasts of China's Internet adoption (CNNIC report editions).",
+        epilog="Run 'growthcast COMMAND --help' for the options of a command.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    candidates = list(candidate_models())
+
+    def series_opt(p):
+        p.add_argument("--series", default="penetration_pct", metavar="COLUMN",
+                       help="the series to model: penetration_pct (default), netizens_million, "
+                            "mobile_netizens_million, rural_netizens_million, ...")
+
+    def format_opt(p, csv_help):
+        p.add_argument("--format", choices=FORMATS, default="table", help=f"output format (default table); {csv_help}")
+
+    p = sub.add_parser("forecast", help="project a series with intervals, its saturation level and milestones",
+                       description="Fit a model to every edition of a series and print the half-yearly projection "
+                                   "with prediction intervals, the saturation level and the milestones.")
+    series_opt(p)
+    p.add_argument("--model", default=None, metavar="NAME|best",
+                   help=f"a model from 'growthcast models' (default {default_model()}), or 'best': "
+                        "the lowest MASE in a backtest of --models")
+    p.add_argument("--models", type=_names, default=candidates, metavar="A,B,C",
+                   help=f"candidates for --model best (default {','.join(candidates)})")
+    p.add_argument("--horizons", type=_horizons, default=list(range(1, 7)), metavar="1-6",
+                   help="editions ahead scored by --model best (default 1-6)")
+    p.add_argument("--min-train", type=_positive_int, default=10, metavar="N",
+                   help="editions in the first training window of --model best (default 10)")
+    p.add_argument("--until", type=_until, default=_until(DEFAULT_UNTIL), metavar="DATE",
+                   help="the last month of the projection, e.g. 2030-12 (through its end; default 2030-12)")
+    p.add_argument("--level", type=_level, default=0.95, help="coverage of the intervals (default 0.95)")
+    p.add_argument("--milestones", type=_numbers, default=None, metavar="V1,V2,...",
+                   help="levels to date (default 80,85,90 for a percentage; the next three round "
+                        "levels above the last value for a count)")
+    format_opt(p, "csv prints the projection only, json everything")
+    p.add_argument("--plot", type=Path, default=None, metavar="PATH.png", help="also draw the fan chart there")
+
+    p = sub.add_parser("backtest", help="score models on held-out editions: leaderboard and per-horizon table",
+                       description="Refit each model at every origin edition and score its forecasts of the "
+                                   "following editions.")
+    series_opt(p)
+    p.add_argument("--models", type=_names, default=candidates, metavar="A,B,C",
+                   help=f"models to compare (default {','.join(candidates)})")
+    p.add_argument("--horizons", type=_horizons, default=list(range(1, 7)), metavar="1-6",
+                   help="editions ahead to score, e.g. 1-6 or 1,2,4 (default 1-6)")
+    p.add_argument("--min-train", type=_positive_int, default=10, metavar="N",
+                   help="editions in the first training window (default 10)")
+    p.add_argument("--level", type=_level, default=0.8, help="coverage of the scored intervals (default 0.8)")
+    p.add_argument("--metric", default="MASE", choices=METRICS, help="the leaderboard's ranking metric (default MASE)")
+    format_opt(p, "csv prints the per-horizon scores, json both tables")
+    p.add_argument("--plot", type=Path, default=None, metavar="PATH.png", help="also draw a figure there")
+    p.add_argument("--plot-kind", choices=("errors", "origins", "saturation"), default="errors",
+                   help="what --plot draws: error by horizon (default), forecasts from each origin, "
+                        "or the saturation drift")
+
+    p = sub.add_parser("data", help="print the bundled editions, or validate your own CSV file",
+                       description="Print the bundled CNNIC editions, or check a CSV file of your own series.")
+    p.add_argument("--validate", type=Path, default=None, metavar="PATH.csv", help="a CSV file to check")
+    p.add_argument("--date", default="date", metavar="COL", help="its date column (default 'date')")
+    p.add_argument("--value", default="value", metavar="COL", help="its value column (default 'value')")
+    p.add_argument("--series-id", default=None, metavar="COL", help="its series column, for a long file")
+    format_opt(p, "csv and json carry every column")
+
+    p = sub.add_parser("report", help="write an HTML report with figures into a directory",
+                       description="Write report.html (figures embedded, and saved beside it as PNG files).")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="the directory to write into")
+    series_opt(p)
+    p.add_argument("--model", default=None, metavar="NAME|best", help="the model projected (default "
+                   f"{default_model()}; 'best': the backtest winner)")
+    p.add_argument("--models", type=_names, default=candidates, metavar="A,B,C",
+                   help="models fitted, drawn and backtested")
+    p.add_argument("--until", type=_until, default=_until(DEFAULT_UNTIL), metavar="DATE")
+    p.add_argument("--level", type=_level, default=0.95)
+    p.add_argument("--milestones", type=_numbers, default=None, metavar="V1,V2,...")
+    p.add_argument("--horizons", type=_horizons, default=list(range(1, 7)), metavar="1-6")
+    p.add_argument("--min-train", type=_positive_int, default=10, metavar="N")
+
+    sub.add_parser("models", help="list the models", description="List every model reachable by name.")
+    return parser
+
+
+# ---------------------------------------------------------------- helpers
+def _load() -> pd.DataFrame:
+    from .data import load_cnnic
+
+    try:
+        return load_cnnic()
+    except FileNotFoundError as err:
+        raise DataError(str(err)) from None
+
+
+def _check_series(df: pd.DataFrame, series: str) -> None:
+    known = [c for c in df.columns if c not in ("edition", "as_of", "released", "note")
+             and pd.api.types.is_numeric_dtype(df[c])]
+    if series not in known:
+        raise OptionError(f"--series: unknown series {series!r}; choose one of {', '.join(known)}")
+
+
+def _check_models(names: Sequence[str], option: str, allow_best: bool = False, backtest: bool = False) -> None:
+    """Unknown names are a usage error; ``ensemble_weighted`` exists in backtests only."""
+    from .models import models
+
+    known = list(models()["name"]) + ([WEIGHTED] if backtest else [])
+    bad = [n for n in names if n not in known and not (allow_best and n == "best")]
+    if bad:
+        extra = " or 'best'" if allow_best else ""
+        if WEIGHTED in bad and not backtest:
+            extra += f" ({WEIGHTED} exists in backtests only)"
+        raise OptionError(f"{option}: unknown model(s) {', '.join(map(repr, bad))}; "
+                         f"choose from {', '.join(known)}{extra}")
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _frame_text(frame: pd.DataFrame, digits: int = 3) -> str:
+    return _shown(frame).to_string(index=False, na_rep="", float_format=lambda v: f"{v:,.{digits}f}")
+
+
+def _json(obj: Any) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+# ---------------------------------------------------------------- commands
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    from .report import choose_model, format_projection, project
+
+    model = args.model or default_model()
+    _check_models([model], "--model", allow_best=True)
+    if model == "best":
+        _check_models(args.models, "--models")
+    df = _load()
+    _check_series(df, args.series)
+    selection = None
+    if model == "best":
+        selection = choose_model(df, args.series, args.models, min_train=args.min_train, horizons=args.horizons)
+        model = selection.model
+    proj = project(df, args.series, model, until=args.until, level=args.level,
+                   milestone_values=args.milestones, selection=selection)
+    if args.plot is not None:
+        from .plot import fan_chart
+        from .report import series_label
+
+        fan_chart(proj.result, until=args.until, ylabel=series_label(args.series),
+                  title=f"{series_label(args.series)}: {model} forecast", path=args.plot)
+    if args.format == "json":
+        _emit(_json(proj.to_dict()))
+    elif args.format == "csv":
+        frame = proj.forecast.assign(series=args.series, model=model, level=args.level)
+        _emit(frame[["series", "model", "date", "t", "mean", "lower", "upper", "level"]].to_csv(
+            index=False, date_format="%Y-%m-%d"))
+    else:
+        _emit(format_projection(proj))
+    if args.plot is not None:
+        sys.stderr.write(f"fan chart written to {args.plot}\n")
+    return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    _check_models(args.models, "--models", backtest=True)
+    df = _load()
+    _check_series(df, args.series)
+    from .backtest import backtest
+
+    bt = backtest(df, series=args.series, models=args.models, min_train=args.min_train,
+                  horizons=args.horizons, level=args.level)
+    board = bt.leaderboard(metric=args.metric)
+    scores = bt.scores(by="horizon")
+    if args.plot is not None:
+        from . import plot
+
+        if args.plot_kind == "errors":
+            plot.backtest_errors(bt, metric="MAE" if "MAE" in scores.columns else args.metric, path=args.plot)
+        elif args.plot_kind == "origins":
+            plot.origin_forecasts(bt, path=args.plot)
+        else:
+            plot.saturation_drift(bt, path=args.plot)
+    if args.format == "json":
+        _emit(_json({"series": args.series, "models": args.models, "horizons": args.horizons,
+                     "min_train": args.min_train, "level": args.level, "metric": args.metric,
+                     "leaderboard": _records(board), "scores": _records(scores)}))
+    elif args.format == "csv":
+        _emit(scores.to_csv(index=False))
+    else:
+        hs = args.horizons
+        span = f"{hs[0]}-{hs[-1]}" if hs == list(range(hs[0], hs[-1] + 1)) else ",".join(map(str, hs))
+        _emit(f"Backtest of {args.series}: {len(args.models)} model(s), horizons {span} editions ahead, "
+              f"origins from the {args.min_train}th observed edition on, {args.level:.0%} intervals\n\n"
+              f"Leaderboard (ranked by {args.metric}, lower is better)\n{_frame_text(board)}\n\n"
+              f"Scores by horizon\n{_frame_text(scores)}")
+    if args.plot is not None:
+        sys.stderr.write(f"figure written to {args.plot}\n")
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    if args.validate is None:
+        df = _load()
+        if args.format == "csv":
+            _emit(df.to_csv(index=False, date_format="%Y-%m-%d"))
+        elif args.format == "json":
+            _emit(_json(_records(df.assign(as_of=df["as_of"].dt.strftime("%Y-%m-%d"),
+                                           released=pd.to_datetime(df["released"]).dt.strftime("%Y-%m-%d")))))
+        else:
+            cols = [c for c in df.columns if c not in ("released", "note")]
+            shown = df[cols].assign(as_of=df["as_of"].dt.strftime("%Y-%m-%d"))
+            _emit(f"CNNIC report editions ({len(df)}): blank = not reported\n"
+                  + shown.to_string(index=False, na_rep="", float_format=lambda v: f"{v:g}"))
+        return 0
+    from .data import read_csv
+
+    long = read_csv(args.validate, date=args.date, value=args.value, series_id=args.series_id)
+    percent = long.attrs.get("percent", {})
+    missing = long.attrs.get("n_missing", {})
+    rows = []
+    for sid, grp in long.groupby("series_id", sort=False):
+        dated = grp["date"].notna().all()
+        rows.append({
+            "series_id": sid, "points": len(grp),
+            "first": grp["date"].iloc[0].strftime("%Y-%m-%d") if dated else f"{grp['t'].iloc[0]:g}",
+            "last": grp["date"].iloc[-1].strftime("%Y-%m-%d") if dated else f"{grp['t'].iloc[-1]:g}",
+            "last_value": float(grp["value"].iloc[-1]), "missing_dropped": int(missing.get(sid, 0)),
+            "percent": bool(percent.get(sid, False)),
+        })
+    summary = pd.DataFrame(rows)
+    if args.format == "json":
+        _emit(_json({"file": str(args.validate), "valid": True, "series": _records(summary)}))
+    elif args.format == "csv":
+        _emit(summary.to_csv(index=False))
+    else:
+        _emit(f"{args.validate}: valid, {len(summary)} series, {len(long)} points\n"
+              + summary.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    model = args.model or default_model()
+    _check_models([model], "--model", allow_best=True)
+    _check_models(args.models, "--models", backtest=True)
+    df = _load()
+    _check_series(df, args.series)
+    path = write_report(args.out, df, args.series, model, models=args.models, until=args.until, level=args.level,
+                        milestone_values=args.milestones, min_train=args.min_train, horizons=args.horizons)
+    _emit(f"report written to {path}")
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from .models import models
+
+    table = models()
+    width = max(len(n) for n in table["name"]) + 2
+    lines = [f"{name:<{width}}{desc}" for name, desc in zip(table["name"], table["description"])]
+    _emit(f"Models (default: {default_model()}; 'best' in forecast and report: the backtest winner)\n"
+          + "\n".join(lines))
+    return 0
+
+
+_COMMANDS = {
+    "forecast": _cmd_forecast,
+    "backtest": _cmd_backtest,
+    "data": _cmd_data,
+    "report": _cmd_report,
+    "models": _cmd_models,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code.
+
+    0 on success, 2 for a usage error, 1 for a data error (or a file that
+    cannot be read or written, or matplotlib missing for a plot). Errors
+    are one line on stderr; warnings are not shown.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and argv[0] in _COMMANDS else None
+    prog = f"{PROG} {command}" if command else PROG
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parser = build_parser()
+            try:
+                args = parser.parse_args(argv)
+            except SystemExit as done:  # --help and --version
+                return int(done.code or 0)
+            return _COMMANDS[args.command](args)
+    except UsageError as err:
+        return _fail(str(err), 2)
+    except OptionError as err:
+        return _fail(f"{prog}: error: {err} (see '{prog} --help')", 2)
+    except (DataError, ImportError) as err:  # ImportError: matplotlib missing for a figure
+        return _fail(f"{prog}: error: {err}", 1)
+    except BrokenPipeError:  # e.g. `growthcast data | head`
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+        return 0
+    except OSError as err:  # a file that cannot be read or written
+        where = f": {err.filename}" if getattr(err, "filename", None) else ""
+        return _fail(f"{prog}: error: {err.strerror or err}{where}", 1)
+
+
+def _fail(message: str, code: int) -> int:
+    """Write a one-line error to stderr and return the exit code."""
+    sys.stderr.write(" ".join(message.split()) + "\n")
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
