@@ -20,12 +20,130 @@ __all__ = ["solve"]
 
 Model = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
+_RHO_MIN = 1e-4  # smallest ratio of actual to predicted reduction that accepts a step
+_LAM_MAX = 1e16  # damping beyond which a problem is stuck
+_TINY = 1e-300
+_LAM0 = 1e-3  # initial damping, relative to the largest diagonal entry of J'J
+_CHUNK_ELEMENTS = 2**15  # points per block of rows evaluated together
 
-def _normal_equations(J: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """J'J of shape (b, P, P) and J'r of shape (b, P)."""
-    H = np.matmul(J.transpose(0, 2, 1), J)
-    g = np.matmul(J.transpose(0, 2, 1), r[..., None])[..., 0]
-    return H, g
+# Inside the loop the per-problem state is stored problem-last: x as (P, b),
+# J'J as (P, P, b), so that every scalar of every problem is one contiguous
+# (b,) vector and the small linear algebra runs as a few vector operations.
+
+
+def _rowdot(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """``out[i] = a[i] . b[i]`` for (rows, N) arrays, one row's own sum each."""
+    if _vecdot is not None:
+        _vecdot(a, b, out=out)
+    else:  # numpy < 2
+        np.einsum("bn,bn->b", a, b, out=out)
+
+
+_vecdot = getattr(np, "vecdot", None)
+
+
+def _chunks(n_rows: int, n_points: int) -> list[slice]:
+    """Row blocks small enough that one block's arrays stay in the CPU cache."""
+    size = max(1, _CHUNK_ELEMENTS // max(n_points, 1))
+    return [slice(i, min(i + size, n_rows)) for i in range(0, n_rows, size)]
+
+
+def _evaluate(
+    model: Model,
+    x: np.ndarray,
+    rows: np.ndarray,
+    y: np.ndarray,
+    sw: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Half the sum of squares (b,), J'J (P, P, b) and J'r (P, b) at ``x`` (P, b).
+
+    The model runs block by block of rows: the (rows, N, P) Jacobian of a
+    large batch would not fit in the CPU cache, and forming it whole costs
+    more in memory traffic than the arithmetic does. Each entry is a dot
+    product over one problem's own points, so a problem's numbers never
+    depend on the rest of the batch.
+    """
+    P, b = x.shape
+    cost = np.empty(b)
+    H = np.empty((P, P, b))
+    g = np.empty((P, b))
+    xt = x.T
+    for c in _chunks(b, y.shape[1]):
+        f, J = model(xt[c], rows[c])
+        r = np.subtract(f, y[c])
+        cols = [J[..., p] for p in range(P)]
+        if sw is not None:
+            r *= sw[c]
+            cols = [col * sw[c] for col in cols]
+        _rowdot(r, r, cost[c])
+        for p in range(P):
+            _rowdot(cols[p], r, g[p, c])
+            for q in range(p, P):
+                _rowdot(cols[p], cols[q], H[p, q, c])
+    cost *= 0.5
+    for p in range(P):
+        for q in range(p):
+            H[p, q] = H[q, p]
+    return cost, H, g
+
+
+def _fix(H: np.ndarray, g: np.ndarray, fixed: np.ndarray | None) -> None:
+    """Zero the rows and columns of fixed parameters, with a unit diagonal (in place).
+
+    Their step is then exactly zero and they never count in a convergence test.
+    """
+    if fixed is None:
+        return
+    for p in range(H.shape[0]):
+        H[p][fixed] = 0.0
+        H[:, p][fixed] = 0.0
+        H[p, p][fixed[p]] = 1.0
+        g[p][fixed[p]] = 0.0
+
+
+def _largest_free(diagH: np.ndarray, fixed: np.ndarray | None) -> np.ndarray:
+    """The largest diagonal entry of J'J over the free parameters, shape (b,)."""
+    return (diagH if fixed is None else np.where(fixed, 0.0, diagH)).max(axis=0)
+
+
+def _cholesky_solve(A: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Solve the symmetric systems ``A x = rhs``, (P, P, b) and (P, b), by Cholesky.
+
+    P is small, so the factorisation runs as a loop over P on (b,) vectors.
+    Returns the solutions and whether each A was numerically positive
+    definite; the other solutions are NaN. Unlike :func:`numpy.linalg.solve`,
+    a singular matrix fails its own problem only.
+    """
+    P = rhs.shape[0]
+    L = [[None] * P for _ in range(P)]
+    ok = np.ones(rhs.shape[1], dtype=bool)
+    for j in range(P):
+        d = A[j, j].copy()
+        for k in range(j):
+            d -= L[j][k] * L[j][k]
+        ok &= d > 0.0
+        d[~(d > 0.0)] = np.nan
+        L[j][j] = np.sqrt(d)
+        for i in range(j + 1, P):
+            v = A[i, j].copy()
+            for k in range(j):
+                v -= L[i][k] * L[j][k]
+            v /= L[j][j]
+            L[i][j] = v
+    z = [None] * P
+    for i in range(P):  # L z = rhs
+        v = rhs[i].copy()
+        for k in range(i):
+            v -= L[i][k] * z[k]
+        v /= L[i][i]
+        z[i] = v
+    x = np.empty_like(rhs)
+    for i in reversed(range(P)):  # L' x = z
+        v = z[i]
+        for k in range(i + 1, P):
+            v -= L[k][i] * x[k]
+        np.divide(v, L[i][i], out=x[i])
+    return x, ok
 
 
 def solve(
@@ -41,14 +159,17 @@ def solve(
     ftol: float = 1e-12,
     gtol: float = 1e-10,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Fit B problems by Levenberg-Marquardt with Marquardt's diagonal scaling.
+    """Fit B problems by Levenberg-Marquardt.
 
     Parameters
     ----------
     model : callable
         ``model(x, rows)`` returns the model values, shape ``(len(rows), N)``,
         and their derivatives, ``(len(rows), N, P)``, for parameters ``x`` of
-        shape ``(len(rows), P)`` of the problems ``rows``.
+        shape ``(len(rows), P)`` of the problems ``rows``. It is called on
+        blocks of rows, and must treat each row on its own. Derivatives laid
+        out in memory as ``(len(rows), P, N)`` (as :mod:`growthcast.curves`
+        returns them) are read fastest.
     x0 : ndarray, shape (B, P)
         Starting values; fixed entries stay at their starting value.
     y, mask : ndarray, shape (B, N)
@@ -75,14 +196,38 @@ def solve(
     status : ndarray of int, shape (B,)
         Codes from :mod:`growthcast.errors` (> 0 converged, 0 iteration limit,
         < 0 failed).
+
+    Notes
+    -----
+    Each iteration solves ``(J'J + lam d I) step = -J'r``, where ``d`` is the
+    running maximum of the largest diagonal entry of ``J'J`` over the free
+    parameters, and updates ``lam`` by Nielsen's rule (Nielsen 1999; Madsen,
+    Nielsen and Tingleff 2004). The damping is isotropic, as in MINPACK with
+    unit scaling (scipy's ``least_squares(method="lm")`` default), rather
+    than Marquardt's ``diag(J'J)``: the callers hand over problems already
+    on a unit scale, and a diagonal damping lets poorly determined
+    parameters (a Richards ``nu``, a Bass ``p``) take huge first steps from
+    a distant start into regions where the curve is flat. The cost test is
+    MINPACK's: both the actual and the predicted relative reduction below
+    ``ftol``, whether or not round-off left the step acceptable; and where
+    the last step's actual reduction was within 25% of its prediction, a
+    predicted reduction below ``ftol`` alone stops the problem without
+    evaluating a step that could only confirm it (the point is then within
+    about ``ftol`` of the optimum in relative sum of squares).
+
+    The Python loop runs over iterations; each works on the still-active
+    problems as one array, compacted whenever problems stop, so converged
+    problems cost nothing more. Every operation acts on one problem's own
+    numbers, so a problem's result does not depend on the rest of the batch.
     """
     x0 = np.asarray(x0, dtype=float)
     B, P = x0.shape
     y = np.asarray(y, dtype=float)
     mask = np.asarray(mask, dtype=bool)
     free = np.ones((B, P), dtype=bool) if free is None else np.asarray(free, dtype=bool)
-    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
-    sw = np.where(mask, np.sqrt(np.where(mask, w, 0.0)), 0.0)
+    with np.errstate(invalid="ignore"):
+        w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
+        sw = np.sqrt(np.where(mask & (w > 0), w, 0.0))  # NaN or negative weights: the point is left out
     y0 = np.where(mask, y, 0.0)
 
     x = x0.copy()
@@ -93,84 +238,134 @@ def solve(
     n_obs = (sw > 0).sum(axis=1)
     too_few = n_obs < free.sum(axis=1)
     status[too_few] = errors.FAILED_TOO_FEW_POINTS
-
     rows = np.flatnonzero(~too_few)
-    with np.errstate(all="ignore"):
-        f, J = model(x[rows], rows)
-        r = (f - y0[rows]) * sw[rows]
-        cost = 0.5 * np.einsum("bn,bn->b", r, r)
-        bad = ~np.isfinite(cost) | ~np.all(np.isfinite(x[rows]), axis=1)
-        status[rows[bad]] = errors.FAILED_NONFINITE
-        keep = ~bad
-        rows, r, cost, J = rows[keep], r[keep], cost[keep], J[keep]
-        fr = free[rows]
-        J = J * sw[rows][..., None] * fr[:, None, :]
-        H, g = _normal_equations(J, r)
-        Dscale = np.maximum(np.einsum("bpp->bp", H), 1e-300)
-        lam = np.full(len(rows), 1e-3)
-        nu = np.full(len(rows), 2.0)
-        eye = np.eye(P)
+    # Unit weights on every point need no multiplication, all-free no masking.
+    unit = bool(np.all(sw[rows] == 1.0))
+    all_free = bool(np.all(free[rows]))
 
-        for _ in range(max_iter):
+    with np.errstate(all="ignore"):
+        xa = np.ascontiguousarray(x[rows].T)  # (P, b)
+        ya = y0[rows]  # (b, N)
+        swa = None if unit else sw[rows]
+        fixa = None if all_free else np.ascontiguousarray(~free[rows].T)
+        cost, H, g = _evaluate(model, xa, rows, ya, swa)
+        _fix(H, g, fixa)
+        diagH = np.einsum("ppb->pb", H)
+        bad = ~(np.isfinite(cost) & np.isfinite(xa).all(axis=0))
+        bad |= ~(np.isfinite(g).all(axis=0) & np.isfinite(diagH).all(axis=0))
+        status[rows[bad]] = errors.FAILED_NONFINITE
+        Dscale = np.maximum(_largest_free(diagH, fixa), _TINY)
+        lam = np.full(rows.size, _LAM0)
+        nu = np.full(rows.size, 2.0)
+        trusted = np.zeros(rows.size, dtype=bool)
+        state = [xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted]
+        if bad.any():
+            rows, state = _compact(~bad, rows, state)
+
+        for it in range(max_iter):
             if rows.size == 0:
                 break
-            # convergence at the current point: zero cost or a tiny gradient
-            diagH = np.einsum("bpp->bp", H)
-            col_norm = np.sqrt(np.maximum(diagH, 0.0))
-            res_norm = np.sqrt(2.0 * cost)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cosine = np.where(col_norm > 0, np.abs(g) / (col_norm * res_norm[:, None]), 0.0)
-            done_g = (cost == 0.0) | (np.nanmax(cosine, axis=1) <= gtol)
+            xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted = state
+            # convergence at the current point: zero cost or a tiny gradient,
+            # |J_p'r| <= gtol |J_p| |r| for every column p
+            diagH = np.einsum("ppb->pb", H)
+            tol = gtol * np.sqrt(2.0 * cost)
+            done_g = np.ones(rows.size, dtype=bool)
+            for p in range(P):
+                done_g &= np.abs(g[p]) <= tol * np.sqrt(diagH[p])
+            done_g |= cost == 0.0
+            if done_g.any():
+                _store(done_g, rows, state, x, sse)
+                status[rows[done_g]] = errors.CONVERGED_GRADIENT
+                n_iter[rows[done_g]] = it
+                rows, state = _compact(~done_g, rows, state)
+                if rows.size == 0:
+                    break
+                xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted = state
+                diagH = np.einsum("ppb->pb", H)
 
-            Dscale = np.maximum(Dscale, diagH)
-            D = np.where(fr, Dscale, 1.0)
-            A = np.where(fr[:, :, None] & fr[:, None, :], H, 0.0) + eye * (
-                (lam[:, None] * D) + (~fr)
-            )[:, None, :]
-            step = -np.linalg.solve(A, np.where(fr, g, 0.0)[..., None])[..., 0]
-            step = np.where(fr, step, 0.0)
-            x_rows = x[rows]
-            x_new = x_rows + step
-            f_new, J_new = model(x_new, rows)
-            r_new = (f_new - y0[rows]) * sw[rows]
-            cost_new = 0.5 * np.einsum("bn,bn->b", r_new, r_new)
-            predicted = -(np.einsum("bp,bp->b", g, step) + 0.5 * np.einsum("bp,bpq,bq->b", step, H, step))
+            np.maximum(Dscale, _largest_free(diagH, fixa), out=Dscale)
+            lamD = lam * Dscale
+            A = H.copy()
+            np.einsum("ppb->pb", A)[...] += lamD
+            step, pd = _cholesky_solve(A, -g)
+            x_new = xa + step
+            # (H + lam d I) step = -g, so the model's reduction -(g.step + step.H.step / 2) is
+            predicted = 0.5 * (lamD * np.einsum("pb,pb->b", step, step) - np.einsum("pb,pb->b", g, step))
+
+            # Where the quadratic model has just proved exact (the last step's
+            # actual reduction within 25% of its prediction) and it now
+            # predicts less than ftol, the point is converged: stop without
+            # evaluating a step that could only confirm it.
+            early = trusted & pd & (predicted <= ftol * cost)
+            if early.any():
+                trial = np.flatnonzero(~early)
+                cost_new = np.full(rows.size, np.nan)
+                H_new = np.full(H.shape, np.nan)
+                g_new = np.full(g.shape, np.nan)
+                cost_new[trial], H_new[..., trial], g_new[:, trial] = _evaluate(
+                    model, x_new[:, trial], rows[trial], ya[trial], None if swa is None else swa[trial]
+                )
+            else:
+                cost_new, H_new, g_new = _evaluate(model, x_new, rows, ya, swa)
+            _fix(H_new, g_new, fixa)
             actual = cost - cost_new
-            finite = np.isfinite(cost_new) & np.all(np.isfinite(x_new), axis=1)
-            rho = np.where(predicted > 0, actual / np.where(predicted > 0, predicted, 1.0), -1.0)
-            accept = finite & (actual > 0) & (rho > 1e-4) & ~done_g
+            finite = pd & np.isfinite(cost_new) & np.isfinite(x_new).all(axis=0)
+            # a point whose derivatives are not finite cannot be moved to
+            finite &= np.isfinite(g_new).all(axis=0) & np.isfinite(np.einsum("ppb->pb", H_new)).all(axis=0)
+            positive = predicted > 0
+            rho = np.where(positive, actual / np.where(positive, predicted, 1.0), -1.0)
+            accept = finite & (actual > 0) & (rho > _RHO_MIN)
 
-            step_norm = np.sqrt(np.einsum("bp,bp->b", step, step))
-            x_norm = np.sqrt(np.einsum("bp,bp->b", x_rows, x_rows))
+            step_norm = np.sqrt(np.einsum("pb,pb->b", step, step))
+            x_norm = np.sqrt(np.einsum("pb,pb->b", xa, xa))
             small_step = step_norm <= xtol * (x_norm + xtol)
-            small_cost = accept & (actual <= ftol * cost) & (predicted <= ftol * cost)
+            # MINPACK's test: both reductions at the tolerance, whether or not
+            # round-off left the actual one positive (then the step is not taken)
+            small_cost = (np.abs(actual) <= ftol * cost) & (predicted <= ftol * cost) & (rho <= 2.0) & finite
 
-            n_iter[rows] += ~done_g
             # accepted steps move; the damping follows Nielsen's rule
             lam = np.where(accept, lam * np.maximum(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3), lam * nu)
             nu = np.where(accept, 2.0, nu * 2.0)
-            if accept.any():
-                a = np.flatnonzero(accept)
-                x[rows[a]] = x_new[a]
-                cost[a] = cost_new[a]
-                r[a] = r_new[a]
-                J_a = J_new[a] * sw[rows[a]][..., None] * fr[a][:, None, :]
-                H[a], g[a] = _normal_equations(J_a, r_new[a])
+            xa = np.where(accept, x_new, xa)
+            g = np.where(accept, g_new, g)
+            H = np.where(accept, H_new, H)
+            cost = np.where(accept, cost_new, cost)
+            trusted = accept & (np.abs(rho - 1.0) <= 0.25)
 
-            stuck = ~accept & (small_step | (lam > 1e16))
-            finished = done_g | (accept & small_step) | small_cost | stuck
-            status[rows[done_g]] = errors.CONVERGED_GRADIENT
-            status[rows[~done_g & ((accept & small_step) | stuck)]] = errors.CONVERGED_STEP
-            status[rows[~done_g & ~(accept & small_step) & ~stuck & small_cost]] = errors.CONVERGED_COST
-            sse[rows[finished]] = 2.0 * cost[finished]
-            keep = ~finished
-            if not keep.all():
-                rows, r, cost, H, g = rows[keep], r[keep], cost[keep], H[keep], g[keep]
-                lam, nu, Dscale, fr = lam[keep], nu[keep], Dscale[keep], fr[keep]
+            stuck = ~accept & ~early & (small_step | (lam > _LAM_MAX))
+            at_step = (accept & small_step) | stuck
+            finished = at_step | small_cost | early
+            state = [xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted]
+            if finished.any():
+                _store(finished, rows, state, x, sse)
+                done = rows[finished]
+                status[done] = np.where(at_step[finished], errors.CONVERGED_STEP, errors.CONVERGED_COST)
+                n_iter[done] = it + 1 - early[finished]
+                rows, state = _compact(~finished, rows, state)
 
-        sse[rows] = 2.0 * cost  # problems that hit max_iter keep their best point
+        # problems that hit max_iter keep their best point
+        if rows.size:
+            _store(np.ones(rows.size, dtype=bool), rows, state, x, sse)
+            n_iter[rows] = max_iter
 
     failed = status < 0
     x[failed] = np.nan
     sse[failed] = np.nan
     return x, sse, n_iter, status
+
+
+def _store(sel, rows, state, x, sse):
+    """Copy the point and sum of squares of the active problems ``sel`` out."""
+    x[rows[sel]] = state[0][:, sel].T
+    sse[rows[sel]] = 2.0 * state[4][sel]
+
+
+def _compact(keep, rows, state):
+    """Keep the active problems ``keep``: the last axis of the problem-last
+    arrays, the first of the (b, N) data."""
+    xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted = state
+    data = [None if a is None else a[keep] for a in (ya, swa)]
+    small = [None if a is None else a[..., keep] for a in (xa, fixa, cost, H, g, Dscale, lam, nu, trusted)]
+    xa, fixa, cost, H, g, Dscale, lam, nu, trusted = small
+    return rows[keep], [xa, data[0], data[1], fixa, cost, H, g, Dscale, lam, nu, trusted]

@@ -3,7 +3,10 @@
 Every function broadcasts over a batch axis: ``t`` has shape
 ``(n_problems, n_points)`` and each parameter is an array of shape
 ``(n_problems, 1)`` (or a scalar). Values come back with the shape of ``t``
-and Jacobians with shape ``(n_problems, n_points, n_params)``. No pandas here.
+and Jacobians with shape ``(n_problems, n_points, n_params)``, stored so that
+each column ``J[..., j]`` is one contiguous block. Large batches are computed
+a block of rows at a time, so that the temporaries stay in the CPU cache.
+Exponents are capped so that no value or derivative overflows. No pandas here.
 
 Parameter roles tell the solver how to work on scaled data: a ``level``
 parameter (K, m) is divided by the scale of the observations, a ``time``
@@ -49,19 +52,85 @@ def _split(theta: np.ndarray) -> list[np.ndarray]:
     return [theta[..., j : j + 1] for j in range(theta.shape[-1])]
 
 
+# Points per block: a block's handful of temporaries and its Jacobian stay in
+# the CPU cache. On large batches this is worth more than the loop costs.
+_BLOCK = 2**14
+
+
+def _jacobian_buffer(shape: tuple[int, ...], n_params: int) -> np.ndarray:
+    """An empty Jacobian of shape ``shape + (n_params,)``.
+
+    The memory is laid out as ``(n_params,) + shape``: each column
+    ``J[..., j]`` is one contiguous array, which the kernels write with
+    plain vector operations.
+    """
+    if not shape:
+        return np.empty(n_params)
+    return np.moveaxis(np.empty((n_params,) + shape), 0, -1)
+
+
+def _run(kernel, n_params, t, theta, jacobian):
+    """Values (and Jacobian) of ``kernel`` over the broadcast of t and theta.
+
+    ``kernel(t, theta, f, J)`` fills ``f`` and, unless it is None, ``J``.
+    Large batches go through the kernel a block of rows at a time.
+    """
+    t = np.asarray(t, dtype=float)
+    theta = np.asarray(theta, dtype=float)
+    if theta.shape[-1:] != (n_params,):
+        raise ValueError(f"theta must have {n_params} parameters on its last axis, got shape {theta.shape}")
+    shape = np.broadcast_shapes(t.shape, theta.shape[:-1] + (1,))
+    f = np.empty(shape)
+    J = _jacobian_buffer(shape, n_params) if jacobian else None
+    if len(shape) < 2 or f.size <= 2 * _BLOCK:
+        kernel(t, theta, f, J)
+    else:
+        tb = np.broadcast_to(t, shape)
+        thb = np.broadcast_to(theta, shape[:-1] + (n_params,))
+        step = max(1, _BLOCK * shape[0] // f.size)
+        for i in range(0, shape[0], step):
+            b = slice(i, i + step)
+            kernel(tb[b], thb[b], f[b], None if J is None else J[b])
+    return (f, J) if jacobian else f
+
+
 # ---------------------------------------------------------------- logistic
+_NEG_Z_MAX = 700.0  # exp(700) ~ 1e304 is finite: K / (1 + exp(-z)) never overflows
+
+
+def _logistic_kernel(t, theta, f, J):
+    K, r, t0 = _split(theta)
+    if J is None:
+        np.subtract(t, t0, out=f)
+        f *= -r
+        np.minimum(f, _NEG_Z_MAX, out=f)
+        np.exp(f, out=f)  # exp(-z)
+        f += 1.0
+        np.reciprocal(f, out=f)
+        f *= K
+        return
+    dt = J[..., 1]
+    np.subtract(t, t0, out=dt)
+    e = np.multiply(dt, -r)
+    np.minimum(e, _NEG_Z_MAX, out=e)
+    np.exp(e, out=e)  # exp(-z)
+    s = J[..., 0]
+    np.add(e, 1.0, out=s)
+    np.reciprocal(s, out=s)  # s = 1 / (1 + exp(-z))
+    np.multiply(s, K, out=f)
+    e *= s  # 1 - s, accurate where s is close to 1
+    e *= f  # dy/dz = K s (1 - s)
+    np.multiply(e, -r, out=J[..., 2])
+    dt *= e
+
+
 def logistic(t: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """y = K / (1 + exp(-r (t - t0))); theta = (K, r, t0)."""
-    K, r, t0 = _split(theta)
-    return K * expit(r * (t - t0))
+    return _run(_logistic_kernel, 3, t, theta, False)
 
 
 def _logistic_eval(t, theta):
-    K, r, t0 = _split(theta)
-    dt = t - t0
-    s = expit(r * dt)
-    Kds = K * s * (1.0 - s)
-    return K * s, np.stack([s, Kds * dt, -Kds * r], axis=-1)
+    return _run(_logistic_kernel, 3, t, theta, True)
 
 
 def _logistic_inflection(theta):
@@ -76,20 +145,31 @@ def _logistic_inverse(y, theta):
 
 
 # ---------------------------------------------------------------- gompertz
+def _gompertz_kernel(t, theta, f, J):
+    K, r, t0 = _split(theta)
+    dt = f if J is None else J[..., 1]
+    np.subtract(t, t0, out=dt)
+    e = np.multiply(dt, -r)
+    np.minimum(e, -_Z_MIN, out=e)
+    np.exp(e, out=e)  # exp(-z), at most exp(40)
+    g = f if J is None else J[..., 0]
+    np.negative(e, out=g)
+    np.exp(g, out=g)
+    np.multiply(g, K, out=f)
+    if J is None:
+        return
+    e *= f  # dy/dz = K g exp(-z)
+    np.multiply(e, -r, out=J[..., 2])
+    dt *= e
+
+
 def gompertz(t: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """y = K exp(-exp(-r (t - t0))); theta = (K, r, t0)."""
-    K, r, t0 = _split(theta)
-    e = np.exp(-np.maximum(r * (t - t0), _Z_MIN))
-    return K * np.exp(-e)
+    return _run(_gompertz_kernel, 3, t, theta, False)
 
 
 def _gompertz_eval(t, theta):
-    K, r, t0 = _split(theta)
-    dt = t - t0
-    e = np.exp(-np.maximum(r * dt, _Z_MIN))
-    g = np.exp(-e)
-    dz = K * g * e  # dy/dz
-    return K * g, np.stack([g, dz * dt, -dz * r], axis=-1)
+    return _run(_gompertz_kernel, 3, t, theta, True)
 
 
 def _gompertz_inflection(theta):
@@ -104,30 +184,41 @@ def _gompertz_inverse(y, theta):
 
 
 # ---------------------------------------------------------------- richards
-def _richards_parts(t, theta):
+def _richards_kernel(t, theta, f, J):
     K, r, t0, nu = _split(theta)
-    z = r * (t - t0)
-    a = np.log(nu) - z
+    dt = np.subtract(t, t0)
+    a = np.multiply(dt, -r)
+    a += np.log(nu)  # log(nu exp(-z))
     L = np.logaddexp(0.0, a)  # log(1 + nu exp(-z)) without overflow
-    y = K * np.exp(-L / nu)
-    return K, r, t0, nu, z, a, L, y
+    np.divide(L, -nu, out=f)
+    np.exp(f, out=f)
+    f *= K
+    if J is None:
+        return
+    np.divide(f, K, out=J[..., 0])
+    w = expit(a, out=a)  # nu e^-z / (1 + nu e^-z)
+    L -= w
+    L *= f
+    np.divide(L, nu**2, out=J[..., 3])  # y (L - w) / nu^2
+    w *= f
+    w /= nu  # dy/dz = y w / nu
+    np.multiply(w, dt, out=J[..., 1])
+    np.multiply(w, -r, out=J[..., 2])
 
 
 def richards(t: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """y = K / (1 + nu exp(-r (t - t0)))^(1/nu); theta = (K, r, t0, nu)."""
-    return _richards_parts(t, theta)[-1]
+    return _run(_richards_kernel, 4, t, theta, False)
 
 
 def _richards_eval(t, theta):
-    K, r, t0, nu, z, a, L, y = _richards_parts(t, theta)
-    w = expit(a)  # nu e^-z / (1 + nu e^-z)
-    dz = y * w / nu
-    return y, np.stack([y / K, dz * (t - t0), -dz * r, y * (L - w) / nu**2], axis=-1)
+    return _run(_richards_kernel, 4, t, theta, True)
 
 
 def _richards_inflection(theta):
+    # d2y/dz2 = 0 where nu exp(-z) = nu, i.e. at t = t0 for every nu
     K, r, t0, nu = _split(theta)
-    return (t0 + np.log(nu) / r)[..., 0], (K * (1.0 + nu) ** (-1.0 / nu))[..., 0]
+    return t0[..., 0].copy(), (K * (1.0 + nu) ** (-1.0 / nu))[..., 0]
 
 
 def _richards_inverse(y, theta):
@@ -137,15 +228,42 @@ def _richards_inverse(y, theta):
 
 
 # ---------------------------------------------------------------- bass
-def _bass_parts(t, theta):
+def _bass_kernel(t, theta, f, J):
     m, p, q, ts = _split(theta)
-    tau = np.maximum(t - ts, 0.0)
+    tau = np.subtract(t, ts)
+    started = tau > 0.0
+    np.maximum(tau, 0.0, out=tau)
     b = p + q
     a = q / p
-    E = np.exp(-b * tau)
-    D = 1.0 + a * E
-    F = (1.0 - E) / D
-    return m, p, q, ts, tau, b, a, E, D, F
+    E = np.multiply(tau, -b)
+    np.exp(E, out=E)
+    D = a * E
+    D += 1.0
+    F = np.subtract(1.0, E, out=f if J is None else J[..., 0])
+    F /= D  # F = (1 - E) / (1 + a E)
+    np.multiply(F, m, out=f)
+    if J is None:
+        return
+    D *= D
+    np.reciprocal(D, out=D)  # 1 / D^2
+    dF_dE = D * -(1.0 + a)
+    dF_da = E - 1.0
+    dF_da *= E
+    dF_da *= D  # -(1 - E) E / D^2
+    dF_db = tau  # dF/dE dE/db, with dE/db = -tau E
+    dF_db *= E
+    dF_db *= dF_dE
+    np.negative(dF_db, out=dF_db)
+    dF_db *= m
+    mp = m / p
+    np.multiply(dF_da, -q * mp / p, out=J[..., 1])  # da/dp = -q / p^2
+    J[..., 1] += dF_db
+    np.multiply(dF_da, mp, out=J[..., 2])  # da/dq = 1 / p
+    J[..., 2] += dF_db
+    dF_dE *= E
+    dF_dE *= m * b
+    dF_dE *= started  # dE/dts = b E after the start, 0 before
+    J[..., 3] = dF_dE
 
 
 def bass(t: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -154,20 +272,11 @@ def bass(t: np.ndarray, theta: np.ndarray) -> np.ndarray:
     y = m (1 - exp(-(p+q)(t - ts))) / (1 + (q/p) exp(-(p+q)(t - ts))) for
     t >= ts and 0 before.
     """
-    m, *_, F = _bass_parts(t, theta)
-    return m * F
+    return _run(_bass_kernel, 4, t, theta, False)
 
 
 def _bass_eval(t, theta):
-    m, p, q, ts, tau, b, a, E, D, F = _bass_parts(t, theta)
-    dF_dE = -(1.0 + a) / D**2
-    dF_da = -(1.0 - E) * E / D**2
-    dE_db = -tau * E
-    started = (t > ts).astype(float)
-    d_p = dF_dE * dE_db + dF_da * (-q / p**2)
-    d_q = dF_dE * dE_db + dF_da / p
-    d_ts = dF_dE * b * E * started
-    return m * F, np.stack([F * np.ones_like(m), m * d_p, m * d_q, m * d_ts], axis=-1)
+    return _run(_bass_kernel, 4, t, theta, True)
 
 
 def _bass_inflection(theta):
