@@ -20,7 +20,7 @@ from .curves import Curve
 __all__ = ["Scaling", "fit_curve", "self_start", "to_internal", "to_natural"]
 
 # Multiples of the largest observation tried as starting ceilings.
-_CEILINGS = np.array([1.05, 1.4, 2.2, 5.0])
+_CEILINGS = np.array([1.1, 1.6, 3.0])
 
 
 @dataclass(frozen=True)
@@ -193,10 +193,14 @@ def fit_curve(
         with np.errstate(over="ignore"):
             return np.where(positive, np.exp(u), u)
 
+    log_params = np.flatnonzero(positive)
+
     def model(u, rows):
         v = natural_scaled(u)
         f, J = curve.evaluate(tc[rows], v)
-        return f, J * np.where(positive, v, 1.0)[:, None, :]
+        for j in log_params:  # chain rule for the log-parameters, in place
+            J[..., j] *= v[:, j : j + 1]
+        return f, J
 
     u, sse_s, n_iter, status = _lm.solve(model, u0, ys, mask, free=free, weights=weights, max_iter=max_iter)
     theta, deriv = to_natural(curve, u, sc)
@@ -247,6 +251,7 @@ def _inverse_normal(J: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.nda
     Hn = np.where(np.isfinite(Hn), Hn, 0.0)
     eig = np.linalg.eigvalsh(Hn)
     singular = ~(eig[:, 0] > 1e-13 * np.maximum(eig[:, -1], 1e-300))
-    inv = np.linalg.pinv(Hn, hermitian=True)
+    inv = np.linalg.inv(np.where(singular[:, None, None], np.eye(H.shape[-1]), Hn))
+    inv[singular] = np.nan
     inv = np.where(both, inv, 0.0) / d[:, :, None] / d[:, None, :]
     return inv, singular
