@@ -5,6 +5,7 @@ thousands at once, with honest intervals, and backtest them against
 held-out report editions.
 """
 
+from .backtest import Backtest, backtest
 from .data import from_frame, load_cnnic, load_cnnic_applications, read_csv
 from .errors import DataError, FitError, GrowthcastWarning
 from .fitting import fit, fit_many
@@ -35,6 +36,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ARIMA",
     "Auto",
+    "Backtest",
     "BatchFitResult",
     "Bass",
     "DataError",
@@ -55,6 +57,7 @@ __all__ = [
     "Naive",
     "Quadratic",
     "Richards",
+    "backtest",
     "fit",
     "fit_many",
     "from_frame",

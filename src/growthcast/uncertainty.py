@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import warnings
+
 import numpy as np
 
 from . import errors
@@ -114,11 +116,11 @@ def _bootstrap_paths(spec: "Model", fitted: Fitted, t_new: np.ndarray, percent) 
 
 
 def _nanquantiles(draws: np.ndarray, level: float, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    with np.errstate(all="ignore"):
-        lo = np.nanquantile(draws, 0.5 - level / 2, axis=axis) if np.isfinite(draws).any() else np.full(
-            np.delete(draws.shape, axis), np.nan)
-        hi = np.nanquantile(draws, 0.5 + level / 2, axis=axis) if np.isfinite(draws).any() else np.full(
-            np.delete(draws.shape, axis), np.nan)
+    """Central ``level`` interval of the finite draws along ``axis``; NaN where there are none."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN slice gives NaN, which is the answer
+        lo = np.nanquantile(draws, 0.5 - level / 2, axis=axis)
+        hi = np.nanquantile(draws, 0.5 + level / 2, axis=axis)
     return lo, hi
 
 
@@ -139,12 +141,24 @@ def predict_interval(
 
 
 def _calibrated(fitted: Fitted, t_new: np.ndarray, mean: np.ndarray, level: float):
-    """Split-conformal bounds: mean plus quantiles of past errors at that horizon."""
+    """Split-conformal bounds: mean plus order statistics of past errors at that horizon.
+
+    With ``E`` past errors at a horizon, the bounds are the
+    ``ceil((E + 1)(1 + level) / 2)``-th smallest and largest errors, which
+    covers at least ``level`` for exchangeable errors; with too few errors
+    for that rank, the extreme ones.
+    """
     errs = fitted.extra["backtest_errors"]  # (B, H, E): actual - forecast at horizon h = 1..H
     step = fitted.extra["backtest_step"]  # (B,) years per edition
     H = errs.shape[1]
     h = np.clip(np.rint((t_new - fitted.t_last[:, None]) / step[:, None]).astype(int), 1, H) - 1
-    lo_h, hi_h = _nanquantiles(errs, level, axis=2)  # (B, H)
+    count = np.isfinite(errs).sum(axis=2)  # (B, H)
+    ascending = np.sort(errs, axis=2)  # NaN last
+    rank = np.clip(np.ceil((count + 1) * (1 + level) / 2).astype(int), 1, np.maximum(count, 1)) - 1
+    hi_h = np.take_along_axis(ascending, rank[..., None], axis=2)[..., 0]
+    lo_h = np.take_along_axis(ascending, np.clip(count - 1 - rank, 0, None)[..., None], axis=2)[..., 0]
+    lo_h = np.where(count > 0, lo_h, np.nan)
+    hi_h = np.where(count > 0, hi_h, np.nan)
     lower = mean + np.take_along_axis(lo_h, h, axis=1)
     upper = mean + np.take_along_axis(hi_h, h, axis=1)
     return lower, upper

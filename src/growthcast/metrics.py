@@ -1,0 +1,206 @@
+"""Forecast accuracy metrics: pure functions on arrays, and their registry.
+
+Every metric takes plain arrays (``actual``, the point forecast ``forecast``
+and, where it applies, the interval bounds, the MASE scale or the level) and
+returns a float. Pairs with a missing forecast (NaN: a failed fit) are left
+out, so a metric summarises the forecasts that were made; the backtest
+reports how many there were beside it.
+
+==========  ==============================================================
+MAE         ``mean |a - f|``
+RMSE        ``sqrt(mean (a - f)^2)``
+MAPE        ``100 mean |a - f| / |a|``
+sMAPE       ``100 mean 2 |a - f| / (|a| + |f|)`` (Makridakis, 1993)
+MASE        ``mean |a - f| / s``, ``s`` the in-sample mean absolute one-step
+            naive error of each forecast's training window (Hyndman and
+            Koehler, 2006)
+coverage    share of actuals with ``lower <= a <= upper``
+winkler     interval score ``(u - l) + (2 / alpha) (l - a) [a < l]
+            + (2 / alpha) (a - u) [a > u]`` with ``alpha = 1 - level``
+            (Winkler, 1972; Gneiting and Raftery, 2007)
+==========  ==============================================================
+
+:data:`METRICS` maps each name to a :class:`Metric`, which also gives the
+per-point term whose mean (then ``finish``) is the metric, so that a backtest
+can score many groups at once with one ``groupby().mean()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+__all__ = [
+    "Metric",
+    "METRICS",
+    "POINT_METRICS",
+    "INTERVAL_METRICS",
+    "mae",
+    "rmse",
+    "mape",
+    "smape",
+    "mase",
+    "coverage",
+    "winkler",
+    "naive_scale",
+]
+
+def _arr(x) -> np.ndarray:
+    return np.asarray(x, dtype=float)
+
+
+def _mean(values: np.ndarray) -> float:
+    """Mean over the finite-input entries (NaN marks a pair left out); NaN if none."""
+    values = np.asarray(values, dtype=float).ravel()
+    kept = values[~np.isnan(values)]
+    return float(kept.mean()) if kept.size else float("nan")
+
+
+# ------------------------------------------------------------------ per-point terms
+def _abs_error(actual, forecast):
+    return np.abs(_arr(actual) - _arr(forecast))
+
+
+def _sq_error(actual, forecast):
+    return (_arr(actual) - _arr(forecast)) ** 2
+
+
+def _ape(actual, forecast):
+    a = _arr(actual)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 100.0 * np.abs(a - _arr(forecast)) / np.abs(a)
+
+
+def _sape(actual, forecast):
+    a, f = _arr(actual), _arr(forecast)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 100.0 * 2.0 * np.abs(a - f) / (np.abs(a) + np.abs(f))
+
+
+def _scaled_error(actual, forecast, scale):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.abs(_arr(actual) - _arr(forecast)) / _arr(scale)
+
+
+def _covered(actual, lower, upper):
+    a, lo, hi = _arr(actual), _arr(lower), _arr(upper)
+    inside = ((lo <= a) & (a <= hi)).astype(float)
+    return np.where(np.isnan(a) | np.isnan(lo) | np.isnan(hi), np.nan, inside)
+
+
+def _winkler(actual, lower, upper, level):
+    a, lo, hi = _arr(actual), _arr(lower), _arr(upper)
+    alpha = 1.0 - float(level)
+    below = np.where(a < lo, lo - a, 0.0)
+    above = np.where(a > hi, a - hi, 0.0)
+    return (hi - lo) + (2.0 / alpha) * (below + above)
+
+
+# ------------------------------------------------------------------ metrics
+def mae(actual, forecast) -> float:
+    """Mean absolute error ``mean |a - f|``."""
+    return _mean(_abs_error(actual, forecast))
+
+
+def rmse(actual, forecast) -> float:
+    """Root mean squared error ``sqrt(mean (a - f)^2)``."""
+    return float(np.sqrt(_mean(_sq_error(actual, forecast))))
+
+
+def mape(actual, forecast) -> float:
+    """Mean absolute percentage error ``100 mean |a - f| / |a|`` (inf if an actual is 0)."""
+    return _mean(_ape(actual, forecast))
+
+
+def smape(actual, forecast) -> float:
+    """Symmetric MAPE ``100 mean 2 |a - f| / (|a| + |f|)``, in [0, 200]."""
+    return _mean(_sape(actual, forecast))
+
+
+def mase(actual, forecast, scale) -> float:
+    """Mean absolute scaled error ``mean |a - f| / scale``.
+
+    Parameters
+    ----------
+    actual, forecast : array_like
+    scale : array_like or float
+        The in-sample mean absolute one-step naive error of each forecast's
+        training window (see :func:`naive_scale`); broadcast against ``actual``.
+    """
+    return _mean(_scaled_error(actual, forecast, scale))
+
+
+def coverage(actual, lower, upper) -> float:
+    """Share of actuals inside their interval, bounds included."""
+    return _mean(_covered(actual, lower, upper))
+
+
+def winkler(actual, lower, upper, level: float) -> float:
+    """Mean Winkler (interval) score of ``level`` intervals; lower is better.
+
+    The width plus ``2 / (1 - level)`` times the distance by which the actual
+    falls outside the interval.
+    """
+    return _mean(_winkler(actual, lower, upper, level))
+
+
+def naive_scale(y) -> float:
+    """The in-sample mean absolute one-step error of the naive forecast, ``mean |y_i - y_(i-1)|``.
+
+    Parameters
+    ----------
+    y : array_like, shape (n,)
+        A training window in time order (missing values already dropped).
+    """
+    y = _arr(y)
+    return float(np.mean(np.abs(np.diff(y)))) if y.size > 1 else float("nan")
+
+
+# ------------------------------------------------------------------ registry
+def _identity(value: float) -> float:
+    return value
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A registered metric.
+
+    Attributes
+    ----------
+    name : str
+    func : callable
+        The metric on arrays, e.g. :func:`mae`.
+    point : callable
+        Its per-point term: ``finish(nanmean(point(...)))`` equals ``func(...)``.
+    inputs : tuple of str
+        The argument names ``point`` and ``func`` take, in order, from
+        ``actual, mean, lower, upper, scale, level``.
+    finish : callable
+        Applied to the mean of the per-point terms (``sqrt`` for RMSE).
+    lower_is_better : bool
+        False for coverage, which is best at the nominal level.
+    """
+
+    name: str
+    func: Callable[..., float]
+    point: Callable[..., np.ndarray]
+    inputs: tuple[str, ...]
+    finish: Callable[[float], float] = _identity
+    lower_is_better: bool = True
+
+
+METRICS: dict[str, Metric] = {
+    "MAE": Metric("MAE", mae, _abs_error, ("actual", "mean")),
+    "RMSE": Metric("RMSE", rmse, _sq_error, ("actual", "mean"), finish=np.sqrt),
+    "MAPE": Metric("MAPE", mape, _ape, ("actual", "mean")),
+    "sMAPE": Metric("sMAPE", smape, _sape, ("actual", "mean")),
+    "MASE": Metric("MASE", mase, _scaled_error, ("actual", "mean", "scale")),
+    "coverage": Metric("coverage", coverage, _covered, ("actual", "lower", "upper"), lower_is_better=False),
+    "winkler": Metric("winkler", winkler, _winkler, ("actual", "lower", "upper", "level")),
+}
+
+#: Metrics of the point forecast, and of the interval.
+POINT_METRICS: tuple[str, ...] = ("MAE", "RMSE", "MAPE", "sMAPE", "MASE")
+INTERVAL_METRICS: tuple[str, ...] = ("coverage", "winkler")
