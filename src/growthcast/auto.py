@@ -30,6 +30,7 @@ from . import errors
 from .errors import DataError
 from .models import Model, _last_observed
 from .results import Fitted
+from .uncertainty import conformal_quantiles
 
 __all__ = ["LocalTrend", "Auto"]
 
@@ -209,11 +210,13 @@ class Auto(Model):
 
     Intervals come from an inner backtest on the training data only: every
     prefix of at least ``min_inner`` points forecasts the points after it,
-    and the combination's relative errors at each horizon, weighted by
-    recency (half-life ``half_life`` editions), give the interval as the
-    forecast times one plus their weighted quantiles (a split-conformal
-    interval with a finite-sample correction: with few errors, a 95%
-    interval is as wide as the largest error seen). With too few errors at a
+    and the combination's relative errors at each horizon from the last
+    ``window`` inner origins give the interval as the forecast times one
+    plus their split-conformal quantiles
+    (:func:`growthcast.uncertainty.conformal_quantiles`: with few errors, a
+    95% interval is as wide as the largest error seen). The window keeps the
+    early years of fast growth, whose relative errors are large, from
+    widening the intervals of a maturing series. With too few errors at a
     horizon, the nearest shorter horizon's widened in proportion; with none,
     the drift's normal interval.
 
@@ -224,8 +227,8 @@ class Auto(Model):
         in proportion to the horizon.
     min_inner : int
         Points an inner origin needs.
-    half_life : float
-        Recency weighting of inner errors, in editions.
+    window : int
+        Inner origins (the most recent) whose errors calibrate the intervals.
 
     Notes
     -----
@@ -240,11 +243,11 @@ class Auto(Model):
     batched: ClassVar[bool] = True
     horizons: int = 6
     min_inner: int = 5
-    half_life: float = 8.0
+    window: int = 20
 
     def __post_init__(self) -> None:
-        if int(self.horizons) < 1 or int(self.min_inner) < 3 or not self.half_life > 0:
-            raise DataError("horizons must be >= 1, min_inner >= 3 and half_life > 0")
+        if int(self.horizons) < 1 or int(self.min_inner) < 3 or int(self.window) < 3:
+            raise DataError("horizons must be >= 1, min_inner >= 3 and window >= 3")
 
     def _states(self, tt, yy, percent):
         """Level and trend of every local trend, and the drift's, after every prefix: (M + 1, B, N)."""
@@ -290,7 +293,8 @@ class Auto(Model):
         d = tt[:, tgt] - tt[:, :, None]
         fc = 0.5 * np.add(*self._parts(levels[..., None], trends[..., None], d, percent))
         with np.errstate(all="ignore"):
-            errs = np.where(valid, y_tgt / fc - 1.0, np.nan)  # (B, N, H) relative errors
+            recent = np.arange(N)[None, :] >= (n - 1 - int(self.window))[:, None]  # (B, N)
+            errs = np.where(valid & recent[..., None], y_tgt / fc - 1.0, np.nan)  # (B, N, H) relative errors
         rows = np.arange(B)
         last = np.maximum(n - 1, 0)
         with np.errstate(all="ignore"):  # the drift's noise, for the fallback interval
@@ -304,7 +308,6 @@ class Auto(Model):
         _, t_last, y_last = _last_observed(t, y, mask)
         with np.errstate(all="ignore"):
             spacing = np.nanmedian(np.where(dev_ok | np.isfinite(dt), dt, np.nan), axis=1) if N > 1 else np.full(B, 0.5)
-        age = (n - 1)[:, None] - np.arange(N)[None, :]
         return Fitted(
             params=np.zeros((B, 0)), cov=np.zeros((B, 0, 0)), sigma2=sigma2, sse=np.full(B, np.nan), n_obs=n,
             n_params=np.zeros(B, int), n_iter=np.zeros(B, int), status=status, t_last=t_last, y_last=y_last,
@@ -313,7 +316,6 @@ class Auto(Model):
                 "level": levels[:, rows, last].T.copy(),  # (B, M + 1)
                 "trend": trends[:, rows, last].T.copy(),
                 "inner_errors": np.transpose(errs, (0, 2, 1)).copy(),  # (B, H, N)
-                "inner_weights": 0.5 ** (np.clip(age, 0, None) / self.half_life),  # (B, N)
                 "step": np.where(np.isfinite(spacing) & (spacing > 0), spacing, 0.5),
                 "span": tt[rows, last] - tt[:, 0],
             },
@@ -326,7 +328,7 @@ class Auto(Model):
 
     def _predict(self, fitted, t_new, level):
         mean = self._mean(fitted, t_new)
-        lo_q, hi_q = _weighted_conformal(fitted.extra["inner_errors"], fitted.extra["inner_weights"], level)
+        lo_q, hi_q = conformal_quantiles(fitted.extra["inner_errors"], level)
         H = lo_q.shape[1]
         for j in range(1, H):  # a horizon without enough errors borrows the shorter one's, widened
             gap = np.isnan(hi_q[:, j]) & np.isfinite(hi_q[:, j - 1])
@@ -344,39 +346,6 @@ class Auto(Model):
             fitted.sigma2[:, None] * d * (1 + d / fitted.extra["span"][:, None]))
         fallback = np.isnan(lower) | np.isnan(upper)
         return mean, np.where(fallback, mean - half, lower), np.where(fallback, mean + half, upper)
-
-
-def _weighted_conformal(errs: np.ndarray, weights: np.ndarray, level: float):
-    """Weighted empirical quantiles of errors (B, H, N) with weights (B, N), per horizon.
-
-    The probabilities are pushed outward by ``(n_eff + 1) / n_eff`` with
-    ``n_eff`` Kish's effective sample size (the split-conformal correction);
-    fewer than three errors give NaN.
-    """
-    B, H, N = errs.shape
-    ok = np.isfinite(errs)
-    w = np.where(ok, weights[:, None, :], 0.0)
-    count = ok.sum(axis=2)
-    with np.errstate(all="ignore"):
-        n_eff = w.sum(axis=2) ** 2 / (w**2).sum(axis=2)
-        p_hi = np.minimum(1.0, (0.5 + level / 2) * (n_eff + 1) / n_eff)
-    p_lo = 1.0 - p_hi
-    order = np.argsort(np.where(ok, errs, np.inf), axis=2)
-    e_sorted = np.take_along_axis(errs, order, axis=2)
-    w_sorted = np.take_along_axis(w, order, axis=2)
-    with np.errstate(all="ignore"):
-        cdf = (np.cumsum(w_sorted, axis=2) - 0.5 * w_sorted) / w_sorted.sum(axis=2, keepdims=True)
-    lo = np.full((B, H), np.nan)
-    hi = np.full((B, H), np.nan)
-    for b in range(B):  # np.interp is one-dimensional: rows of at most a few hundred problems
-        for j in range(H):
-            k = count[b, j]
-            if k < 3:
-                continue
-            c, e = cdf[b, j, :k], e_sorted[b, j, :k]
-            lo[b, j] = np.interp(p_lo[b, j], c, e)
-            hi[b, j] = np.interp(p_hi[b, j], c, e)
-    return lo, hi
 
 
 _MEMBERS = _member_grid()

@@ -140,25 +140,29 @@ def predict_interval(
     return spec._predict(fitted, t_new, level)
 
 
-def _calibrated(fitted: Fitted, t_new: np.ndarray, mean: np.ndarray, level: float):
-    """Split-conformal bounds: mean plus order statistics of past errors at that horizon.
+def conformal_quantiles(errs: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Split-conformal lower and upper error quantiles per horizon.
 
-    With ``E`` past errors at a horizon, the bounds are the
-    ``ceil((E + 1)(1 + level) / 2)``-th smallest and largest errors, which
-    covers at least ``level`` for exchangeable errors; with too few errors
-    for that rank, the extreme ones.
+    ``errs`` is (B, H, E), NaN-padded. With ``E`` errors at a horizon the
+    bounds are the ``ceil((E + 1)(1 + level) / 2)``-th smallest and largest
+    errors, which cover at least ``level`` for exchangeable errors; with too
+    few errors for that rank, the extreme ones; with none, NaN.
     """
+    count = np.isfinite(errs).sum(axis=2)  # (B, H)
+    ascending = np.sort(errs, axis=2)  # NaN last
+    rank = np.clip(np.ceil((count + 1) * (1 + level) / 2).astype(int), 1, np.maximum(count, 1)) - 1
+    hi = np.take_along_axis(ascending, rank[..., None], axis=2)[..., 0]
+    lo = np.take_along_axis(ascending, np.clip(count - 1 - rank, 0, None)[..., None], axis=2)[..., 0]
+    return np.where(count > 0, lo, np.nan), np.where(count > 0, hi, np.nan)
+
+
+def _calibrated(fitted: Fitted, t_new: np.ndarray, mean: np.ndarray, level: float):
+    """Split-conformal bounds: the mean plus quantiles of past errors at that horizon."""
     errs = fitted.extra["backtest_errors"]  # (B, H, E): actual - forecast at horizon h = 1..H
     step = fitted.extra["backtest_step"]  # (B,) years per edition
     H = errs.shape[1]
     h = np.clip(np.rint((t_new - fitted.t_last[:, None]) / step[:, None]).astype(int), 1, H) - 1
-    count = np.isfinite(errs).sum(axis=2)  # (B, H)
-    ascending = np.sort(errs, axis=2)  # NaN last
-    rank = np.clip(np.ceil((count + 1) * (1 + level) / 2).astype(int), 1, np.maximum(count, 1)) - 1
-    hi_h = np.take_along_axis(ascending, rank[..., None], axis=2)[..., 0]
-    lo_h = np.take_along_axis(ascending, np.clip(count - 1 - rank, 0, None)[..., None], axis=2)[..., 0]
-    lo_h = np.where(count > 0, lo_h, np.nan)
-    hi_h = np.where(count > 0, hi_h, np.nan)
+    lo_h, hi_h = conformal_quantiles(errs, level)
     lower = mean + np.take_along_axis(lo_h, h, axis=1)
     upper = mean + np.take_along_axis(hi_h, h, axis=1)
     return lower, upper
