@@ -329,8 +329,13 @@ def test_fit_many_column_names_and_validated_frames(long_frame):
     assert set(tidy.columns) >= {"series_id", "parameter", "estimate", "stderr", "lower", "upper"}
     assert len(tidy) == 3 * 3
     stacked = a.forecast(steps=2)
-    assert list(stacked.columns) == ["series_id", "date", "t", "mean", "lower", "upper"]
+    assert list(stacked.columns) == ["series_id", "date", "t", "mean", "lower", "upper", "status"]
     assert len(stacked) == 6
+    # one prediction call for the batch gives each series' own forecast
+    for sid in a.series_ids:
+        own = a[sid].forecast(steps=2)
+        part = stacked[stacked["series_id"] == sid].reset_index(drop=True)
+        np.testing.assert_allclose(part[["t", "mean", "lower", "upper"]], own[["t", "mean", "lower", "upper"]], rtol=1e-12)
 
 
 # ----------------------------------------------------------------- results as values

@@ -511,15 +511,77 @@ class BatchFitResult:
         )
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Tidy parameters of every series: series_id, parameter, estimate, stderr, lower, upper."""
-        return pd.concat(
-            {sid: self[sid].to_frame(level) for sid in self.series_ids}, names=["series_id"]
-        ).reset_index()
+        """Tidy parameters of every series: series_id, parameter, estimate, stderr, lower, upper, fixed."""
+        from .uncertainty import param_intervals
+
+        lower, upper = param_intervals(self.spec, self.fitted, check_level(level))
+        names = list(self.spec.param_names)
+        B, P = len(self.series_ids), len(names)
+        fixed = np.isin(names, list(getattr(self.spec, "fixed", {}) or {}))
+        return pd.DataFrame(
+            {
+                "series_id": np.repeat(self.series_ids, P),
+                "parameter": np.tile(names, B),
+                "estimate": self.fitted.params.ravel(),
+                "stderr": np.sqrt(np.clip(np.einsum("bpp->bp", self.fitted.cov), 0.0, None)).ravel(),
+                "lower": lower.ravel(),
+                "upper": upper.ravel(),
+                "fixed": np.tile(fixed, B),
+            }
+        )
 
     def forecast(self, until: Any = None, level: float = 0.95, *, steps: int | None = None) -> pd.DataFrame:
-        """Forecasts of every series on the half-yearly grid, stacked with a series_id column."""
-        frames = {sid: self[sid].forecast(until, level, steps=steps) for sid in self.series_ids}
-        return pd.concat(frames, names=["series_id"]).reset_index(level=0).reset_index(drop=True)
+        """Forecasts of every series on the half-yearly grid after its last observation.
+
+        One prediction call for the whole batch; see :meth:`FitResult.forecast`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``series_id, date, t, mean, lower, upper, status``; NaN only
+            beside a failure status (see :attr:`status` for the reason).
+        """
+        from .uncertainty import predict_interval
+
+        level = check_level(level)
+        t_last = self.fitted.t_last
+        if until is None:
+            steps = 10 if steps is None else steps
+            if steps < 1:
+                raise errors.DataError(f"steps must be a positive integer, got {steps}")
+            until_t = t_last + 0.5 * steps + 1e-6
+        else:
+            until_t = np.full(len(t_last), float(_times([until] if np.ndim(until) == 0 else until, "until")[0][-1]))
+        finite = np.isfinite(t_last)
+        if not finite.any():
+            raise errors.DataError("no series has an observation to forecast from")
+        if self.has_dates:
+            grid = half_year_grid(np.nanmin(t_last), np.nanmax(until_t))
+            t_new = np.broadcast_to(grid, (len(t_last), grid.size))
+        else:
+            k = int(np.floor(np.nanmax(until_t - t_last) / 0.5 + 1e-9))
+            t_new = t_last[:, None] + 0.5 * np.arange(1, k + 1)
+        keep = (t_new > t_last[:, None] + 1e-9) & (t_new <= until_t[:, None] + 1e-9) & finite[:, None]
+        if not keep.any():
+            raise errors.DataError("until must be after the last observation of the series")
+        safe_t = np.where(finite[:, None], t_new, 0.0)
+        mean, lower, upper = predict_interval(self.spec, self.fitted, safe_t, level, self.interval)
+        failed = (self.fitted.status < 0)[:, None]
+        hi = np.where(self.percent, 100.0, np.inf)[:, None] if len(self.percent) else np.inf
+        bounded = [np.where(failed, np.nan, np.clip(a, 0.0, hi)) for a in (mean, lower, upper)]
+        rows, cols = np.nonzero(keep)
+        t_out = t_new[rows, cols]
+        return pd.DataFrame(
+            {
+                "series_id": np.asarray(self.series_ids, dtype=object)[rows],
+                "date": from_decimal_year(t_out) if self.has_dates else pd.NaT,
+                "t": t_out,
+                "mean": bounded[0][rows, cols],
+                "lower": bounded[1][rows, cols],
+                "upper": bounded[2][rows, cols],
+                "status": self.fitted.status[rows],
+            }
+        )
 
     def __repr__(self) -> str:
         ok = int((self.fitted.status > 0).sum())
