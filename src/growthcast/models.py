@@ -658,8 +658,13 @@ class Holt(_StatsmodelsModel):
     """
 
     name: ClassVar[str] = "holt"
-    description: ClassVar[str] = "Holt's linear trend (ETS A,A,N; damped=True for A,Ad,N), statsmodels"
     damped: bool = False
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        if self.damped:
+            return "Holt's damped additive trend (ETS A,Ad,N), statsmodels"
+        return "Holt's linear trend (ETS A,A,N), statsmodels"
     param_names: ClassVar[tuple[str, ...]] = ("alpha", "beta", "phi")  # type: ignore[assignment]
 
     def _fit_one(self, y):
