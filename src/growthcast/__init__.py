@@ -7,7 +7,7 @@ held-out report editions.
 
 from .backtest import Backtest, backtest
 from .data import from_frame, load_cnnic, load_cnnic_applications, read_csv
-from .errors import DataError, FitError, GrowthcastWarning
+from .errors import DataError, FitError
 from .fitting import fit, fit_many
 from .models import (
     ARIMA,
@@ -47,7 +47,6 @@ __all__ = [
     "FitError",
     "FitResult",
     "Gompertz",
-    "GrowthcastWarning",
     "Holt",
     "Linear",
     "LocalTrend",

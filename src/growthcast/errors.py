@@ -12,7 +12,6 @@ import reprlib
 __all__ = [
     "DataError",
     "FitError",
-    "GrowthcastWarning",
     "STATUS_MESSAGES",
     "CONVERGED_GRADIENT",
     "CONVERGED_STEP",
@@ -36,11 +35,7 @@ class DataError(ValueError):
 
 
 class FitError(RuntimeError):
-    """A single fit that could not be carried out (raised on request only)."""
-
-
-class GrowthcastWarning(UserWarning):
-    """A result that is usable but deserves the user's attention."""
+    """A fit that failed, raised on request by :meth:`FitResult.raise_for_status`."""
 
 
 CONVERGED_GRADIENT = 1
@@ -66,11 +61,6 @@ STATUS_MESSAGES: dict[int, str] = {
     FAILED_INVALID_DATA: "failed: the series cannot be fitted by this model",
     FAILED_MODEL: "failed: the underlying estimator raised an error",
 }
-
-
-def is_converged(status: int) -> bool:
-    """Whether a status code means the parameters are a usable optimum."""
-    return status > 0
 
 
 def short_list(items) -> str:

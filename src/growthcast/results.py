@@ -177,6 +177,21 @@ class FitResult:
     def n_iter(self) -> int:
         return int(self.fitted.n_iter[0])
 
+    def raise_for_status(self) -> "FitResult":
+        """Raise :class:`~growthcast.FitError` with the reason if the fit failed; else return self.
+
+        Examples
+        --------
+        >>> import growthcast as gc
+        >>> gc.fit("logistic", [2000.0, 2001.0], [1.0, 2.0]).raise_for_status()
+        Traceback (most recent call last):
+        ...
+        growthcast.errors.FitError: logistic on 'y': failed: fewer usable points than free parameters
+        """
+        if self.status < 0:
+            raise errors.FitError(f"{self.spec.name} on {self.series_id!r}: {self.message}")
+        return self
+
     @property
     def nobs(self) -> int:
         return int(self.fitted.n_obs[0])
