@@ -1,20 +1,15 @@
-"""Local damped trends and ``auto``: a combination tuned on its own past errors.
+"""Local damped trends and ``auto``, the default model for projecting adoption.
 
 :class:`LocalTrend` is Holt's linear method written in continuous time with
-fixed smoothing constants: a level, a trend that decays with time constant
+fixed smoothing constants: a level and a trend that decays with time constant
 ``damping`` (years), on the identity, log or logit scale. Its recursion runs
-over the points of all problems at once and yields the state at every prefix
-of every series, which is what makes :class:`Auto` cheap.
+over the points of all problems at once and yields the state after every
+prefix of every series, which is what makes :class:`Auto` cheap.
 
-:class:`Auto` is the default model for projecting adoption. At fit time it
-backtests a grid of local trends and the random walk with drift on the
-training data only (every prefix of at least ``min_inner`` points is an inner
-origin), weights each member by the inverse of its mean squared relative
-error, and keeps the combination's own inner errors per horizon. Its point
-forecast is the weighted combination; its interval at a horizon is the
-forecast times one plus the empirical quantiles of those errors (a
-split-conformal interval). Nothing is tuned on data after the fit's last
-observation, so a backtest of ``auto`` has no look-ahead.
+:class:`Auto` averages the random walk with drift and the median of a grid of
+local trends, and calibrates its intervals on an inner backtest of the
+training data only (every prefix is an inner origin), so a backtest of
+``auto`` has no look-ahead.
 """
 
 from __future__ import annotations
