@@ -842,8 +842,8 @@ def backtest(
     if "bootstrap" in kinds:
         if isinstance(n_boot, (bool, np.bool_)) or not isinstance(n_boot, (int, np.integer)) or n_boot < 20:
             raise DataError(f"n_boot must be an integer >= 20, got {n_boot!r}")
-        unbatched = [label for label, s in specs if s is not None and not s.batched]
-        unbatched += [m for m in members if not get_model(m).batched] if any(s is None for _, s in specs) else []
+        unbatched = [label for label, s in specs if s is not None and not s.has_residuals]
+        unbatched += [m for m in members if not get_model(m).has_residuals] if any(s is None for _, s in specs) else []
         if unbatched:
             raise DataError(f"interval 'bootstrap' is not available for {short_list(unbatched)}; "
                             "use 'delta' or 'backtest' for those models")

@@ -78,6 +78,7 @@ class Model:
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     batched: ClassVar[bool] = True  # fitted by array operations on the whole batch
+    has_residuals: ClassVar[bool] = False  # in-sample fitted values exist, so a residual bootstrap does
     positive_params: ClassVar[tuple[str, ...]] = ()
 
     @property
@@ -115,6 +116,7 @@ class CurveModel(Model):
 
     fixed: Mapping[str, float] = field(default_factory=dict)
     curve: ClassVar[Curve]
+    has_residuals: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         unknown = set(self.fixed) - set(self.param_names)
@@ -266,6 +268,7 @@ class _Regression(Model):
     """
 
     degree: ClassVar[int] = 1
+    has_residuals: ClassVar[bool] = True
 
     def _design(self, t: np.ndarray, t_ref: np.ndarray) -> np.ndarray:
         dt = t - t_ref[:, None]

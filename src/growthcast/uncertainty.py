@@ -66,8 +66,11 @@ def bootstrap(
     ``boot_resid`` (B, N) (the centred, inflated link-scale residuals, packed
     to the left), ``boot_n`` (B,) and ``boot_seed``.
     """
-    if not getattr(spec, "batched", False):
-        raise errors.DataError(f"interval='bootstrap' is not available for {spec.name!r}; use 'delta'")
+    if not spec.has_residuals:
+        raise errors.DataError(
+            f"interval='bootstrap' resamples residuals of fitted values, which {spec.name!r} does not have; "
+            "use 'delta' or 'backtest'"
+        )
     if int(n_boot) < 20:
         raise errors.DataError(f"n_boot must be at least 20, got {n_boot}")
     rng = np.random.default_rng(random_state)
