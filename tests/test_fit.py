@@ -383,3 +383,11 @@ def test_summary_and_to_dict(noisy_logistic):
     failed = gc.fit("logistic", [2000.0, 2001.0], [1.0, 2.0])
     fd = json.loads(json.dumps(failed.to_dict(), allow_nan=False))
     assert fd["params"]["K"] is None and fd["status"] < 0 and fd["message"].startswith("failed")
+
+
+def test_time_to_reach_dates_nothing_before_the_last_observation_below_the_value():
+    df = gc.load_cnnic()
+    last = df.dropna(subset=["penetration_pct"]).iloc[-1]
+    assert last["penetration_pct"] < 85.0  # 79.7% in June 2025
+    when = gc.fit(gc.Logistic(fixed={"K": 100}), df["as_of"], df["penetration_pct"]).time_to_reach(85.0)
+    assert when["lower"] >= last["as_of"] and when["date"] >= when["lower"]

@@ -332,8 +332,9 @@ class FitResult:
 
         The point is where the mean path crosses ``value``; the interval runs
         from where the upper prediction bound crosses it to where the lower
-        bound does (inverting the prediction band). A bound that never gets
-        there within ``horizon`` years gives NaT/NaN.
+        bound does (inverting the prediction band). While the last
+        observation is below ``value``, nothing is dated before it. A bound
+        that never gets there within ``horizon`` years gives NaT/NaN.
 
         Returns
         -------

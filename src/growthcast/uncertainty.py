@@ -238,11 +238,14 @@ def inflection_interval(spec: "Model", fitted: Fitted, level: float, interval: s
 def crossing_times(result: "FitResult", value: float, level: float, horizon: float):
     """Where the mean, upper and lower paths of ``result`` first reach ``value``.
 
-    A grid from the first observation to ``horizon`` years after the last,
-    refined twice inside the bracketing cell, then linear interpolation.
+    A grid from the first observation (from the last one, when the series is
+    still below ``value`` there) to ``horizon`` years after the last, refined
+    twice inside the bracketing cell, then linear interpolation.
     Returns (t_mean, t_from_upper_bound, t_from_lower_bound).
     """
-    t0, t1 = float(result.t[0]), float(result.t[-1]) + horizon
+    # a series still below the value at its last observation has not reached it before then
+    t0 = float(result.t[-1]) if result.y[-1] < value else float(result.t[0])
+    t1 = float(result.t[-1]) + horizon
     n = 2401
     grid = np.linspace(t0, t1, n)
     bands = np.broadcast_to(grid, (3, n))
