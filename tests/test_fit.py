@@ -391,3 +391,13 @@ def test_time_to_reach_dates_nothing_before_the_last_observation_below_the_value
     assert last["penetration_pct"] < 85.0  # 79.7% in June 2025
     when = gc.fit(gc.Logistic(fixed={"K": 100}), df["as_of"], df["penetration_pct"]).time_to_reach(85.0)
     assert when["lower"] >= last["as_of"] and when["date"] >= when["lower"]
+
+
+def test_predict_takes_dates_and_decimal_years_mixed_in_one_list(noisy_logistic):
+    t, y, _ = noisy_logistic
+    res = gc.fit("logistic", t, y)
+    out = res.predict(["2027-12-31", 2030.5, pd.Timestamp("2021-01-01")])
+    # 2027-12-31 is day 364 of a 365-day year; the float is a decimal year as it stands
+    np.testing.assert_allclose(out["t"], [2027 + 364 / 365, 2030.5, 2021.0], rtol=0, atol=1e-9)
+    K, r, t0 = res.params[["K", "r", "t0"]]
+    np.testing.assert_allclose(out["mean"], K / (1 + np.exp(-r * (out["t"] - t0))), rtol=1e-12)

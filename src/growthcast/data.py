@@ -96,10 +96,28 @@ def to_decimal_year(values: Any, *, what: str = "dates") -> np.ndarray:
             bad = np.flatnonzero(~np.isfinite(arr))
             raise DataError(f"{what}: non-finite times at positions {short_list(bad)}")
         return arr
+    if isinstance(values, (list, tuple)) or (np.ndim(values) == 1 and np.asarray(values).dtype == object):
+        # a sequence mixing dates and numbers: the numbers are decimal years
+        items = list(values)
+        numeric = np.array([isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in items])
+        if numeric.any():
+            out = np.array([float(v) if n else np.nan for v, n in zip(items, numeric)])
+            # numbers stand aside as NaT, so that a bad date is named by its own position
+            dates = _parse_dates([pd.NaT if n else v for v, n in zip(items, numeric)], what)
+            out[~numeric] = _years(dates[~numeric])
+            if not np.all(np.isfinite(out)):
+                bad = np.flatnonzero(~np.isfinite(out))
+                raise DataError(f"{what}: missing dates or non-finite times at positions {short_list(bad)}")
+            return out
     dates = _parse_dates(values, what)
     if dates.isna().any():
         bad = np.flatnonzero(dates.isna())
         raise DataError(f"{what}: missing dates at positions {short_list(bad)}")
+    return _years(dates)
+
+
+def _years(dates: pd.DatetimeIndex) -> np.ndarray:
+    """Decimal years of dates without NaT."""
     year = dates.year.to_numpy()
     start = pd.to_datetime({"year": year, "month": 1, "day": 1})
     end = pd.to_datetime({"year": year + 1, "month": 1, "day": 1})
