@@ -121,3 +121,12 @@ def test_auto_is_a_registered_batched_model_with_bounded_percentages():
     assert path[["mean", "lower", "upper"]].le(100.0).all().all()
     assert (path["lower"] <= path["mean"]).all() and (path["mean"] <= path["upper"]).all()
     assert "auto" in set(gc.models()["name"])
+
+
+def test_auto_summary_says_how_its_intervals_were_made():
+    t = 2000.0 + 0.5 * np.arange(56)
+    y = 100.0 + 3.0 * np.arange(56)
+    text = gc.fit("auto", t, y).summary()
+    # the last 20 inner origins (prefixes ending at points 35..54) score h = 1; one fewer at each longer horizon
+    assert "20, 19, 18, 17, 16, 15 errors at horizons 1-6" in text
+    assert "drift (6 per year)" in text  # (100 + 3 * 55 - 100) / 27.5 years

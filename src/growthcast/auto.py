@@ -316,6 +316,15 @@ class Auto(Model):
             },
         )
 
+    def notes(self, result) -> str:
+        fitted = result.fitted
+        n_errors = np.isfinite(fitted.extra["inner_errors"][0]).sum(axis=1)
+        return (
+            f"Point forecast: mean of the drift ({fitted.extra['trend'][0, -1]:.4g} per year) and the median of "
+            f"{len(_MEMBERS)} damped local trends.\nIntervals: split-conformal on the relative errors of its own "
+            f"inner backtest, {', '.join(map(str, n_errors))} errors at horizons 1-{len(n_errors)}."
+        )
+
     def _mean(self, fitted, t_new):
         d = np.clip(t_new - fitted.t_last[:, None], 0.0, None)
         return 0.5 * np.add(*self._parts(fitted.extra["level"].T[..., None], fitted.extra["trend"].T[..., None], d,
