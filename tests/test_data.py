@@ -6,6 +6,8 @@ Every expected figure below is typed in from the seed articles in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -208,6 +210,142 @@ def test_application_table_shape():
     assert df.set_index(["edition", "application"]).loc[(46, "online_video"), "as_of"] == pd.Timestamp("2020-06-30")
     share = df["share_of_netizens_pct"].dropna()
     assert ((share > 0) & (share <= 100)).all()
+
+
+# ----------------------------------------------------------------- the seed-figure ledger
+# data/seed_figures.csv lists every figure the three seed articles state, verbatim. It lives in the
+# source tree only (it is not packaged), so these tests read it from the repository and skip without it.
+REPO = Path(__file__).resolve().parents[1]
+LEDGER_PATH = REPO / "data" / "seed_figures.csv"
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+LEDGER_COLUMNS = ["article", "edition", "as_of", "measure", "value", "unit", "quote"]
+LEDGER_UNITS = {"million", "billion", "percent", "percentage_points", "trillion_yuan", "count", "fraction"}
+TO_MILLION = {"million": 1.0, "billion": 1000.0, "percent": 1.0}
+
+# Every level figure of the ledger that has a home in the two tables:
+# measure -> ((table, application or None, column), ...); "editions" rows are keyed by edition alone.
+LEDGER_TO_TABLES = {
+    "netizens": (("editions", None, "netizens_million"),),
+    "penetration": (("editions", None, "penetration_pct"),),
+    "rural_netizens": (("editions", None, "rural_netizens_million"),),
+    "rural_penetration": (("editions", None, "rural_penetration_pct"),),
+    "online_education_users": (("applications", "online_education", "users_million"),),
+    "online_education_share": (("applications", "online_education", "share_of_netizens_pct"),),
+    "online_medical_users": (("applications", "online_medical", "users_million"),),
+    "online_medical_share": (("applications", "online_medical", "share_of_netizens_pct"),),
+    "telecommuting_users": (("applications", "telecommuting", "users_million"),),
+    "telecommuting_share": (("applications", "telecommuting", "share_of_netizens_pct"),),
+    "ecommerce_live_users": (("applications", "ecommerce_live", "users_million"),),
+    "online_shopping_users": (("applications", "online_shopping", "users_million"),),
+    "online_shopping_share": (("applications", "online_shopping", "share_of_netizens_pct"),),
+    "online_video_users": (("applications", "online_video", "users_million"),),
+    "online_video_share": (("applications", "online_video", "share_of_netizens_pct"),),
+    "online_news_users": (("applications", "online_news", "users_million"),),
+    "online_news_share": (("applications", "online_news", "share_of_netizens_pct"),),
+    "online_payment_users": (("applications", "online_payment", "users_million"),),
+    "online_payment_share": (("applications", "online_payment", "share_of_netizens_pct"),),
+    "instant_messaging_users": (("applications", "instant_messaging", "users_million"),),
+    "online_takeout_users": (("applications", "online_takeout", "users_million"),),
+    "online_takeout_share": (("applications", "online_takeout", "share_of_netizens_pct"),),
+    "ride_hailing_users": (("applications", "ride_hailing", "users_million"),),
+    "ride_hailing_share": (("applications", "ride_hailing", "share_of_netizens_pct"),),
+    "online_government_users": (("applications", "online_government", "users_million"),),
+    "online_government_share": (("applications", "online_government", "share_of_netizens_pct"),),
+    "fresh_ecommerce_users": (("applications", "fresh_ecommerce", "users_million"),),
+    "agricultural_ecommerce_users": (("applications", "agricultural_ecommerce", "users_million"),),
+    "cross_border_ecommerce_users": (("applications", "cross_border_ecommerce", "users_million"),),
+    "second_hand_ecommerce_users": (("applications", "second_hand_ecommerce", "users_million"),),
+    "national_government_service_platform_registered_users": (
+        ("applications", "national_government_service_platform_registered", "users_million"),
+    ),
+    "online_travel_booking_users": (("applications", "online_travel_booking", "users_million"),),
+    "short_video_share": (("applications", "short_video", "share_of_netizens_pct"),),
+    "bike_sharing_share": (("applications", "bike_sharing", "share_of_netizens_pct"),),
+    "wechat_city_services_users": (("applications", "wechat_city_services", "users_million"),),
+    "government_services_via_alipay_wechat_share": (
+        ("applications", "government_services_via_alipay_wechat", "share_of_netizens_pct"),
+    ),
+    # 42nd: "71% of the total number of people online is buying and paying online"
+    "online_shopping_and_payment_share": (
+        ("applications", "online_shopping", "share_of_netizens_pct"),
+        ("applications", "online_payment", "share_of_netizens_pct"),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def ledger():
+    if not LEDGER_PATH.is_file():
+        pytest.skip(f"{LEDGER_PATH} is not here (the ledger is kept in the source tree, not in the wheel)")
+    return pd.read_csv(LEDGER_PATH, dtype=str, keep_default_na=False)
+
+
+def _ledger_rows(ledger):
+    for row in ledger.itertuples(index=False):
+        yield row, f"{row.article}: {row.measure} = {row.value} {row.unit}"
+
+
+def test_ledger_shape(ledger):
+    assert list(ledger.columns) == LEDGER_COLUMNS
+    assert len(ledger) >= 90
+    assert set(ledger["unit"]) <= LEDGER_UNITS, set(ledger["unit"]) - LEDGER_UNITS
+    assert ledger["measure"].str.fullmatch(r"[a-z][a-z0-9_]*").all()
+    assert ledger["edition"].str.fullmatch(r"[1-9][0-9]?").all()
+    assert ledger["value"].str.fullmatch(r"[0-9]+(\.[0-9]+)?").all()
+    # ISO dates; year-only where the article gives only a year, blank where it gives none
+    assert ledger["as_of"].str.fullmatch(r"(\d{4}(-\d{2}-\d{2})?)?").all()
+    assert (ledger["quote"].str.len() > 0).all()
+    assert ledger.groupby("article").size().to_dict() == {
+        "000_edf7bfa6cfed81c1.txt": 59, "003_90529dc0f71b294f.txt": 26, "004_8a2946bb2d15a579.txt": 11,
+    }
+
+
+def test_ledger_has_one_row_per_article_and_measure(ledger):
+    dup = ledger[ledger.duplicated(["article", "measure"], keep=False)]
+    assert dup.empty, dup[["article", "measure"]].to_dict("records")
+
+
+def test_ledger_quotes_state_their_values(ledger):
+    """The number appears in its own quote (thousands separators aside; "one-fifth" is a fraction)."""
+    bad = [name for row, name in _ledger_rows(ledger)
+           if row.unit != "fraction" and row.value not in row.quote.replace(",", "")]
+    assert not bad, bad
+
+
+def test_ledger_quotes_are_verbatim(ledger):
+    if not SEEDS_DIR.is_dir():
+        pytest.skip(f"the seed articles are not beside the repository ({SEEDS_DIR} is absent)")
+    articles = {name: (SEEDS_DIR / name).read_text(encoding="utf-8") for name in ledger["article"].unique()}
+    assert len(articles) == 3
+    missing = [name for row, name in _ledger_rows(ledger) if row.quote not in articles[row.article]]
+    assert not missing, missing
+
+
+def test_ledger_levels_agree_with_the_tables(ledger, editions, apps):
+    checked, wrong = 0, []
+    for row, name in _ledger_rows(ledger):
+        for table, application, column in LEDGER_TO_TABLES.get(row.measure, ()):
+            expected = float(row.value) * TO_MILLION[row.unit]
+            edition = int(row.edition)
+            if table == "editions":
+                actual, as_of = editions.loc[edition, column], editions.loc[edition, "as_of"]
+            else:
+                actual = apps.loc[(edition, application), column] if (edition, application) in apps.index else np.nan
+                as_of = editions.loc[edition, "as_of"]
+            if not actual == pytest.approx(expected, rel=1e-12) or pd.Timestamp(row.as_of) != as_of:
+                wrong.append((name, table, application, column, actual))
+            checked += 1
+    assert not wrong, wrong
+    assert checked == 44  # the 43 level rows of the ledger, the 71 % checked against two columns
+    assert set(LEDGER_TO_TABLES) <= set(ledger["measure"])
+
+
+def test_every_application_level_in_the_ledger_is_mapped(ledger, apps):
+    """A ledger measure named like an application level must be checked against the table."""
+    names = set(apps.index.get_level_values("application"))
+    levels = {f"{a}_{kind}" for a in names for kind in ("users", "share")}
+    unmapped = sorted((set(ledger["measure"]) & levels) - set(LEDGER_TO_TABLES))
+    assert not unmapped, unmapped
 
 
 # ----------------------------------------------------------------- the time axis
