@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logit
 
 from . import _lm, errors
 from .curves import Curve
@@ -95,11 +94,19 @@ def self_start(curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, f
     K_fixed = fixed[:, idx[sat]]
     cand = np.where(np.isnan(K_fixed)[:, None], ymax[:, None] * _CEILINGS, K_fixed[:, None])  # (B, C)
     with np.errstate(divide="ignore", invalid="ignore"):  # ymax = 0: no usable point, or all zeros
-        frac = np.clip(ys[:, None, :] / cand[..., None], 1e-6, 1.0 - 1e-6)
-    link = (lambda v: -np.log(-np.log(v))) if curve.name == "gompertz" else logit
+        z = np.divide(ys[:, None, :], cand[..., None])
+        np.maximum(z, 1e-6, out=z)  # in place: np.clip is several times slower
+        np.minimum(z, 1.0 - 1e-6, out=z)
+        if curve.name == "gompertz":  # -log(-log(frac))
+            np.log(z, out=z)
+            np.negative(z, out=z)
+            np.log(z, out=z)
+            np.negative(z, out=z)
+        else:  # logit(frac)
+            np.log(np.divide(z, np.subtract(1.0, z), out=z), out=z)
     m = mask.astype(float)
     with np.errstate(invalid="ignore"):
-        r, t0 = _masked_line(tc, link(frac), m)
+        r, t0 = _masked_line(tc, z, m)
     r = np.clip(np.abs(r), 0.05, 50.0)
     if "r" in idx:
         r = np.where(np.isnan(fixed[:, idx["r"]])[:, None], r, fixed[:, idx["r"], None])
@@ -127,8 +134,10 @@ def self_start(curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, f
             theta[..., idx["nu"]] = np.where(np.isnan(fx), 1.0, fx)
 
     with np.errstate(all="ignore"):
-        pred = curve.value(np.broadcast_to(tc[:, None, :], frac.shape).reshape(B * C, -1), theta.reshape(B * C, -1))
-        resid = (pred.reshape(B, C, -1) - ys[:, None, :]) * m[:, None, :]
+        pred = curve.value(np.broadcast_to(tc[:, None, :], z.shape).reshape(B * C, -1), theta.reshape(B * C, -1))
+        resid = pred.reshape(B, C, -1)
+        resid -= ys[:, None, :]
+        resid *= m[:, None, :]
         sse = np.einsum("bcn,bcn->bc", resid, resid)
     sse = np.where(np.isfinite(sse), sse, np.inf)
     best = np.argmin(sse, axis=1)
