@@ -9,6 +9,8 @@ reaches a user either.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,13 +27,13 @@ FAST_MODELS = CURVES + ["linear", "quadratic", "exponential", "naive", "drift"]
 
 
 def _assert_usable_or_failed(res):
-    """A forecast is finite, or NaN beside a failure status that says why."""
-    frame = res.forecast(steps=3)
-    values = frame[["mean", "lower", "upper"]].to_numpy()
+    """A forecast is finite, or there is none: a failure status that says why, and FitError on asking."""
     if res.status < 0:
         assert res.message.startswith("failed"), res.message
-        assert np.isnan(values).all()
+        with pytest.raises(gc.FitError, match=re.escape(res.message)):
+            res.forecast(steps=3)
     else:
+        values = res.forecast(steps=3)[["mean", "lower", "upper"]].to_numpy()
         assert np.isfinite(values).all(), (res.spec.name, res.status, res.message)
 
 
@@ -99,8 +101,8 @@ def test_bad_options_raise_data_error():
 @pytest.mark.parametrize("model", FAST_MODELS + ["holt", "arima", "ensemble_median"])
 def test_one_point_gives_a_failure_status(model):
     res = gc.fit(model, [2020.5], [10.0])
-    assert res.status < 0 and res.message.startswith("failed")
-    assert res.forecast(steps=2)[["mean", "lower", "upper"]].isna().all(axis=None)
+    _assert_usable_or_failed(res)
+    assert res.status < 0
 
 
 @pytest.mark.parametrize("model, n", [("logistic", 2), ("gompertz", 2), ("richards", 3), ("quadratic", 2), ("drift", 2)])

@@ -1,8 +1,9 @@
 """Exceptions, warnings and the status codes that a fit reports.
 
 A fit that fails is data, not an exception: every fitted problem carries an
-integer status from :data:`STATUS_MESSAGES`, and its parameters and forecasts
-are NaN only beside a status that says why.
+integer status from :data:`STATUS_MESSAGES`, and its parameters are NaN only
+beside a status that says why. A failed single fit raises :class:`FitError`
+when asked for a forecast.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class DataError(ValueError):
 
 
 class FitError(RuntimeError):
-    """A fit that failed, raised on request by :meth:`FitResult.raise_for_status`."""
+    """A failed fit asked for what it cannot give: a forecast, or :meth:`FitResult.raise_for_status`."""
 
 
 CONVERGED_GRADIENT = 1

@@ -123,7 +123,8 @@ def fit(
     DataError
         Invalid input: the message names the problem. A model that cannot be
         fitted to valid data returns a result whose ``status`` and
-        ``message`` say why; its forecasts are then NaN.
+        ``message`` say why; asking it for a forecast raises
+        :class:`~growthcast.FitError` with that message.
 
     Examples
     --------

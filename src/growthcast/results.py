@@ -252,9 +252,7 @@ class FitResult:
     def _predict_arrays(self, t_new: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         from .uncertainty import predict_interval
 
-        if self.status < 0:
-            nan = np.full(t_new.shape, np.nan)
-            return nan, nan, nan
+        self.raise_for_status()
         mean, lower, upper = predict_interval(self.spec, self.fitted, t_new[None, :], level, self.interval)
         return mean[0], lower[0], upper[0]
 
@@ -271,8 +269,15 @@ class FitResult:
         Returns
         -------
         pandas.DataFrame
-            Columns ``date, t, mean, lower, upper``. For a failed fit every
-            value is NaN and :attr:`status` / :attr:`message` say why.
+            Columns ``date, t, mean, lower, upper``.
+
+        Raises
+        ------
+        FitError
+            If the fit failed (``status < 0``): there is nothing to predict
+            from, and the message says why. :meth:`forecast`,
+            :meth:`time_to_reach`, :meth:`saturation` and :meth:`inflection`
+            raise it too.
         """
         level = check_level(level)
         t_new = self.t.copy() if when is None else _times(when, "when")[0]
@@ -324,6 +329,7 @@ class FitResult:
         from .uncertainty import saturation_interval
 
         level = check_level(level)
+        self.raise_for_status()
         value, lower, upper = saturation_interval(self.spec, self.fitted, level, self.interval)
         return pd.Series({"value": value[0], "lower": lower[0], "upper": upper[0]}, name="saturation")
 
@@ -358,6 +364,7 @@ class FitResult:
         from .uncertainty import inflection_interval
 
         level = check_level(level)
+        self.raise_for_status()
         (t, t_lo, t_hi), (v, v_lo, v_hi) = inflection_interval(self.spec, self.fitted, level, self.interval)
         out = {"t": t[0], "lower_t": t_lo[0], "upper_t": t_hi[0], "value": v[0], "lower": v_lo[0], "upper": v_hi[0]}
         if self.has_dates:
