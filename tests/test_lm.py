@@ -116,7 +116,7 @@ def test_same_optimum_as_scipy(name):
     curve, t, y, mask, weights, u0, free = make_problems(name, 60, seed=len(name))
     model = make_model(curve, t)
     with np.errstate(all="raise", under="ignore"):  # the solver keeps its own floating point state
-        x, sse, n_iter, status = _lm.solve(model, u0, y, mask, free=free, weights=weights)
+        x, sse, _, n_iter, status = _lm.solve(model, u0, y, mask, free=free, weights=weights)
     _check_against_scipy(curve, t, y, mask, weights, u0, free, x, sse, status)
     assert (x[~free] == u0[~free]).all()
 
@@ -126,7 +126,7 @@ def test_fixed_parameters_stay_fixed():
     rng = np.random.default_rng(12)
     free = rng.random(free.shape) < 0.7
     free[np.arange(30), rng.integers(0, 4, 30)] = True  # at least one free parameter each
-    x, sse, n_iter, status = _lm.solve(make_model(curve, t), u0, y, mask, free=free, weights=weights)
+    x, sse, _, n_iter, status = _lm.solve(make_model(curve, t), u0, y, mask, free=free, weights=weights)
     assert (x[~free] == u0[~free]).all()
     _check_against_scipy(curve, t, y, mask, weights, u0, free, x, sse, status)
 
@@ -147,13 +147,13 @@ def test_bad_problems_fail_alone():
     Y[ok], M[ok], U[ok], W[ok], Tt[ok] = y, mask, u0, weights, t
     for b, (yb, mb, ub) in bad.items():
         Y[b], M[b], U[b], W[b], Tt[b] = yb, mb, ub, weights[0], t[0]
-    x, sse, n_iter, status = _lm.solve(make_model(curve, Tt), U, Y, M, weights=W)
+    x, sse, _, n_iter, status = _lm.solve(make_model(curve, Tt), U, Y, M, weights=W)
     assert status[4] == errors.FAILED_NONFINITE
     assert status[9] == errors.FAILED_TOO_FEW_POINTS
     assert status[14] == errors.FAILED_NONFINITE
     assert np.isnan(x[where]).all() and np.isnan(sse[where]).all()
     # the others: bit for bit what they give as a batch of their own ...
-    x0, sse0, n0, s0 = _lm.solve(model, u0, y, mask, weights=weights)
+    x0, sse0, _, n0, s0 = _lm.solve(model, u0, y, mask, weights=weights)
     np.testing.assert_array_equal(x[ok], x0)
     np.testing.assert_array_equal(sse[ok], sse0)
     np.testing.assert_array_equal(n_iter[ok], n0)
@@ -161,7 +161,7 @@ def test_bad_problems_fail_alone():
     # ... and one at a time
     for b in range(12):
         sl = slice(b, b + 1)
-        x1, sse1, n1, s1 = _lm.solve(make_model(curve, t[sl]), u0[sl], y[sl], mask[sl], weights=weights[sl])
+        x1, sse1, _, n1, s1 = _lm.solve(make_model(curve, t[sl]), u0[sl], y[sl], mask[sl], weights=weights[sl])
         np.testing.assert_array_equal(x1[0], x0[b])
         assert sse1[0] == sse0[b] and n1[0] == n0[b] and s1[0] == s0[b]
     _check_against_scipy(curve, t, y, mask, weights, u0, free, x0, sse0, s0)
@@ -173,7 +173,7 @@ def test_per_problem_stopping():
     u_start = u0.copy()
     u_start[:4] = x_opt[:4]  # four problems start at their optimum
     calls = []
-    x, sse, n_iter, status = _lm.solve(make_model(curve, t, calls), u_start, y, mask, weights=weights)
+    x, sse, _, n_iter, status = _lm.solve(make_model(curve, t, calls), u_start, y, mask, weights=weights)
     assert (n_iter[:4] <= 2).all() and (n_iter[4:] > n_iter[:4].max()).all()
     sizes = [len(c) for c in calls]
     assert sizes[0] == 8 and sizes == sorted(sizes, reverse=True) and sizes[-1] < 8
@@ -185,7 +185,7 @@ def test_per_problem_stopping():
         stopped |= n_iter <= i
     for b in range(8):
         sl = slice(b, b + 1)
-        x1, _, n1, s1 = _lm.solve(make_model(curve, t[sl]), u_start[sl], y[sl], mask[sl], weights=weights[sl])
+        x1, _, _, n1, s1 = _lm.solve(make_model(curve, t[sl]), u_start[sl], y[sl], mask[sl], weights=weights[sl])
         np.testing.assert_array_equal(x1[0], x[b])
         assert n1[0] == n_iter[b] and s1[0] == status[b]
 
@@ -196,9 +196,21 @@ def test_iteration_limit_and_exact_fit():
     u_true = np.array([[0.0, np.log(0.5), 1.0]] * 3)
     y = curve.value(t, np.where(_positive(curve), np.exp(u_true), u_true))
     u0 = u_true + [[0.5, 0.5, 4.0], [0.0, 0.0, 0.0], [0.3, -0.2, 2.0]]
-    x, sse, n_iter, status = _lm.solve(make_model(curve, t), u0, y, np.ones((3, N), bool), max_iter=2)
+    x, sse, _, n_iter, status = _lm.solve(make_model(curve, t), u0, y, np.ones((3, N), bool), max_iter=2)
     assert status[0] == errors.MAX_ITERATIONS and n_iter[0] == 2 and np.isfinite(x[0]).all()
     assert status[1] > 0 and n_iter[1] <= 1 and sse[1] < 1e-25
-    x, sse, n_iter, status = _lm.solve(make_model(curve, t), u0, y, np.ones((3, N), bool))
+    x, sse, _, n_iter, status = _lm.solve(make_model(curve, t), u0, y, np.ones((3, N), bool))
     assert (status > 0).all() and (sse < 1e-20).all()
     np.testing.assert_allclose(x, u_true, rtol=1e-7, atol=1e-8)
+
+
+def test_jtj_is_the_weighted_gram_matrix_of_the_jacobian_at_the_solution():
+    curve, t, y, mask, weights, u0, free = make_problems("richards", 20, seed=3)
+    free[::4, 3] = False  # nu fixed in every fourth problem
+    x, _, jtj, _, status = _lm.solve(make_model(curve, t), u0, y, mask, free=free, weights=weights)
+    ok = status > 0
+    J = make_model(curve, t)(x, np.arange(len(x)))[1] * (np.sqrt(weights) * mask)[..., None]
+    J = J * free[:, None, :]
+    expected = np.einsum("bnp,bnq->bpq", J, J) + np.eye(4) * (~free)[:, None, :]  # fixed: a unit diagonal
+    np.testing.assert_allclose(jtj[ok], expected[ok], rtol=1e-10, atol=1e-12 * np.abs(expected[ok]).max())
+    assert np.isnan(jtj[status < 0]).all()

@@ -66,18 +66,6 @@ def to_natural(curve: Curve, u: np.ndarray, sc: Scaling) -> tuple[np.ndarray, np
     return theta, deriv
 
 
-def _masked_line(x: np.ndarray, z: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Slope of z (B, C, N) on x (B, N) over the mask m (B, N), and where the line is 0."""
-    n = np.maximum(m.sum(axis=-1), 1)
-    xb = (x * m).sum(axis=-1) / n
-    xd = m * (x - xb[:, None])
-    sxx = (xd * xd).sum(axis=-1)[:, None]
-    sxz = np.einsum("bn,bcn->bc", xd, z)
-    zb = np.einsum("bn,bcn->bc", m, z) / n[:, None]
-    slope = np.where(sxx > 0, sxz / np.where(sxx > 0, sxx, 1.0), 0.0)
-    return slope, xb[:, None] - np.where(slope != 0, zb / np.where(slope != 0, slope, 1.0), 0.0)
-
-
 def self_start(curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, fixed: np.ndarray) -> np.ndarray:
     """Starting values on the scaled, centred problem, shape (B, P) natural-scaled.
 
@@ -93,28 +81,42 @@ def self_start(curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, f
     ymax = np.max(np.where(mask, ys, 0.0), axis=1)  # 1 for y > 0
     K_fixed = fixed[:, idx[sat]]
     cand = np.where(np.isnan(K_fixed)[:, None], ymax[:, None] * _CEILINGS, K_fixed[:, None])  # (B, C)
-    with np.errstate(divide="ignore", invalid="ignore"):  # ymax = 0: no usable point, or all zeros
-        z = np.divide(ys[:, None, :], cand[..., None])
-        np.maximum(z, 1e-6, out=z)  # in place: np.clip is several times slower
-        np.minimum(z, 1.0 - 1e-6, out=z)
-        if curve.name == "gompertz":  # -log(-log(frac))
-            np.log(z, out=z)
-            np.negative(z, out=z)
-            np.log(z, out=z)
-            np.negative(z, out=z)
-        else:  # logit(frac)
-            np.log(np.divide(z, np.subtract(1.0, z), out=z), out=z)
+    # a least-squares line of the linearised curve on t for each candidate, one (B, N) buffer reused
     m = mask.astype(float)
-    with np.errstate(invalid="ignore"):
-        r, t0 = _masked_line(tc, z, m)
-    r = np.clip(np.abs(r), 0.05, 50.0)
+    n = np.maximum(m.sum(axis=1), 1.0)
+    xd = tc * m
+    xb = xd.sum(axis=1) / n
+    xd -= xb[:, None]
+    xd *= m
+    sxx = np.empty(B)
+    _lm._rowdot(xd, xd, sxx)
+    C = cand.shape[1]
+    sxz, zbar = np.empty((C, B)), np.empty((C, B))
+    z, w = np.empty_like(ys), np.empty_like(ys)
+    with np.errstate(divide="ignore", invalid="ignore"):  # ymax = 0: no usable point, or all zeros
+        for c in range(C):  # over the candidate ceilings
+            np.divide(ys, cand[:, c : c + 1], out=z)
+            np.maximum(z, 1e-6, out=z)  # in place: np.clip is several times slower
+            np.minimum(z, 1.0 - 1e-6, out=z)
+            if curve.name == "gompertz":  # -log(-log(frac))
+                np.log(z, out=z)
+                np.negative(z, out=z)
+                np.log(z, out=z)
+                np.negative(z, out=z)
+            else:  # logit(frac)
+                np.log(np.divide(z, np.subtract(1.0, z, out=w), out=z), out=z)
+            _lm._rowdot(xd, z, sxz[c])
+            _lm._rowdot(m, z, zbar[c])
+        slope = np.where(sxx > 0, sxz / np.where(sxx > 0, sxx, 1.0), 0.0).T  # (B, C)
+        zbar = (zbar / n).T
+        t0 = xb[:, None] - np.where(slope != 0, zbar / np.where(slope != 0, slope, 1.0), 0.0)
+    r = np.clip(np.abs(slope), 0.05, 50.0)
     if "r" in idx:
         r = np.where(np.isnan(fixed[:, idx["r"]])[:, None], r, fixed[:, idx["r"], None])
     if "t0" in idx:
         t0 = np.where(np.isnan(fixed[:, idx["t0"]])[:, None], t0, fixed[:, idx["t0"], None])
     t0 = np.clip(t0, -200.0, 200.0)
 
-    C = cand.shape[1]
     theta = np.empty((B, C, len(names)))
     if curve.name == "bass":
         ts = np.where(np.isnan(fixed[:, idx["ts"]]), np.min(np.where(mask, tc, np.inf), axis=1), fixed[:, idx["ts"]])
@@ -133,14 +135,15 @@ def self_start(curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, f
             fx = fixed[:, idx["nu"], None]
             theta[..., idx["nu"]] = np.where(np.isnan(fx), 1.0, fx)
 
+    sse = np.empty((C, B))
     with np.errstate(all="ignore"):
-        pred = curve.value(np.broadcast_to(tc[:, None, :], z.shape).reshape(B * C, -1), theta.reshape(B * C, -1))
-        resid = pred.reshape(B, C, -1)
-        resid -= ys[:, None, :]
-        resid *= m[:, None, :]
-        sse = np.einsum("bcn,bcn->bc", resid, resid)
+        for c in range(C):  # over the candidate ceilings, the buffer z again
+            resid = curve.value(tc, theta[:, c], out=z)
+            resid -= ys
+            resid *= m
+            _lm._rowdot(resid, resid, sse[c])
     sse = np.where(np.isfinite(sse), sse, np.inf)
-    best = np.argmin(sse, axis=1)
+    best = np.argmin(sse, axis=0)
     return theta[np.arange(B), best]
 
 
@@ -203,15 +206,17 @@ def fit_curve(
             return np.where(positive, np.exp(u), u)
 
     log_params = np.flatnonzero(positive)
+    work = _Workspace(tc.shape[1], len(curve.params))
 
     def model(u, rows):
         v = natural_scaled(u)
-        f, J = curve.evaluate(tc[rows], v)
+        t_rows, out = work.take(tc, rows)  # the same buffers at every iteration
+        f, J = curve.evaluate(t_rows, v, out=out)
         for j in log_params:  # chain rule for the log-parameters, in place
             J[..., j] *= v[:, j : j + 1]
         return f, J
 
-    u, sse_s, n_iter, status = _lm.solve(model, u0, ys, mask, free=free, weights=weights, max_iter=max_iter)
+    u, sse_s, jtj, n_iter, status = _lm.solve(model, u0, ys, mask, free=free, weights=weights, max_iter=max_iter)
     theta, deriv = to_natural(curve, u, sc)
 
     n_obs = mask.sum(axis=1)
@@ -219,11 +224,7 @@ def fit_curve(
     dof = n_obs - n_free
     with np.errstate(all="ignore"):
         sigma2_s = np.where(dof > 0, sse_s / np.maximum(dof, 1), np.nan)
-        J = model(np.where(np.isfinite(u), u, 0.0), np.arange(len(u)))[1]
-        if weights is not None:
-            J = J * np.sqrt(np.where(mask, weights, 0.0))[..., None]
-        J = J * mask[..., None] * free[:, None, :]
-        cov_u, singular = _inverse_normal(J, free)
+        cov_u, singular = _inverse_normal(jtj, free)
     ok = status >= 0
     status = np.where(ok & singular & (n_free > 0), errors.FAILED_SINGULAR, status)
     failed = status < 0
@@ -234,6 +235,28 @@ def fit_curve(
     sigma2 = sigma2_s * sc.scale[:, 0] ** 2
     sigma2[failed] = np.nan
     return CurveFit(theta, cov, sigma2, sse_s * sc.scale[:, 0] ** 2, n_obs, n_free, n_iter, status)
+
+
+class _Workspace:
+    """Buffers for the times, values and Jacobian of the solver's row blocks.
+
+    The solver evaluates blocks of at most a fixed number of rows at every
+    iteration; writing them into the same memory each time avoids fresh
+    large allocations, which the operating system hands out page by page.
+    """
+
+    def __init__(self, n_points: int, n_params: int) -> None:
+        self.n_points, self.n_params, self.rows = n_points, n_params, 0
+
+    def take(self, tc: np.ndarray, rows: np.ndarray):
+        n = len(rows)
+        if n > self.rows:
+            self.rows = n
+            self.t = np.empty((n, self.n_points))
+            self.f = np.empty((n, self.n_points))
+            self.J = np.moveaxis(np.empty((self.n_params, n, self.n_points)), 0, -1)
+        t = np.take(tc, rows, axis=0, out=self.t[:n], mode="clip")  # "clip": no buffering; rows are valid
+        return t, (self.f[:n], self.J[:n])
 
 
 def to_internal_values(curve: Curve, theta: np.ndarray, sc: Scaling) -> np.ndarray:
@@ -249,9 +272,12 @@ def _scaled_to_u(curve: Curve, theta_scaled: np.ndarray) -> np.ndarray:
         return np.where(positive, np.log(np.maximum(theta_scaled, 1e-300)), theta_scaled)
 
 
-def _inverse_normal(J: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(J'J)^-1 on the free block, zero elsewhere, and whether J'J is singular."""
-    H = np.matmul(J.transpose(0, 2, 1), J)
+def _inverse_normal(H: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(J'J)^-1 on the free block, zero elsewhere, and whether J'J is singular.
+
+    ``H`` is J'J, shape (B, P, P); the rows and columns of fixed parameters
+    are ignored.
+    """
     d = np.sqrt(np.einsum("bpp->bp", H))
     d = np.where(free & (d > 0) & np.isfinite(d), d, 1.0)
     Hn = H / d[:, :, None] / d[:, None, :]

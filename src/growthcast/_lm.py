@@ -70,7 +70,7 @@ def _evaluate(
     xt = x.T
     for c in _chunks(b, y.shape[1]):
         f, J = model(xt[c], rows[c])
-        r = np.subtract(f, y[c])
+        r = np.subtract(f, y[c], out=f)  # the model's values are not needed again
         cols = [J[..., p] for p in range(P)]
         if sw is not None:
             r *= sw[c]
@@ -158,7 +158,7 @@ def solve(
     xtol: float = 1e-10,
     ftol: float = 1e-12,
     gtol: float = 1e-10,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fit B problems by Levenberg-Marquardt.
 
     Parameters
@@ -192,6 +192,10 @@ def solve(
         Solutions; NaN for failed problems.
     sse : ndarray, shape (B,)
         Weighted sum of squared residuals at ``x``.
+    jtj : ndarray, shape (B, P, P)
+        ``J'J`` of the weighted residuals at ``x``, with the rows and columns
+        of fixed parameters zero but for a unit diagonal: the covariance
+        needs it, and the solver has it already.
     n_iter : ndarray of int, shape (B,)
     status : ndarray of int, shape (B,)
         Codes from :mod:`growthcast.errors` (> 0 converged, 0 iteration limit,
@@ -232,6 +236,7 @@ def solve(
 
     x = x0.copy()
     sse = np.full(B, np.nan)
+    jtj = np.full((B, P, P), np.nan)
     n_iter = np.zeros(B, dtype=int)
     status = np.full(B, errors.MAX_ITERATIONS, dtype=int)
 
@@ -275,7 +280,7 @@ def solve(
                 done_g &= np.abs(g[p]) <= tol * np.sqrt(diagH[p])
             done_g |= cost == 0.0
             if done_g.any():
-                _store(done_g, rows, state, x, sse)
+                _store(done_g, rows, state, x, sse, jtj)
                 status[rows[done_g]] = errors.CONVERGED_GRADIENT
                 n_iter[rows[done_g]] = it
                 rows, state = _compact(~done_g, rows, state)
@@ -338,7 +343,7 @@ def solve(
             finished = at_step | small_cost | early
             state = [xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted]
             if finished.any():
-                _store(finished, rows, state, x, sse)
+                _store(finished, rows, state, x, sse, jtj)
                 done = rows[finished]
                 status[done] = np.where(at_step[finished], errors.CONVERGED_STEP, errors.CONVERGED_COST)
                 n_iter[done] = it + 1 - early[finished]
@@ -346,19 +351,21 @@ def solve(
 
         # problems that hit max_iter keep their best point
         if rows.size:
-            _store(np.ones(rows.size, dtype=bool), rows, state, x, sse)
+            _store(np.ones(rows.size, dtype=bool), rows, state, x, sse, jtj)
             n_iter[rows] = max_iter
 
     failed = status < 0
     x[failed] = np.nan
     sse[failed] = np.nan
-    return x, sse, n_iter, status
+    jtj[failed] = np.nan
+    return x, sse, jtj, n_iter, status
 
 
-def _store(sel, rows, state, x, sse):
-    """Copy the point and sum of squares of the active problems ``sel`` out."""
+def _store(sel, rows, state, x, sse, jtj):
+    """Copy the point, sum of squares and J'J of the active problems ``sel`` out."""
     x[rows[sel]] = state[0][:, sel].T
     sse[rows[sel]] = 2.0 * state[4][sel]
+    jtj[rows[sel]] = np.moveaxis(state[5][..., sel], -1, 0)
 
 
 def _compact(keep, rows, state):

@@ -69,19 +69,27 @@ def _jacobian_buffer(shape: tuple[int, ...], n_params: int) -> np.ndarray:
     return np.moveaxis(np.empty((n_params,) + shape), 0, -1)
 
 
-def _run(kernel, n_params, t, theta, jacobian):
+def _run(kernel, n_params, t, theta, jacobian, out=None):
     """Values (and Jacobian) of ``kernel`` over the broadcast of t and theta.
 
     ``kernel(t, theta, f, J)`` fills ``f`` and, unless it is None, ``J``.
-    Large batches go through the kernel a block of rows at a time.
+    Large batches go through the kernel a block of rows at a time. ``out``,
+    a pair ``(f, J)`` of the right shapes (J laid out as by
+    :func:`_jacobian_buffer`), is written into instead of new arrays: a
+    solver that evaluates the same shapes at every iteration then allocates
+    nothing, and large allocations are costly (each is fresh memory from
+    the operating system, faulted in page by page).
     """
     t = np.asarray(t, dtype=float)
     theta = np.asarray(theta, dtype=float)
     if theta.shape[-1:] != (n_params,):
         raise ValueError(f"theta must have {n_params} parameters on its last axis, got shape {theta.shape}")
     shape = np.broadcast_shapes(t.shape, theta.shape[:-1] + (1,))
-    f = np.empty(shape)
-    J = _jacobian_buffer(shape, n_params) if jacobian else None
+    if out is not None:
+        f, J = out
+    else:
+        f = np.empty(shape)
+        J = _jacobian_buffer(shape, n_params) if jacobian else None
     if len(shape) < 2 or f.size <= 2 * _BLOCK:
         kernel(t, theta, f, J)
     else:
@@ -111,7 +119,7 @@ def _logistic_kernel(t, theta, f, J):
         return
     dt = J[..., 1]
     np.subtract(t, t0, out=dt)
-    e = np.multiply(dt, -r)
+    e = np.multiply(dt, -r, out=J[..., 2])  # J's last column is the scratch space until the end
     np.minimum(e, _NEG_Z_MAX, out=e)
     np.exp(e, out=e)  # exp(-z)
     s = J[..., 0]
@@ -120,17 +128,17 @@ def _logistic_kernel(t, theta, f, J):
     np.multiply(s, K, out=f)
     e *= s  # 1 - s, accurate where s is close to 1
     e *= f  # dy/dz = K s (1 - s)
-    np.multiply(e, -r, out=J[..., 2])
     dt *= e
+    e *= -r
 
 
-def logistic(t: np.ndarray, theta: np.ndarray) -> np.ndarray:
+def logistic(t: np.ndarray, theta: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """y = K / (1 + exp(-r (t - t0))); theta = (K, r, t0)."""
-    return _run(_logistic_kernel, 3, t, theta, False)
+    return _run(_logistic_kernel, 3, t, theta, False, None if out is None else (out, None))
 
 
-def _logistic_eval(t, theta):
-    return _run(_logistic_kernel, 3, t, theta, True)
+def _logistic_eval(t, theta, out=None):
+    return _run(_logistic_kernel, 3, t, theta, True, out)
 
 
 def _logistic_inflection(theta):
@@ -149,7 +157,7 @@ def _gompertz_kernel(t, theta, f, J):
     K, r, t0 = _split(theta)
     dt = f if J is None else J[..., 1]
     np.subtract(t, t0, out=dt)
-    e = np.multiply(dt, -r)
+    e = np.multiply(dt, -r, out=None if J is None else J[..., 2])  # J's last column is scratch until the end
     np.minimum(e, -_Z_MIN, out=e)
     np.exp(e, out=e)  # exp(-z), at most exp(40)
     g = f if J is None else J[..., 0]
@@ -159,17 +167,17 @@ def _gompertz_kernel(t, theta, f, J):
     if J is None:
         return
     e *= f  # dy/dz = K g exp(-z)
-    np.multiply(e, -r, out=J[..., 2])
     dt *= e
+    e *= -r
 
 
-def gompertz(t: np.ndarray, theta: np.ndarray) -> np.ndarray:
+def gompertz(t: np.ndarray, theta: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """y = K exp(-exp(-r (t - t0))); theta = (K, r, t0)."""
-    return _run(_gompertz_kernel, 3, t, theta, False)
+    return _run(_gompertz_kernel, 3, t, theta, False, None if out is None else (out, None))
 
 
-def _gompertz_eval(t, theta):
-    return _run(_gompertz_kernel, 3, t, theta, True)
+def _gompertz_eval(t, theta, out=None):
+    return _run(_gompertz_kernel, 3, t, theta, True, out)
 
 
 def _gompertz_inflection(theta):
@@ -206,13 +214,13 @@ def _richards_kernel(t, theta, f, J):
     np.multiply(w, -r, out=J[..., 2])
 
 
-def richards(t: np.ndarray, theta: np.ndarray) -> np.ndarray:
+def richards(t: np.ndarray, theta: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """y = K / (1 + nu exp(-r (t - t0)))^(1/nu); theta = (K, r, t0, nu)."""
-    return _run(_richards_kernel, 4, t, theta, False)
+    return _run(_richards_kernel, 4, t, theta, False, None if out is None else (out, None))
 
 
-def _richards_eval(t, theta):
-    return _run(_richards_kernel, 4, t, theta, True)
+def _richards_eval(t, theta, out=None):
+    return _run(_richards_kernel, 4, t, theta, True, out)
 
 
 def _richards_inflection(theta):
@@ -266,17 +274,17 @@ def _bass_kernel(t, theta, f, J):
     J[..., 3] = dF_dE
 
 
-def bass(t: np.ndarray, theta: np.ndarray) -> np.ndarray:
+def bass(t: np.ndarray, theta: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Cumulative Bass adopters, theta = (m, p, q, ts).
 
     y = m (1 - exp(-(p+q)(t - ts))) / (1 + (q/p) exp(-(p+q)(t - ts))) for
     t >= ts and 0 before.
     """
-    return _run(_bass_kernel, 4, t, theta, False)
+    return _run(_bass_kernel, 4, t, theta, False, None if out is None else (out, None))
 
 
-def _bass_eval(t, theta):
-    return _run(_bass_kernel, 4, t, theta, True)
+def _bass_eval(t, theta, out=None):
+    return _run(_bass_kernel, 4, t, theta, True, out)
 
 
 def _bass_inflection(theta):
