@@ -229,9 +229,12 @@ def solve(
     y = np.asarray(y, dtype=float)
     mask = np.asarray(mask, dtype=bool)
     free = np.ones((B, P), dtype=bool) if free is None else np.asarray(free, dtype=bool)
-    with np.errstate(invalid="ignore"):
-        w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
-        sw = np.sqrt(np.where(mask & (w > 0), w, 0.0))  # NaN or negative weights: the point is left out
+    if weights is None:
+        sw = mask.astype(float)
+    else:
+        with np.errstate(invalid="ignore"):
+            w = np.asarray(weights, dtype=float)
+            sw = np.sqrt(np.where(mask & (w > 0), w, 0.0))  # NaN or negative weights: the point is left out
     y0 = np.where(mask, y, 0.0)
 
     x = x0.copy()
@@ -245,12 +248,12 @@ def solve(
     status[too_few] = errors.FAILED_TOO_FEW_POINTS
     rows = np.flatnonzero(~too_few)
     # Unit weights on every point need no multiplication, all-free no masking.
-    unit = bool(np.all(sw[rows] == 1.0))
+    unit = bool(mask[rows].all()) if weights is None else bool(np.all(sw[rows] == 1.0))
     all_free = bool(np.all(free[rows]))
 
     with np.errstate(all="ignore"):
         xa = np.ascontiguousarray(x[rows].T)  # (P, b)
-        ya = y0[rows]  # (b, N)
+        ya = y0 if rows.size == B else y0[rows]  # (b, N)
         swa = None if unit else sw[rows]
         fixa = None if all_free else np.ascontiguousarray(~free[rows].T)
         cost, H, g = _evaluate(model, xa, rows, ya, swa)
