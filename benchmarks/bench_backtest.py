@@ -49,7 +49,10 @@ def loop(df: pd.DataFrame) -> pd.DataFrame:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     res = gc.fit(model, t[: k + 1], y[: k + 1], name=series)
-                    pred = res.predict(t[later], level=LEVEL)
+                    if res.status < 0:  # a failed fit has no forecast: NaN, as in the backtest's rows
+                        pred = pd.DataFrame(np.nan, index=range(later.size), columns=["mean", "lower", "upper"])
+                    else:
+                        pred = res.predict(t[later], level=LEVEL)
                 for j, (_, p) in zip(later, pred.iterrows()):
                     rows.append((series, model, int(ed[k]), int(ed[j]), p["mean"], p["lower"], p["upper"]))
     return pd.DataFrame(rows, columns=["series_id", "model", "origin_edition", "target_edition", "mean", "lower",
