@@ -214,3 +214,27 @@ def test_jtj_is_the_weighted_gram_matrix_of_the_jacobian_at_the_solution():
     expected = np.einsum("bnp,bnq->bpq", J, J) + np.eye(4) * (~free)[:, None, :]  # fixed: a unit diagonal
     np.testing.assert_allclose(jtj[ok], expected[ok], rtol=1e-10, atol=1e-12 * np.abs(expected[ok]).max())
     assert np.isnan(jtj[status < 0]).all()
+
+
+def test_covariance_inverse_against_numpy_and_singular_detection():
+    from growthcast._curvefit import _inverse_normal
+
+    rng = np.random.default_rng(4)
+    J = rng.normal(size=(50, 30, 4)) * np.array([1e-3, 1.0, 1e3, 10.0])  # badly scaled columns
+    H = np.einsum("bnp,bnq->bpq", J, J)
+    free = rng.random((50, 4)) < 0.8
+    free[:, 0] = True
+    H[7, :, 2] = H[7, :, 1] * 3.0  # problem 7: two proportional columns, exactly singular
+    H[7, 2, :] = H[7, 1, :] * 3.0
+    H[7, 2, 2] = 9.0 * H[7, 1, 1]
+    free[7] = True
+    inv, singular = _inverse_normal(H, free)
+    assert singular.tolist() == [b == 7 for b in range(50)]
+    assert np.isnan(inv[7]).all()
+    for b in range(50):
+        if b == 7:
+            continue
+        f = np.flatnonzero(free[b])
+        expected = np.zeros((4, 4))
+        expected[np.ix_(f, f)] = np.linalg.inv(H[b][np.ix_(f, f)])
+        np.testing.assert_allclose(inv[b], expected, rtol=1e-9, atol=1e-12 * np.abs(expected).max())

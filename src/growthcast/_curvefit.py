@@ -32,8 +32,9 @@ class Scaling:
     @classmethod
     def of(cls, t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> "Scaling":
         n = np.maximum(mask.sum(axis=1, keepdims=True), 1)
-        centre = np.where(mask, t, 0.0).sum(axis=1, keepdims=True) / n
-        scale = np.max(np.where(mask, np.abs(y), 0.0), axis=1, keepdims=True)
+        centre = np.sum(t, axis=1, keepdims=True, where=mask) / n
+        top = np.max(y, axis=1, keepdims=True, where=mask, initial=0.0)
+        scale = np.maximum(top, -np.min(y, axis=1, keepdims=True, where=mask, initial=0.0))  # the largest |y|
         return cls(centre, np.where(scale > 0, scale, 1.0))
 
 
@@ -78,16 +79,15 @@ def self_start(curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, f
     names = curve.params
     idx = {n: j for j, n in enumerate(names)}
     sat = curve.saturation
-    ymax = np.max(np.where(mask, ys, 0.0), axis=1)  # 1 for y > 0
+    ymax = np.max(ys, axis=1, where=mask, initial=0.0)  # 1 for y > 0
     K_fixed = fixed[:, idx[sat]]
     cand = np.where(np.isnan(K_fixed)[:, None], ymax[:, None] * _CEILINGS, K_fixed[:, None])  # (B, C)
     # a least-squares line of the linearised curve on t for each candidate, one (B, N) buffer reused
-    m = mask.astype(float)
-    n = np.maximum(m.sum(axis=1), 1.0)
-    xd = tc * m
+    n = np.maximum(mask.sum(axis=1), 1.0)
+    xd = np.multiply(tc, mask)
     xb = xd.sum(axis=1) / n
     xd -= xb[:, None]
-    xd *= m
+    xd *= mask
     sxx = np.empty(B)
     _lm._rowdot(xd, xd, sxx)
     C = cand.shape[1]
@@ -106,7 +106,7 @@ def self_start(curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, f
             else:  # logit(frac)
                 np.log(np.divide(z, np.subtract(1.0, z, out=w), out=z), out=z)
             _lm._rowdot(xd, z, sxz[c])
-            _lm._rowdot(m, z, zbar[c])
+            np.sum(z, axis=1, where=mask, out=zbar[c])
         slope = np.where(sxx > 0, sxz / np.where(sxx > 0, sxx, 1.0), 0.0).T  # (B, C)
         zbar = (zbar / n).T
         t0 = xb[:, None] - np.where(slope != 0, zbar / np.where(slope != 0, slope, 1.0), 0.0)
@@ -140,7 +140,7 @@ def self_start(curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, f
         for c in range(C):  # over the candidate ceilings, the buffer z again
             resid = curve.value(tc, theta[:, c], out=z)
             resid -= ys
-            resid *= m
+            resid *= mask
             _lm._rowdot(resid, resid, sse[c])
     sse = np.where(np.isfinite(sse), sse, np.inf)
     best = np.argmin(sse, axis=0)
@@ -186,11 +186,11 @@ def fit_curve(
     t = np.asarray(t, dtype=float)
     y = np.asarray(y, dtype=float)
     mask = np.asarray(mask, dtype=bool) & np.isfinite(y) & np.isfinite(t)
-    t = np.where(mask, t, 0.0)
-    y = np.where(mask, y, 0.0)
-    sc = Scaling.of(t, y, mask)
-    tc = t - sc.centre
-    ys = y / sc.scale
+    tc = np.where(mask, t, 0.0)
+    ys = np.where(mask, y, 0.0)
+    sc = Scaling.of(tc, ys, mask)
+    tc -= sc.centre  # in place: large temporaries are costly (see curves._run)
+    ys /= sc.scale
     free = np.isnan(fixed)
     fixed_scaled = to_internal_values(curve, fixed, sc)
     if start is None:
@@ -284,9 +284,16 @@ def _inverse_normal(H: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.nda
     both = free[:, :, None] & free[:, None, :]
     Hn = np.where(both, Hn, 0.0) + np.eye(H.shape[-1]) * (~free)[:, None, :]
     Hn = np.where(np.isfinite(Hn), Hn, 0.0)
-    eig = np.linalg.eigvalsh(Hn)
-    singular = ~(eig[:, 0] > 1e-13 * np.maximum(eig[:, -1], 1e-300))
-    inv = np.linalg.inv(np.where(singular[:, None, None], np.eye(H.shape[-1]), Hn))
+    # The inverse by the solver's vectorised Cholesky (numpy's batched linalg costs about a
+    # microsecond per tiny matrix). With a unit diagonal the largest eigenvalue lies in [1, P],
+    # so the trace of the inverse is the condition number to within a factor P: singular
+    # beyond 1e13, or where the factorisation fails.
+    P = H.shape[-1]
+    A = np.ascontiguousarray(np.moveaxis(Hn, 0, -1))  # (P, P, B)
+    identity = np.broadcast_to(np.eye(P)[:, :, None], A.shape).copy()
+    inv, ok = _lm._cholesky_solve(A, identity)
+    inv = np.moveaxis(inv, -1, 0)
+    singular = ~(ok & (np.einsum("bpp->b", inv) < 1e13))
     inv[singular] = np.nan
     inv = np.where(both, inv, 0.0) / d[:, :, None] / d[:, None, :]
     return inv, singular

@@ -107,7 +107,7 @@ def _largest_free(diagH: np.ndarray, fixed: np.ndarray | None) -> np.ndarray:
 
 
 def _cholesky_solve(A: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Solve the symmetric systems ``A x = rhs``, (P, P, b) and (P, b), by Cholesky.
+    """Solve the symmetric systems ``A x = rhs``, (P, P, b) and (P, b) or (P, K, b), by Cholesky.
 
     P is small, so the factorisation runs as a loop over P on (b,) vectors.
     Returns the solutions and whether each A was numerically positive
@@ -116,7 +116,7 @@ def _cholesky_solve(A: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndar
     """
     P = rhs.shape[0]
     L = [[None] * P for _ in range(P)]
-    ok = np.ones(rhs.shape[1], dtype=bool)
+    ok = np.ones(A.shape[-1], dtype=bool)
     for j in range(P):
         d = A[j, j].copy()
         for k in range(j):
