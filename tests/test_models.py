@@ -7,6 +7,7 @@ statsmodels called directly on the same regular-grid data.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -304,3 +305,11 @@ def test_ensemble_leaves_failed_members_out():
         gc.Ensemble(members=("linear",))
     with pytest.raises(gc.DataError):
         gc.Ensemble(combine="mode")
+
+
+@pytest.mark.parametrize("name, label", [("logistic", "delta"), ("linear", "regression"), ("drift", "random walk"),
+                                         ("holt", "statsmodels"), ("auto", "conformal"),
+                                         ("ensemble_median", "of members")])
+def test_summary_names_the_intervals_each_model_makes(name, label):
+    res = gc.fit(name, T_GRID, _series())
+    assert re.search(rf"Intervals:\s+{label}\n", res.summary()), res.summary()

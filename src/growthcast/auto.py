@@ -119,6 +119,7 @@ class LocalTrend(Model):
     :class:`Auto` replaces them by empirical ones.
     """
 
+    default_intervals: ClassVar[str] = "random walk"
     name: ClassVar[str] = "local_trend"
     description: ClassVar[str] = "damped local trend (Holt's method, fixed smoothing, continuous time)"
     param_names: ClassVar[tuple[str, ...]] = ("level", "trend")  # type: ignore[assignment]
@@ -232,6 +233,7 @@ class Auto(Model):
     for percentages (log scale otherwise).
     """
 
+    default_intervals: ClassVar[str] = "conformal"
     name: ClassVar[str] = "auto"
     description: ClassVar[str] = "mean of drift and damped local trends, intervals from its own past errors"
     param_names: ClassVar[tuple[str, ...]] = ()  # type: ignore[assignment]

@@ -80,6 +80,8 @@ class Model:
     batched: ClassVar[bool] = True  # fitted by array operations on the whole batch
     has_residuals: ClassVar[bool] = False  # in-sample fitted values exist, so a residual bootstrap does
     positive_params: ClassVar[tuple[str, ...]] = ()
+    # what interval="delta", the default, gives for this model (the name is the curves')
+    default_intervals: ClassVar[str] = "delta"
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -267,6 +269,8 @@ class _Regression(Model):
     polynomial; the summary reports it.
     """
 
+    default_intervals: ClassVar[str] = "regression"
+
     degree: ClassVar[int] = 1
     has_residuals: ClassVar[bool] = True
 
@@ -442,6 +446,8 @@ class _RandomWalk(Model):
     in Hyndman and Athanasopoulos, *Forecasting: principles and practice*.
     """
 
+    default_intervals: ClassVar[str] = "random walk"
+
     with_drift: ClassVar[bool] = False
 
     def _fit(self, t, y, mask, percent, **kwargs) -> Fitted:
@@ -553,6 +559,8 @@ class _StatsmodelsModel(Model):
     are interpolated linearly between the step forecasts (step 0 being the
     last observation).
     """
+
+    default_intervals: ClassVar[str] = "statsmodels"
 
     batched: ClassVar[bool] = False
     min_points: ClassVar[int] = 6
@@ -745,6 +753,8 @@ class Ensemble(Model):
     bounds at the same level. Members that failed are left out; the
     combination fails only if every member does.
     """
+
+    default_intervals: ClassVar[str] = "of members"
 
     members: tuple[str, ...] = ("logistic", "gompertz", "drift", "holt")
     combine: str = "median"

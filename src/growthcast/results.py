@@ -432,7 +432,7 @@ class FitResult:
             ("AIC:", f"{self.aic:.4f}"),
             ("AICc:", f"{self.aicc:.4f}"),
             ("BIC:", f"{self.bic:.4f}"),
-            ("Intervals:", self.interval),
+            ("Intervals:", self.spec.default_intervals if self.interval == "delta" else self.interval),
         ]
         lines = ["=" * width, f"{'growthcast fit results':^{width}}", "=" * width]
         for (a, b), (c, d) in zip(left, right):
