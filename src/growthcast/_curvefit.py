@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _lm, errors
-from .curves import Curve
+from .curves import Curve, _jacobian_buffer
 
 __all__ = ["Scaling", "fit_curve", "self_start", "to_internal", "to_natural"]
 
@@ -254,7 +254,7 @@ class _Workspace:
             self.rows = n
             self.t = np.empty((n, self.n_points))
             self.f = np.empty((n, self.n_points))
-            self.J = np.moveaxis(np.empty((self.n_params, n, self.n_points)), 0, -1)
+            self.J = _jacobian_buffer((n, self.n_points), self.n_params)
         t = np.take(tc, rows, axis=0, out=self.t[:n], mode="clip")  # "clip": no buffering; rows are valid
         return t, (self.f[:n], self.J[:n])
 

@@ -169,7 +169,9 @@ def solve(
         shape ``(len(rows), P)`` of the problems ``rows``. It is called on
         blocks of rows, and must treat each row on its own. Derivatives laid
         out in memory as ``(len(rows), P, N)`` (as :mod:`growthcast.curves`
-        returns them) are read fastest.
+        returns them) are read fastest. The solver may overwrite the
+        arrays it gets back, so a model may hand back the same buffers at
+        every call.
     x0 : ndarray, shape (B, P)
         Starting values; fixed entries stay at their starting value.
     y, mask : ndarray, shape (B, N)
