@@ -30,7 +30,7 @@ def make_model(curve, t, calls=None):
             calls.append(np.array(rows))
         v = np.where(pos, np.exp(u), u)
         f, J = curve.evaluate(t[rows], v)
-        return f, J * np.where(pos, v, 1.0)[:, None, :]
+        return f, J, np.where(pos, v, 1.0)  # the solver applies the chain rule
 
     return model
 
@@ -209,7 +209,8 @@ def test_jtj_is_the_weighted_gram_matrix_of_the_jacobian_at_the_solution():
     free[::4, 3] = False  # nu fixed in every fourth problem
     x, _, jtj, _, status = _lm.solve(make_model(curve, t), u0, y, mask, free=free, weights=weights)
     ok = status > 0
-    J = make_model(curve, t)(x, np.arange(len(x)))[1] * (np.sqrt(weights) * mask)[..., None]
+    _, J, d = make_model(curve, t)(x, np.arange(len(x)))
+    J = J * d[:, None, :] * (np.sqrt(weights) * mask)[..., None]
     J = J * free[:, None, :]
     expected = np.einsum("bnp,bnq->bpq", J, J) + np.eye(4) * (~free)[:, None, :]  # fixed: a unit diagonal
     np.testing.assert_allclose(jtj[ok], expected[ok], rtol=1e-10, atol=1e-12 * np.abs(expected[ok]).max())

@@ -9,12 +9,13 @@ or millions. Results come back in the user's units.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _lm, errors
-from .curves import Curve, _jacobian_buffer
+from .curves import Curve
 
 __all__ = ["Scaling", "fit_curve", "self_start", "to_internal", "to_natural"]
 
@@ -31,10 +32,10 @@ class Scaling:
 
     @classmethod
     def of(cls, t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> "Scaling":
+        """The scaling of problems whose ``t`` and ``y`` are 0 where ``mask`` is False."""
         n = np.maximum(mask.sum(axis=1, keepdims=True), 1)
-        centre = np.sum(t, axis=1, keepdims=True, where=mask) / n
-        top = np.max(y, axis=1, keepdims=True, where=mask, initial=0.0)
-        scale = np.maximum(top, -np.min(y, axis=1, keepdims=True, where=mask, initial=0.0))  # the largest |y|
+        centre = t.sum(axis=1, keepdims=True) / n
+        scale = np.maximum(y.max(axis=1, keepdims=True), -y.min(axis=1, keepdims=True))  # the largest |y|
         return cls(centre, np.where(scale > 0, scale, 1.0))
 
 
@@ -72,43 +73,76 @@ def self_start(curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, f
 
     A straight line through the linearised curve (logit or log-log of y/K)
     for each of a few candidate ceilings K, keeping the candidate whose curve
-    has the smallest sum of squares. ``fixed`` holds fixed values (scaled) and
-    NaN where a parameter is free.
+    has the smallest sum of squares. ``tc`` are times centred on their mean
+    over the observed points and ``ys`` values that are 0 where ``mask`` is
+    False. ``fixed`` holds fixed values (scaled) and NaN where a parameter
+    is free.
     """
-    B = tc.shape[0]
+    B, N = tc.shape
+    theta = np.empty((B, len(curve.params)))
+    blocks = _lm._chunks(B, N)  # a block of rows at a time: the (rows, N) buffers stay in the CPU cache
+    n_rows = blocks[0].stop if blocks else 0
+    scratch = _scratch_memory(3 * n_rows * N).reshape(3, n_rows, N)
+    for c in blocks:
+        rows = c.stop - c.start
+        theta[c] = _start_block(curve, tc[c], ys[c], mask[c], fixed[c], *scratch[:, :rows])
+    return theta
+
+
+def _start_block(curve, tc, ys, mask, fixed, tm, log_y, z):
+    """:func:`self_start` on a block of rows, with (rows, N) scratch buffers."""
+    B, N = tc.shape
     names = curve.params
     idx = {n: j for j, n in enumerate(names)}
     sat = curve.saturation
-    ymax = np.max(ys, axis=1, where=mask, initial=0.0)  # 1 for y > 0
+    ymax = np.maximum(ys.max(axis=1), 0.0)  # masked values are 0; 1 for y > 0
     K_fixed = fixed[:, idx[sat]]
     cand = np.where(np.isnan(K_fixed)[:, None], ymax[:, None] * _CEILINGS, K_fixed[:, None])  # (B, C)
-    # a least-squares line of the linearised curve on t for each candidate, one (B, N) buffer reused
-    n = np.maximum(mask.sum(axis=1), 1.0)
-    xd = np.multiply(tc, mask)
-    xb = xd.sum(axis=1) / n
-    xd -= xb[:, None]
-    xd *= mask
-    sxx = np.empty(B)
-    _lm._rowdot(xd, xd, sxx)
     C = cand.shape[1]
-    sxz, zbar = np.empty((C, B)), np.empty((C, B))
-    z, w = np.empty_like(ys), np.empty_like(ys)
+    # The linearised value is a difference of logarithms: logit(y/K) = log y - log(K - y), and
+    # -log(-log(y/K)) = -log(log K - log y); log y is shared by all candidates. The fractions
+    # y/K are kept inside about [1e-6, 1 - 1e-6]. Sums run over all points: a masked point
+    # (y = 0) adds a known constant, which is taken off again.
+    n = mask.sum(axis=1)
+    n_masked = N - n
+    n = np.maximum(n, 1)
+    tm = np.multiply(tc, mask, out=tm)  # zero at masked points; the centred times have mean 0
+    xb = tm.sum(axis=1) / n
+    sxx = np.empty(B)
+    _lm._rowdot(tm, tm, sxx)
+    sxx -= n * xb * xb
+    floor = 1e-6 * np.where(ymax > 0, ymax, 1.0)[:, None]
+    log_y = np.log(np.maximum(ys, floor, out=log_y), out=log_y)
+    log_y_sum = log_y.sum(axis=1) - n_masked * np.log(floor[:, 0])
+    log_y_t = np.empty(B)
+    _lm._rowdot(tm, log_y, log_y_t)
+    sxz, zsum = np.empty((C, B)), np.empty((C, B))
+    gompertz = curve.name == "gompertz"
     with np.errstate(divide="ignore", invalid="ignore"):  # ymax = 0: no usable point, or all zeros
-        for c in range(C):  # over the candidate ceilings
-            np.divide(ys, cand[:, c : c + 1], out=z)
-            np.maximum(z, 1e-6, out=z)  # in place: np.clip is several times slower
-            np.minimum(z, 1.0 - 1e-6, out=z)
-            if curve.name == "gompertz":  # -log(-log(frac))
-                np.log(z, out=z)
-                np.negative(z, out=z)
-                np.log(z, out=z)
-                np.negative(z, out=z)
-            else:  # logit(frac)
-                np.log(np.divide(z, np.subtract(1.0, z, out=w), out=z), out=z)
-            _lm._rowdot(xd, z, sxz[c])
-            np.sum(z, axis=1, where=mask, out=zbar[c])
+        for c in range(C):  # over the candidate ceilings, one (B, N) buffer reused
+            K = cand[:, c : c + 1]
+            if gompertz:  # z = -log(log K - log y), with log K - log y >= 1e-6
+                np.subtract(np.log(K), log_y, out=z)
+                np.maximum(z, 1e-6, out=z)
+                at_masked = np.log(np.maximum(np.log(K[:, 0]) - np.log(floor[:, 0]), 1e-6))
+            else:  # z = log y - log(K - y), with K - y >= 1e-6 K
+                np.subtract(K, ys, out=z)
+                np.maximum(z, 1e-6 * K, out=z)
+                at_masked = np.log(np.maximum(K[:, 0], 1e-6 * K[:, 0]))
+            np.log(z, out=z)
+            _lm._rowdot(tm, z, sxz[c])
+            np.sum(z, axis=1, out=zsum[c])
+            zsum[c] -= n_masked * at_masked
+            if gompertz:
+                np.negative(sxz[c], out=sxz[c])
+                np.negative(zsum[c], out=zsum[c])
+            else:
+                sxz[c] = log_y_t - sxz[c]
+                zsum[c] = log_y_sum - zsum[c]
+        zbar = zsum / n
+        sxz -= n * xb * zbar
         slope = np.where(sxx > 0, sxz / np.where(sxx > 0, sxx, 1.0), 0.0).T  # (B, C)
-        zbar = (zbar / n).T
+        zbar = zbar.T
         t0 = xb[:, None] - np.where(slope != 0, zbar / np.where(slope != 0, slope, 1.0), 0.0)
     r = np.clip(np.abs(slope), 0.05, 50.0)
     if "r" in idx:
@@ -205,16 +239,14 @@ def fit_curve(
         with np.errstate(over="ignore"):
             return np.where(positive, np.exp(u), u)
 
-    log_params = np.flatnonzero(positive)
-    work = _Workspace(tc.shape[1], len(curve.params))
+    blocks = _lm._chunks(*tc.shape)  # the solver evaluates the model on these blocks of rows at most
+    work = _Workspace(blocks[0].stop if blocks else 0, tc.shape[1], len(curve.params))
 
     def model(u, rows):
         v = natural_scaled(u)
         t_rows, out = work.take(tc, rows)  # the same buffers at every iteration
         f, J = curve.evaluate(t_rows, v, out=out)
-        for j in log_params:  # chain rule for the log-parameters, in place
-            J[..., j] *= v[:, j : j + 1]
-        return f, J
+        return f, J, np.where(positive, v, 1.0)  # d v / d u: the chain rule for the log-parameters
 
     u, sse_s, jtj, n_iter, status = _lm.solve(model, u0, ys, mask, free=free, weights=weights, max_iter=max_iter)
     theta, deriv = to_natural(curve, u, sc)
@@ -237,24 +269,34 @@ def fit_curve(
     return CurveFit(theta, cov, sigma2, sse_s * sc.scale[:, 0] ** 2, n_obs, n_free, n_iter, status)
 
 
-class _Workspace:
-    """Buffers for the times, values and Jacobian of the solver's row blocks.
+_scratch = threading.local()
 
-    The solver evaluates blocks of at most a fixed number of rows at every
-    iteration; writing them into the same memory each time avoids fresh
-    large allocations, which the operating system hands out page by page.
+
+def _scratch_memory(n: int) -> np.ndarray:
+    """``n`` floats of scratch memory, the same memory at every call from a thread.
+
+    A fresh large array comes from the operating system a page at a time
+    (a page fault for each 4 KiB written first); the self-start and the
+    solver's row blocks reuse this memory from fit to fit instead. Its size
+    is bounded by the row blocks, a few MB. Its users run one after the
+    other and keep nothing in it.
     """
+    memory = getattr(_scratch, "memory", None)
+    if memory is None or memory.size < n:
+        memory = _scratch.memory = np.empty(n)
+    return memory[:n]
 
-    def __init__(self, n_points: int, n_params: int) -> None:
-        self.n_points, self.n_params, self.rows = n_points, n_params, 0
+
+class _Workspace:
+    """The times, values and Jacobian of the solver's row blocks, in scratch memory."""
+
+    def __init__(self, n_rows: int, n_points: int, n_params: int) -> None:
+        memory = _scratch_memory((2 + n_params) * n_rows * n_points).reshape(2 + n_params, n_rows, n_points)
+        self.t, self.f = memory[0], memory[1]
+        self.J = np.moveaxis(memory[2:], 0, -1)  # each column J[..., j] contiguous, as curves lay it out
 
     def take(self, tc: np.ndarray, rows: np.ndarray):
         n = len(rows)
-        if n > self.rows:
-            self.rows = n
-            self.t = np.empty((n, self.n_points))
-            self.f = np.empty((n, self.n_points))
-            self.J = _jacobian_buffer((n, self.n_points), self.n_params)
         t = np.take(tc, rows, axis=0, out=self.t[:n], mode="clip")  # "clip": no buffering; rows are valid
         return t, (self.f[:n], self.J[:n])
 

@@ -18,7 +18,7 @@ from . import errors
 
 __all__ = ["solve"]
 
-Model = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+Model = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray | None]]
 
 _RHO_MIN = 1e-4  # smallest ratio of actual to predicted reduction that accepts a step
 _LAM_MAX = 1e16  # damping beyond which a problem is stuck
@@ -69,7 +69,7 @@ def _evaluate(
     g = np.empty((P, b))
     xt = x.T
     for c in _chunks(b, y.shape[1]):
-        f, J = model(xt[c], rows[c])
+        f, J, col_scale = model(xt[c], rows[c])
         r = np.subtract(f, y[c], out=f)  # the model's values are not needed again
         cols = [J[..., p] for p in range(P)]
         if sw is not None:
@@ -80,6 +80,10 @@ def _evaluate(
             _rowdot(cols[p], r, g[p, c])
             for q in range(p, P):
                 _rowdot(cols[p], cols[q], H[p, q, c])
+        if col_scale is not None:  # J diag(d): scale J'r and J'J, not the (rows, N) columns
+            d = col_scale.T
+            g[:, c] *= d
+            H[:, :, c] *= d[:, None, :] * d[None, :, :]
     cost *= 0.5
     for p in range(P):
         for q in range(p):
@@ -164,9 +168,13 @@ def solve(
     Parameters
     ----------
     model : callable
-        ``model(x, rows)`` returns the model values, shape ``(len(rows), N)``,
-        and their derivatives, ``(len(rows), N, P)``, for parameters ``x`` of
-        shape ``(len(rows), P)`` of the problems ``rows``. It is called on
+        ``model(x, rows)`` returns the model values ``f``, shape
+        ``(len(rows), N)``, derivatives ``J``, ``(len(rows), N, P)``, and
+        ``d``, ``(len(rows), P)`` or None, for parameters ``x`` of shape
+        ``(len(rows), P)`` of the problems ``rows``: the Jacobian with respect
+        to ``x`` is ``J`` with column ``p`` times ``d[:, p]`` (a chain rule,
+        such as ``d = exp(x)`` for a parameter fitted by its logarithm, costs
+        nothing then on the ``(len(rows), N)`` arrays). It is called on
         blocks of rows, and must treat each row on its own. Derivatives laid
         out in memory as ``(len(rows), P, N)`` (as :mod:`growthcast.curves`
         returns them) are read fastest. The solver may overwrite the
@@ -232,12 +240,13 @@ def solve(
     mask = np.asarray(mask, dtype=bool)
     free = np.ones((B, P), dtype=bool) if free is None else np.asarray(free, dtype=bool)
     if weights is None:
-        sw = mask.astype(float)
+        sw, counted = None, mask  # the square roots of the weights are made only if needed
     else:
         with np.errstate(invalid="ignore"):
             w = np.asarray(weights, dtype=float)
             sw = np.sqrt(np.where(mask & (w > 0), w, 0.0))  # NaN or negative weights: the point is left out
-    y0 = np.where(mask, y, 0.0)
+        counted = sw > 0
+    y0 = y if mask.all() else np.where(mask, y, 0.0)  # only read
 
     x = x0.copy()
     sse = np.full(B, np.nan)
@@ -245,7 +254,7 @@ def solve(
     n_iter = np.zeros(B, dtype=int)
     status = np.full(B, errors.MAX_ITERATIONS, dtype=int)
 
-    n_obs = (sw > 0).sum(axis=1)
+    n_obs = counted.sum(axis=1)
     too_few = n_obs < free.sum(axis=1)
     status[too_few] = errors.FAILED_TOO_FEW_POINTS
     rows = np.flatnonzero(~too_few)
@@ -256,7 +265,7 @@ def solve(
     with np.errstate(all="ignore"):
         xa = np.ascontiguousarray(x[rows].T)  # (P, b)
         ya = y0 if rows.size == B else y0[rows]  # (b, N)
-        swa = None if unit else sw[rows]
+        swa = None if unit else (mask[rows].astype(float) if sw is None else sw[rows])
         fixa = None if all_free else np.ascontiguousarray(~free[rows].T)
         cost, H, g = _evaluate(model, xa, rows, ya, swa)
         _fix(H, g, fixa)
