@@ -103,17 +103,23 @@ def _start_block(curve, tc, ys, mask, fixed, tm, log_y, z):
     # -log(-log(y/K)) = -log(log K - log y); log y is shared by all candidates. The fractions
     # y/K are kept inside about [1e-6, 1 - 1e-6]. Sums run over all points: a masked point
     # (y = 0) adds a known constant, which is taken off again.
-    n = mask.sum(axis=1)
+    all_observed = bool(mask.all())
+    n = np.full(B, N) if all_observed else mask.sum(axis=1)
     n_masked = N - n
     n = np.maximum(n, 1)
-    tm = np.multiply(tc, mask, out=tm)  # zero at masked points; the centred times have mean 0
-    xb = tm.sum(axis=1) / n
+    ones = np.ones(N)
+    row_sum = np.empty(B)  # sums along rows as dot products with ones: np.sum is slower on short rows
+
+    tm = tc if all_observed else np.multiply(tc, mask, out=tm)  # times, 0 at masked points
+    _lm._rowdot(tm, ones, row_sum)
+    xb = row_sum / n  # the centred times have mean 0, up to rounding
     sxx = np.empty(B)
     _lm._rowdot(tm, tm, sxx)
     sxx -= n * xb * xb
     floor = 1e-6 * np.where(ymax > 0, ymax, 1.0)[:, None]
     log_y = np.log(np.maximum(ys, floor, out=log_y), out=log_y)
-    log_y_sum = log_y.sum(axis=1) - n_masked * np.log(floor[:, 0])
+    _lm._rowdot(log_y, ones, row_sum)
+    log_y_sum = row_sum - n_masked * np.log(floor[:, 0])
     log_y_t = np.empty(B)
     _lm._rowdot(tm, log_y, log_y_t)
     sxz, zsum = np.empty((C, B)), np.empty((C, B))
@@ -131,7 +137,7 @@ def _start_block(curve, tc, ys, mask, fixed, tm, log_y, z):
                 at_masked = np.log(np.maximum(K[:, 0], 1e-6 * K[:, 0]))
             np.log(z, out=z)
             _lm._rowdot(tm, z, sxz[c])
-            np.sum(z, axis=1, out=zsum[c])
+            _lm._rowdot(z, ones, zsum[c])
             zsum[c] -= n_masked * at_masked
             if gompertz:
                 np.negative(sxz[c], out=sxz[c])
@@ -174,7 +180,8 @@ def _start_block(curve, tc, ys, mask, fixed, tm, log_y, z):
         for c in range(C):  # over the candidate ceilings, the buffer z again
             resid = curve.value(tc, theta[:, c], out=z)
             resid -= ys
-            resid *= mask
+            if not all_observed:
+                resid *= mask
             _lm._rowdot(resid, resid, sse[c])
     sse = np.where(np.isfinite(sse), sse, np.inf)
     best = np.argmin(sse, axis=0)
