@@ -42,6 +42,18 @@ def _rowdot(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
 _vecdot = getattr(np, "vecdot", None)
 
 
+def _pdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``sum_p a[p] * b[p]`` for (P, b) arrays, in the order p = 0, 1, ...
+
+    Unlike ``np.einsum``, whose order of summation depends on the shapes,
+    this gives each problem the same bits whatever the batch around it.
+    """
+    out = a[0] * b[0]
+    for p in range(1, a.shape[0]):
+        out += a[p] * b[p]
+    return out
+
+
 def _chunks(n_rows: int, n_points: int) -> list[slice]:
     """Row blocks small enough that one block's arrays stay in the CPU cache."""
     size = max(1, _CHUNK_ELEMENTS // max(n_points, 1))
@@ -110,43 +122,44 @@ def _largest_free(diagH: np.ndarray, fixed: np.ndarray | None) -> np.ndarray:
     return (diagH if fixed is None else np.where(fixed, 0.0, diagH)).max(axis=0)
 
 
-def _cholesky_solve(A: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Solve the symmetric systems ``A x = rhs``, (P, P, b) and (P, b) or (P, K, b), by Cholesky.
+def _cholesky_solve(
+    A: np.ndarray, rhs: np.ndarray, shift: np.ndarray | float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Solve the symmetric systems ``(A + shift I) x = rhs``, (P, P, b) and (P, b) or (P, K, b), by Cholesky.
 
     P is small, so the factorisation runs as a loop over P on (b,) vectors.
     Returns the solutions and whether each A was numerically positive
-    definite; the other solutions are NaN. Unlike :func:`numpy.linalg.solve`,
-    a singular matrix fails its own problem only.
+    definite; the other solutions are not finite, or meaningless. Unlike
+    :func:`numpy.linalg.solve`, a singular matrix fails its own problem only.
     """
     P = rhs.shape[0]
     L = [[None] * P for _ in range(P)]
+    inv_diag = [None] * P  # 1 / L[j][j]: a product is cheaper than a quotient
     ok = np.ones(A.shape[-1], dtype=bool)
-    for j in range(P):
-        d = A[j, j].copy()
-        for k in range(j):
-            d -= L[j][k] * L[j][k]
-        ok &= d > 0.0
-        d[~(d > 0.0)] = np.nan
-        L[j][j] = np.sqrt(d)
-        for i in range(j + 1, P):
-            v = A[i, j].copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j in range(P):
+            d = A[j, j] + shift
             for k in range(j):
-                v -= L[i][k] * L[j][k]
-            v /= L[j][j]
-            L[i][j] = v
-    z = [None] * P
-    for i in range(P):  # L z = rhs
-        v = rhs[i].copy()
-        for k in range(i):
-            v -= L[i][k] * z[k]
-        v /= L[i][i]
-        z[i] = v
-    x = np.empty_like(rhs)
-    for i in reversed(range(P)):  # L' x = z
-        v = z[i]
-        for k in range(i + 1, P):
-            v -= L[k][i] * x[k]
-        np.divide(v, L[i][i], out=x[i])
+                d = d - L[j][k] * L[j][k]
+            ok &= d > 0.0
+            inv_diag[j] = 1.0 / np.sqrt(d)  # NaN or inf where d <= 0: that problem is not ok
+            for i in range(j + 1, P):
+                v = A[i, j]
+                for k in range(j):
+                    v = v - L[i][k] * L[j][k]
+                L[i][j] = v * inv_diag[j]
+        z = [None] * P
+        for i in range(P):  # L z = rhs
+            v = rhs[i]
+            for k in range(i):
+                v = v - L[i][k] * z[k]
+            z[i] = v * inv_diag[i]
+        x = np.empty_like(rhs)
+        for i in reversed(range(P)):  # L' x = z
+            v = z[i]
+            for k in range(i + 1, P):
+                v = v - L[k][i] * x[k]
+            np.multiply(v, inv_diag[i], out=x[i])
     return x, ok
 
 
@@ -288,10 +301,7 @@ def solve(
             # convergence at the current point: zero cost or a tiny gradient,
             # |J_p'r| <= gtol |J_p| |r| for every column p
             diagH = np.einsum("ppb->pb", H)
-            tol = gtol * np.sqrt(2.0 * cost)
-            done_g = np.ones(rows.size, dtype=bool)
-            for p in range(P):
-                done_g &= np.abs(g[p]) <= tol * np.sqrt(diagH[p])
+            done_g = np.all(np.abs(g) <= np.sqrt(diagH) * (gtol * np.sqrt(2.0 * cost)), axis=0)
             done_g |= cost == 0.0
             if done_g.any():
                 _store(done_g, rows, state, x, sse, jtj)
@@ -305,12 +315,11 @@ def solve(
 
             np.maximum(Dscale, _largest_free(diagH, fixa), out=Dscale)
             lamD = lam * Dscale
-            A = H.copy()
-            np.einsum("ppb->pb", A)[...] += lamD
-            step, pd = _cholesky_solve(A, -g)
+            step, pd = _cholesky_solve(H, -g, shift=lamD)
             x_new = xa + step
             # (H + lam d I) step = -g, so the model's reduction -(g.step + step.H.step / 2) is
-            predicted = 0.5 * (lamD * np.einsum("pb,pb->b", step, step) - np.einsum("pb,pb->b", g, step))
+            step2 = _pdot(step, step)
+            predicted = 0.5 * (lamD * step2 - _pdot(g, step))
 
             # Where the quadratic model has just proved exact (the last step's
             # actual reduction within 25% of its prediction) and it now
@@ -318,33 +327,37 @@ def solve(
             # evaluating a step that could only confirm it.
             early = trusted & pd & (predicted <= ftol * cost)
             if early.any():
-                trial = np.flatnonzero(~early)
-                cost_new = np.full(rows.size, np.nan)
-                H_new = np.full(H.shape, np.nan)
-                g_new = np.full(g.shape, np.nan)
-                cost_new[trial], H_new[..., trial], g_new[:, trial] = _evaluate(
-                    model, x_new[:, trial], rows[trial], ya[trial], None if swa is None else swa[trial]
-                )
-            else:
-                cost_new, H_new, g_new = _evaluate(model, x_new, rows, ya, swa)
+                _store(early, rows, state, x, sse, jtj)
+                status[rows[early]] = errors.CONVERGED_COST
+                n_iter[rows[early]] = it
+                keep = ~early
+                rows, state = _compact(keep, rows, state)
+                if rows.size == 0:
+                    break
+                xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted = state
+                step2, x_new, predicted, pd = step2[keep], x_new[:, keep], predicted[keep], pd[keep]
+
+            cost_new, H_new, g_new = _evaluate(model, x_new, rows, ya, swa)
             _fix(H_new, g_new, fixa)
             actual = cost - cost_new
+            # a point whose value or derivatives are not finite cannot be moved to
             finite = pd & np.isfinite(cost_new) & np.isfinite(x_new).all(axis=0)
-            # a point whose derivatives are not finite cannot be moved to
             finite &= np.isfinite(g_new).all(axis=0) & np.isfinite(np.einsum("ppb->pb", H_new)).all(axis=0)
             positive = predicted > 0
             rho = np.where(positive, actual / np.where(positive, predicted, 1.0), -1.0)
             accept = finite & (actual > 0) & (rho > _RHO_MIN)
 
-            step_norm = np.sqrt(np.einsum("pb,pb->b", step, step))
-            x_norm = np.sqrt(np.einsum("pb,pb->b", xa, xa))
+            step_norm = np.sqrt(step2)
+            x_norm = np.sqrt(_pdot(xa, xa))
             small_step = step_norm <= xtol * (x_norm + xtol)
             # MINPACK's test: both reductions at the tolerance, whether or not
             # round-off left the actual one positive (then the step is not taken)
             small_cost = (np.abs(actual) <= ftol * cost) & (predicted <= ftol * cost) & (rho <= 2.0) & finite
 
             # accepted steps move; the damping follows Nielsen's rule
-            lam = np.where(accept, lam * np.maximum(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3), lam * nu)
+            shrink = 2.0 * rho - 1.0
+            shrink = np.maximum(1.0 / 3.0, 1.0 - shrink * shrink * shrink)
+            lam = np.where(accept, lam * shrink, lam * nu)
             nu = np.where(accept, 2.0, nu * 2.0)
             xa = np.where(accept, x_new, xa)
             g = np.where(accept, g_new, g)
@@ -352,15 +365,15 @@ def solve(
             cost = np.where(accept, cost_new, cost)
             trusted = accept & (np.abs(rho - 1.0) <= 0.25)
 
-            stuck = ~accept & ~early & (small_step | (lam > _LAM_MAX))
+            stuck = ~accept & (small_step | (lam > _LAM_MAX))
             at_step = (accept & small_step) | stuck
-            finished = at_step | small_cost | early
+            finished = at_step | small_cost
             state = [xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted]
             if finished.any():
                 _store(finished, rows, state, x, sse, jtj)
                 done = rows[finished]
                 status[done] = np.where(at_step[finished], errors.CONVERGED_STEP, errors.CONVERGED_COST)
-                n_iter[done] = it + 1 - early[finished]
+                n_iter[done] = it + 1
                 rows, state = _compact(~finished, rows, state)
 
         # problems that hit max_iter keep their best point
