@@ -25,18 +25,20 @@ _CEILINGS = np.array([1.1, 1.6, 3.0])
 
 @dataclass(frozen=True)
 class Scaling:
-    """Per-problem centre of time and scale of values, arrays of shape (B, 1)."""
+    """Per-problem centre of time, scale of values and largest value, arrays of shape (B, 1)."""
 
     centre: np.ndarray
     scale: np.ndarray
+    top: np.ndarray
 
     @classmethod
     def of(cls, t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> "Scaling":
         """The scaling of problems whose ``t`` and ``y`` are 0 where ``mask`` is False."""
         n = np.maximum(mask.sum(axis=1, keepdims=True), 1)
         centre = t.sum(axis=1, keepdims=True) / n
-        scale = np.maximum(y.max(axis=1, keepdims=True), -y.min(axis=1, keepdims=True))  # the largest |y|
-        return cls(centre, np.where(scale > 0, scale, 1.0))
+        top = y.max(axis=1, keepdims=True)
+        scale = np.maximum(top, -y.min(axis=1, keepdims=True))  # the largest |y|
+        return cls(centre, np.where(scale > 0, scale, 1.0), top)
 
 
 def _roles(curve: Curve) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -68,7 +70,9 @@ def to_natural(curve: Curve, u: np.ndarray, sc: Scaling) -> tuple[np.ndarray, np
     return theta, deriv
 
 
-def self_start(curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+def self_start(
+    curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, fixed: np.ndarray, ymax: np.ndarray | None = None
+) -> np.ndarray:
     """Starting values on the scaled, centred problem, shape (B, P) natural-scaled.
 
     A straight line through the linearised curve (logit or log-log of y/K)
@@ -76,27 +80,30 @@ def self_start(curve: Curve, tc: np.ndarray, ys: np.ndarray, mask: np.ndarray, f
     has the smallest sum of squares. ``tc`` are times centred on their mean
     over the observed points and ``ys`` values that are 0 where ``mask`` is
     False. ``fixed`` holds fixed values (scaled) and NaN where a parameter
-    is free.
+    is free. ``ymax``, shape (B,), is the largest of ``ys`` if known.
     """
     B, N = tc.shape
+    if ymax is None:
+        ymax = ys.max(axis=1)
+    ymax = np.maximum(ymax, 0.0)  # masked values are 0
     theta = np.empty((B, len(curve.params)))
     blocks = _lm._chunks(B, N)  # a block of rows at a time: the (rows, N) buffers stay in the CPU cache
     n_rows = blocks[0].stop if blocks else 0
     scratch = _scratch_memory(3 * n_rows * N).reshape(3, n_rows, N)
     for c in blocks:
         rows = c.stop - c.start
-        theta[c] = _start_block(curve, tc[c], ys[c], mask[c], fixed[c], *scratch[:, :rows])
+        theta[c] = _start_block(curve, tc[c], ys[c], mask[c], fixed[c], ymax[c], *scratch[:, :rows])
     return theta
 
 
-def _start_block(curve, tc, ys, mask, fixed, tm, log_y, z):
+def _start_block(curve, tc, ys, mask, fixed, ymax, tm, log_y, z):
     """:func:`self_start` on a block of rows, with (rows, N) scratch buffers."""
     B, N = tc.shape
     names = curve.params
     idx = {n: j for j, n in enumerate(names)}
     sat = curve.saturation
-    ymax = np.maximum(ys.max(axis=1), 0.0)  # masked values are 0; 1 for y > 0
     K_fixed = fixed[:, idx[sat]]
+    any_fixed = not np.isnan(K_fixed).all()
     cand = np.where(np.isnan(K_fixed)[:, None], ymax[:, None] * _CEILINGS, K_fixed[:, None])  # (B, C)
     C = cand.shape[1]
     # The linearised value is a difference of logarithms: logit(y/K) = log y - log(K - y), and
@@ -127,13 +134,16 @@ def _start_block(curve, tc, ys, mask, fixed, tm, log_y, z):
     with np.errstate(divide="ignore", invalid="ignore"):  # ymax = 0: no usable point, or all zeros
         for c in range(C):  # over the candidate ceilings, one (B, N) buffer reused
             K = cand[:, c : c + 1]
+            # a candidate above the data needs no clipping, a fixed K may be below it
             if gompertz:  # z = -log(log K - log y), with log K - log y >= 1e-6
                 np.subtract(np.log(K), log_y, out=z)
-                np.maximum(z, 1e-6, out=z)
+                if any_fixed:
+                    np.maximum(z, 1e-6, out=z)
                 at_masked = np.log(np.maximum(np.log(K[:, 0]) - np.log(floor[:, 0]), 1e-6))
             else:  # z = log y - log(K - y), with K - y >= 1e-6 K
                 np.subtract(K, ys, out=z)
-                np.maximum(z, 1e-6 * K, out=z)
+                if any_fixed:
+                    np.maximum(z, 1e-6 * K, out=z)
                 at_masked = np.log(np.maximum(K[:, 0], 1e-6 * K[:, 0]))
             np.log(z, out=z)
             _lm._rowdot(tm, z, sxz[c])
@@ -235,7 +245,7 @@ def fit_curve(
     free = np.isnan(fixed)
     fixed_scaled = to_internal_values(curve, fixed, sc)
     if start is None:
-        theta0 = self_start(curve, tc, ys, mask, fixed_scaled)
+        theta0 = self_start(curve, tc, ys, mask, fixed_scaled, ymax=sc.top[:, 0] / sc.scale[:, 0])
         u0 = _scaled_to_u(curve, theta0)
     else:
         u0 = to_internal(curve, np.where(free, start, fixed), sc)

@@ -135,19 +135,20 @@ def _cholesky_solve(
     P = rhs.shape[0]
     L = [[None] * P for _ in range(P)]
     inv_diag = [None] * P  # 1 / L[j][j]: a product is cheaper than a quotient
-    ok = np.ones(A.shape[-1], dtype=bool)
+    ok = None
     with np.errstate(invalid="ignore", divide="ignore"):
         for j in range(P):
             d = A[j, j] + shift
             for k in range(j):
                 d = d - L[j][k] * L[j][k]
-            ok &= d > 0.0
+            ok = d > 0.0 if ok is None else ok & (d > 0.0)
             inv_diag[j] = 1.0 / np.sqrt(d)  # NaN or inf where d <= 0: that problem is not ok
             for i in range(j + 1, P):
                 v = A[i, j]
                 for k in range(j):
                     v = v - L[i][k] * L[j][k]
                 L[i][j] = v * inv_diag[j]
+        ok = np.ones(A.shape[-1], dtype=bool) if ok is None else ok
         z = [None] * P
         for i in range(P):  # L z = rhs
             v = rhs[i]
@@ -352,7 +353,8 @@ def solve(
             small_step = step_norm <= xtol * (x_norm + xtol)
             # MINPACK's test: both reductions at the tolerance, whether or not
             # round-off left the actual one positive (then the step is not taken)
-            small_cost = (np.abs(actual) <= ftol * cost) & (predicted <= ftol * cost) & (rho <= 2.0) & finite
+            tiny = ftol * cost
+            small_cost = (np.abs(actual) <= tiny) & (predicted <= tiny) & (rho <= 2.0) & finite
 
             # accepted steps move; the damping follows Nielsen's rule
             shrink = 2.0 * rho - 1.0
