@@ -170,6 +170,26 @@ def test_series_already_at_saturation(model):
         np.testing.assert_allclose(res.forecast(steps=4)["mean"], 80.0, atol=0.01)
 
 
+def test_a_converged_fit_never_has_infinite_standard_errors():
+    # Pure noise around 0: a Gompertz curve can fit it as a step (r ~ 1e3 per year),
+    # whose covariance overflows in natural units. That once came back "converged"
+    # with infinite standard errors; it is a failure with its reason.
+    from growthcast import _curvefit, errors
+    from growthcast.curves import CURVES
+
+    y = np.array([[0.054941587582152514, -0.10074839164754572, 0.4464859179939707, -0.21483106338407268,
+                   -0.08151598283121562, 0.28530459336914643, -0.026408621477277884, -0.20910770917129412,
+                   0.4793132198493281, 1.184285639479751, 0.8272599121738357, -0.5602134444143814,
+                   2.0818642287068245, -1.3500165808330948, -0.3077783493508726, 0.6184595448965672,
+                   1.390007869875103, 0.3988531780244826]])
+    t = 1997.8 + 0.5 * np.arange(y.shape[1])[None, :]
+    fit = _curvefit.fit_curve(CURVES["gompertz"], t, y, np.ones(y.shape, bool), np.full((1, 3), np.nan))
+    if fit.status[0] >= 0:
+        assert np.isfinite(fit.cov).all() and np.isfinite(fit.params).all()
+    else:
+        assert fit.status[0] == errors.FAILED_SINGULAR and np.isnan(fit.params).all()
+
+
 @pytest.mark.parametrize("scale", [1e12 / 80, 1e-6 / 80])
 @pytest.mark.parametrize("model", CURVES + ["linear", "exponential", "naive", "drift", "holt"])
 def test_values_near_1e12_and_1e_6(model, scale):

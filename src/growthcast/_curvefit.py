@@ -274,10 +274,12 @@ def fit_curve(
     with np.errstate(all="ignore"):
         sigma2_s = np.where(dof > 0, sse_s / np.maximum(dof, 1), np.nan)
         cov_u, singular = _inverse_normal(jtj, free)
+        cov = cov_u * sigma2_s[:, None, None] * deriv[:, :, None] * deriv[:, None, :]
+    # a covariance that overflows in natural units (a step-like curve, r in the thousands) is no better
+    singular |= ~np.isfinite(np.where(free[:, :, None] & free[:, None, :], cov, 0.0)).all(axis=(1, 2)) & (dof > 0)
     ok = status >= 0
     status = np.where(ok & singular & (n_free > 0), errors.FAILED_SINGULAR, status)
     failed = status < 0
-    cov = cov_u * sigma2_s[:, None, None] * deriv[:, :, None] * deriv[:, None, :]
     theta = np.where(free, theta, fixed)
     theta[failed] = np.nan
     cov[failed] = np.nan
