@@ -170,6 +170,17 @@ def test_series_already_at_saturation(model):
         np.testing.assert_allclose(res.forecast(steps=4)["mean"], 80.0, atol=0.01)
 
 
+def test_a_curve_that_has_not_bent_yet_fails_with_advice():
+    t = 2000.0 + 0.5 * np.arange(12)
+    y = 0.5 * np.exp(0.4 * (t - 2000.0))  # pure exponential growth: no ceiling in sight
+    res = gc.fit("logistic", t, y)
+    assert res.status == gc.errors.FAILED_SINGULAR
+    assert "fix the ceiling (fixed={'K': ...}) or use a trend model" in res.message
+    assert "fix the ceiling" in gc.fit_many("bass", pd.DataFrame({"series_id": "a", "date": t, "value": y})).status.loc["a", "message"]
+    fixed = gc.fit("logistic", t, y, fixed={"K": 100.0})  # the advice works
+    assert fixed.converged, fixed.message
+
+
 def test_a_converged_fit_never_has_infinite_standard_errors():
     # Pure noise around 0: a Gompertz curve can fit it as a step (r ~ 1e3 per year),
     # whose covariance overflows in natural units. That once came back "converged"

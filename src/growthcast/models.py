@@ -159,9 +159,19 @@ class CurveModel(Model):
         fixed = self._fixed_array(t, mask)
         fit = fit_curve(self.curve, t, y, mask, fixed, weights=weights, start=start)
         _, t_last, y_last = _last_observed(t, y, mask)
+        message = np.where(fit.status == errors.FAILED_SINGULAR, self._singular_message(), "").astype(object)
         return Fitted(
             params=fit.params, cov=fit.cov, sigma2=fit.sigma2, sse=fit.sse, n_obs=fit.n_obs, n_params=fit.n_free,
-            n_iter=fit.n_iter, status=fit.status, t_last=t_last, y_last=y_last, extra={"percent": percent},
+            n_iter=fit.n_iter, status=fit.status, t_last=t_last, y_last=y_last,
+            extra={"percent": percent, "message": message},
+        )
+
+    def _singular_message(self) -> str:
+        ceiling = self.curve.saturation
+        advice = "use a trend model" if ceiling in self.fixed else f"fix the ceiling (fixed={{'{ceiling}': ...}}) or use a trend model"
+        return (
+            f"{errors.STATUS_MESSAGES[errors.FAILED_SINGULAR]}: the data do not pin down the curve, often because "
+            f"they do not yet show where it bends; {advice}"
         )
 
     def _mean(self, fitted, t_new):
