@@ -729,20 +729,27 @@ class ARIMA(_StatsmodelsModel):
     def _fit_one(self, y):
         from statsmodels.tsa.arima.model import ARIMA as _SMARIMA
 
-        best = None
+        candidates = []
         for p in range(self.max_p + 1):  # the order grid: at most nine small models
             for q in range(self.max_q + 1):
                 if p + q + 3 > len(y) - 2:
                     continue
-                try:
-                    res = _SMARIMA(pd.Series(y), order=(p, 1, q), trend="t").fit()
-                except (ValueError, np.linalg.LinAlgError):
-                    continue
-                if np.isfinite(res.aicc) and (best is None or res.aicc < best[0].aicc):
-                    best = (res, p, q)
-        if best is None:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    try:
+                        res = _SMARIMA(pd.Series(y), order=(p, 1, q), trend="t").fit()
+                    except (ValueError, np.linalg.LinAlgError):
+                        continue
+                if np.isfinite(res.aicc):
+                    converged = bool(res.mle_retvals.get("converged", True)) if res.mle_retvals else True
+                    candidates.append((not converged, res.aicc, p, q, res, caught))
+        if not candidates:
             raise ValueError("no ARIMA order could be fitted")
-        res, p, q = best
+        # the lowest AICc among the orders whose likelihood was maximised; another order's
+        # failure to converge says nothing about the chosen one
+        _, _, p, q, res, caught = min(candidates, key=lambda c: c[:2])
+        for w in caught:  # the chosen order's own warnings, for the caller to judge
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         names = list(res.model.param_names)
         values = np.asarray(res.params, dtype=float)
         par = np.array([values[names.index("x1")], values[names.index("sigma2")], p, q], dtype=float)
