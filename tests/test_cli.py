@@ -70,6 +70,20 @@ def test_forecast_curve_gives_the_saturation_level_with_its_interval(capsys):
     assert lower < value < upper and line.endswith("(90% interval)")
 
 
+def test_forecast_says_when_a_curve_wants_a_ceiling_above_100_percent(capsys, cnnic):
+    bass = gc.fit("bass", cnnic["as_of"], cnnic["penetration_pct"])
+    assert bass.params["m"] > 100.0  # the Bass fit to every edition: the ceiling is not bounded below 100%
+    _, out, _ = run(capsys, "forecast", "--model", "bass")
+    assert f"Note: the fitted ceiling, {bass.params['m']:.1f}%, is above the 100% a share can reach" in out
+    assert "above the 100% a share can reach" in bass.summary()
+    logistic = gc.fit("logistic", cnnic["as_of"], cnnic["penetration_pct"])
+    assert logistic.params["K"] < 100.0 and "above the 100%" not in logistic.summary()
+    fixed = gc.fit(gc.Bass(fixed={"m": 100}), cnnic["as_of"], cnnic["penetration_pct"])
+    assert "above the 100%" not in fixed.summary()
+    _, out, _ = run(capsys, "forecast", "--model", "logistic")
+    assert "Note: the fitted ceiling" not in out
+
+
 def test_forecast_csv_until_is_the_end_of_that_month(capsys, cnnic):
     code, out, err = run(capsys, "forecast", "--until", "2027-06", "--level", "0.8", "--format", "csv")
     assert code == 0 and err == ""

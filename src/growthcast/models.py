@@ -190,7 +190,23 @@ class CurveModel(Model):
         return y
 
     def notes(self, result) -> str:
-        return f"Curve: {self.curve.value.__doc__.splitlines()[0]}"
+        text = f"Curve: {self.curve.value.__doc__.splitlines()[0]}"
+        warning = self.ceiling_warning(result)
+        return f"{text}\n{warning[0].upper()}{warning[1:]}." if warning else text
+
+    def ceiling_warning(self, result) -> str:
+        """Why the fitted ceiling of a percentage cannot be read as one, or "" if it can."""
+        ceiling = self.curve.saturation
+        if result.status < 0 or not result.fitted.extra.get("percent", np.zeros(1, bool))[0] or ceiling in self.fixed:
+            return ""
+        value = float(result.params[ceiling])
+        if not value > 100.0:
+            return ""
+        spec = f"gc.{type(self).__name__}(fixed={{'{ceiling}': 100}})"
+        return (
+            f"the fitted ceiling, {value:.1f}%, is above the 100% a share can reach: the data do not pin the "
+            f"{self.name} curve's ceiling down (fix it, e.g. {spec}, or read it as not determined)"
+        )
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
