@@ -368,6 +368,16 @@ def test_results_are_immutable(noisy_logistic, long_frame):
         many.spec = gc.Gompertz()
 
 
+def test_summary_shows_a_long_specification_in_full(noisy_logistic):
+    t, y, _ = noisy_logistic
+    spec = gc.Richards(fixed={"K": 80.0, "nu": 1.5})  # its repr is longer than the summary's column
+    assert len(repr(spec)) > 36
+    text = gc.fit(spec, t, y).summary()
+    assert "richards (in full below)" in text
+    assert repr(spec) in " ".join(line.strip() for line in text.splitlines())  # wrapped, never cut
+    assert max(len(line) for line in text.splitlines()) <= 78
+
+
 def test_summary_and_to_dict(noisy_logistic):
     t, y, _ = noisy_logistic
     res = gc.fit("logistic", t, y, fixed={"K": 100})

@@ -7,6 +7,8 @@ so every model (curve, trend, baseline, ensemble) answers the same calls.
 
 from __future__ import annotations
 
+import textwrap
+
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from types import MappingProxyType
@@ -418,9 +420,11 @@ class FitResult:
         width = 78
         first = self._when(self.t[0]) if len(self.t) else "-"
         last = self._when(self.t[-1]) if len(self.t) else "-"
+        spec = repr(self.spec)
+        series = str(self.series_id)
         left = [
-            ("Model:", repr(self.spec)),
-            ("Series:", str(self.series_id)),
+            ("Model:", spec if len(spec) <= 36 else f"{self.spec.name} (in full below)"),
+            ("Series:", series if len(series) <= 36 else series[:35] + "…"),
             ("Sample:", f"{first} .. {last}"),
             ("Observations:", str(self.nobs) + (f" ({self.n_missing} missing dropped)" if self.n_missing else "")),
             ("Status:", str(self.status) + (" (converged)" if self.converged else " (NOT converged)")),
@@ -436,7 +440,9 @@ class FitResult:
         ]
         lines = ["=" * width, f"{'growthcast fit results':^{width}}", "=" * width]
         for (a, b), (c, d) in zip(left, right):
-            lines.append(f"{a:<14}{b[:36]:<38}{c:<11}{d:>15}")
+            lines.append(f"{a:<14}{b:<38}{c:<11}{d:>15}")
+        if len(spec) > 36:
+            lines += textwrap.wrap(spec, width, initial_indent="Model: ", subsequent_indent="       ")
         lines.append(f"Message: {self.message}")
         lines.append("-" * width)
         table = self.to_frame(level)
