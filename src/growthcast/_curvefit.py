@@ -87,10 +87,9 @@ def self_start(
         ymax = ys.max(axis=1)
     ymax = np.maximum(ymax, 0.0)  # masked values are 0
     theta = np.empty((B, len(curve.params)))
-    blocks = _lm._chunks(B, N)  # a block of rows at a time: the (rows, N) buffers stay in the CPU cache
-    n_rows = blocks[0].stop if blocks else 0
+    n_rows = _lm._block_rows(B, N)  # a block of rows at a time: the (rows, N) buffers stay in the CPU cache
     scratch = _scratch_memory(3 * n_rows * N).reshape(3, n_rows, N)
-    for c in blocks:
+    for c in _lm._chunks(B, N):
         rows = c.stop - c.start
         theta[c] = _start_block(curve, tc[c], ys[c], mask[c], fixed[c], ymax[c], *scratch[:, :rows])
     return theta
@@ -256,8 +255,8 @@ def fit_curve(
         with np.errstate(over="ignore"):
             return np.where(positive, np.exp(u), u)
 
-    blocks = _lm._chunks(*tc.shape)  # the solver evaluates the model on these blocks of rows at most
-    work = _Workspace(blocks[0].stop if blocks else 0, tc.shape[1], len(curve.params))
+    # the solver evaluates the model on blocks of at most this many rows
+    work = _Workspace(_lm._block_rows(*tc.shape), tc.shape[1], len(curve.params))
 
     def model(u, rows):
         v = natural_scaled(u)
@@ -289,6 +288,7 @@ def fit_curve(
 
 
 _scratch = threading.local()
+_SCRATCH_KEPT = 2**20  # floats (8 MB): more is allocated afresh and not kept
 
 
 def _scratch_memory(n: int) -> np.ndarray:
@@ -296,10 +296,13 @@ def _scratch_memory(n: int) -> np.ndarray:
 
     A fresh large array comes from the operating system a page at a time
     (a page fault for each 4 KiB written first); the self-start and the
-    solver's row blocks reuse this memory from fit to fit instead. Its size
-    is bounded by the row blocks, a few MB. Its users run one after the
-    other and keep nothing in it.
+    solver's row blocks reuse this memory from fit to fit instead. Row
+    blocks hold some 2**15 points, so this is about 1.5 MB; only series of
+    tens of thousands of points need more, which is not kept. The users of
+    the memory run one after the other and keep nothing in it.
     """
+    if n > _SCRATCH_KEPT:
+        return np.empty(n)
     memory = getattr(_scratch, "memory", None)
     if memory is None or memory.size < n:
         memory = _scratch.memory = np.empty(n)

@@ -54,9 +54,14 @@ def _pdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def _block_rows(n_rows: int, n_points: int) -> int:
+    """Rows in the largest block of :func:`_chunks`."""
+    return min(n_rows, max(1, _CHUNK_ELEMENTS // max(n_points, 1)))
+
+
 def _chunks(n_rows: int, n_points: int) -> list[slice]:
     """Row blocks small enough that one block's arrays stay in the CPU cache."""
-    size = max(1, _CHUNK_ELEMENTS // max(n_points, 1))
+    size = max(1, _block_rows(n_rows, n_points))
     return [slice(i, min(i + size, n_rows)) for i in range(0, n_rows, size)]
 
 
