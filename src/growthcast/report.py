@@ -342,9 +342,9 @@ def project(
         notes.append(f"warning: {result.message}")
     forecast = result.forecast(until=until, level=level)
     saturation = result.saturation(level)
-    ceiling_warning = getattr(result.spec, "ceiling_warning", None)
-    if ceiling_warning and ceiling_warning(result):
-        notes.append(ceiling_warning(result))
+    ceiling_warning = getattr(result.spec, "ceiling_warning", lambda result: "")(result)
+    if ceiling_warning:
+        notes.append(ceiling_warning)
     values = list(milestone_values) if milestone_values else default_milestones(series, result.y)
     table = milestones(result, values, level, dates=data["as_of"], editions=data["edition"])
     return Projection(series=series, model=model, result=result, level=level, forecast=forecast,

@@ -8,7 +8,6 @@ so every model (curve, trend, baseline, ensemble) answers the same calls.
 from __future__ import annotations
 
 import textwrap
-
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from types import MappingProxyType
