@@ -22,7 +22,7 @@ import growthcast as gc
 from growthcast.backtest import backtest
 
 SERIES = ("penetration_pct", "netizens_million")
-MODELS = [name for name in gc.models()["name"]]
+MODELS = [name for name in gc.available_models()["name"]]
 BASELINES = ("drift", "holt_damped")
 
 

@@ -3,7 +3,7 @@
 Run as ``python benchmarks/bench_fit.py``. For B noisy logistic problems of
 56 half-yearly points (1997.8 to 2025.3, a fixed seed) it times
 
-* growthcast: one call of ``_curvefit.fit_curve`` with the logistic curve,
+* growthcast: one call of ``growthcast._numerics.curvefit.fit_curve`` with the logistic curve,
   end to end (scaling, self-start, the batch solver, covariances);
 * scipy: a Python loop of ``least_squares(method="lm")`` with the analytic
   Jacobian and tight tolerances, one problem at a time, in the same
@@ -31,7 +31,7 @@ from scipy.special import expit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "src"))
 
-from growthcast import _curvefit  # noqa: E402
+from growthcast._numerics import curvefit as _curvefit  # noqa: E402
 from growthcast.curves import CURVES  # noqa: E402
 
 SEED = 20240601

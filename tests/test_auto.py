@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import growthcast as gc
-from growthcast.uncertainty import conformal_quantiles
+from growthcast.intervals import conformal_quantiles
 
 T = np.array([2000.0, 2000.5, 2001.0, 2001.75, 2002.0, 2002.5])  # irregular step at 2001.75
 Y = np.array([10.0, 13.0, 15.0, 18.0, 19.0, 21.0])
@@ -120,7 +120,7 @@ def test_auto_is_a_registered_batched_model_with_bounded_percentages():
     path = res.forecast(until="2040-12-31", level=0.95)
     assert path[["mean", "lower", "upper"]].le(100.0).all().all()
     assert (path["lower"] <= path["mean"]).all() and (path["mean"] <= path["upper"]).all()
-    assert "auto" in set(gc.models()["name"])
+    assert "auto" in set(gc.available_models()["name"])
 
 
 def test_auto_summary_says_how_its_intervals_were_made():

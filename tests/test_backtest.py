@@ -16,7 +16,7 @@ from scipy import stats
 
 import growthcast as gc
 from conftest import logistic
-from growthcast.backtest import Backtest, backtest, calibrated_fit, diebold_mariano
+from growthcast.backtest import MIN_CALIBRATION_ERRORS, Backtest, backtest, diebold_mariano
 from growthcast.data import to_decimal_year
 from growthcast.models import get_model
 
@@ -280,7 +280,7 @@ def test_calibrated_fit_reaches_nominal_coverage_where_the_truth_is_known():
         t, y, _ = _linear_noise(seed, sigma=sigma)
         res = gc.fit("linear", t, y, interval="backtest")
         assert res.interval == "backtest"
-        assert res.fitted.extra["backtest_errors"].shape[:2] == (1, 6)
+        assert res.fitted.calibration.errors.shape[:2] == (1, 6)
         fc = res.forecast(steps=6, level=level)
         mu = 5.0 + 2.0 * (fc["t"].to_numpy() - 2000.0)  # the true mean of each future edition
         p = stats.norm.cdf((fc["upper"] - mu) / sigma) - stats.norm.cdf((fc["lower"] - mu) / sigma)
@@ -290,11 +290,12 @@ def test_calibrated_fit_reaches_nominal_coverage_where_the_truth_is_known():
 
 def test_calibrated_fit_of_a_short_series_uses_fewer_points_and_horizons():
     t, y, _ = _linear_noise(1, n=9)
-    res = calibrated_fit(get_model("linear"), gc.from_frame(pd.DataFrame({"date": t, "value": y})))
-    errs = res.fitted.extra["backtest_errors"]
-    assert errs.shape[0] == 1 and 1 <= errs.shape[1] <= 6
-    assert np.isfinite(errs[0, :, 0]).all()
-    assert res.fitted.extra["backtest_step"][0] == pytest.approx(0.5)
+    res = gc.fit("linear", t, y, interval="backtest")
+    errs = res.fitted.calibration.errors
+    # 9 points: first window of 3, so 6 errors one step ahead, 5 two steps, 4 three steps
+    assert errs.shape[:2] == (1, 2)
+    assert (np.isfinite(errs[0]).sum(axis=1) >= MIN_CALIBRATION_ERRORS).all()
+    assert res.fitted.calibration.step[0] == pytest.approx(0.5)
     with pytest.raises(gc.DataError, match="too short for interval='backtest'"):
         gc.fit("linear", t[:3], y[:3], interval="backtest")
 
@@ -449,3 +450,20 @@ def test_unknown_models_in_compare_and_leaderboard():
         bt.compare("naive", "holt")
     with pytest.raises(gc.DataError, match="metric must be one of"):
         bt.leaderboard("R2")
+
+
+def test_backtest_calibrated_bounds_are_the_bounds_fit_gives_on_the_same_prefix():
+    """One calibration rule: at an origin, backtest(intervals=["backtest"]) scores what fit(interval="backtest") makes."""
+    t, y, _ = _linear_noise(3, n=30)
+    frame = pd.DataFrame({"date": t, "value": y})
+    bt = backtest(frame, series="value", models=["linear"], min_train=10, horizons=range(1, 7), intervals=["backtest"],
+                  level=0.8)
+    fc = bt.forecasts
+    k = 24  # origin: the 25th point, so 15 origins before it give errors
+    rows = fc[(fc["origin_edition"] == k + 1) & fc["lower"].notna()].sort_values("horizon")
+    assert len(rows) >= 3
+    res = gc.fit("linear", t[: k + 1], y[: k + 1], interval="backtest")
+    pred = res.predict(rows["years_ahead"].to_numpy() + t[k], level=0.8)
+    np.testing.assert_allclose(rows["mean"].to_numpy(), pred["mean"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(rows["lower"].to_numpy(), pred["lower"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(rows["upper"].to_numpy(), pred["upper"].to_numpy(), rtol=1e-12)

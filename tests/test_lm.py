@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from scipy.optimize import least_squares
 
-from growthcast import _lm, errors
+from growthcast import errors
+from growthcast._numerics import lm as _lm
 from growthcast.curves import CURVES
 
 N = 56
@@ -236,7 +237,7 @@ def test_jtj_is_the_weighted_gram_matrix_of_the_jacobian_at_the_solution():
 
 
 def test_covariance_inverse_against_numpy_and_singular_detection():
-    from growthcast._curvefit import _inverse_normal
+    from growthcast._numerics.curvefit import _inverse_normal
 
     rng = np.random.default_rng(4)
     J = rng.normal(size=(50, 30, 4)) * np.array([1e-3, 1.0, 1e3, 10.0])  # badly scaled columns

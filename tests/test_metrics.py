@@ -56,4 +56,15 @@ def test_registry_point_terms_reproduce_the_functions(name):
             "upper": rng.uniform(5, 11, 20), "scale": rng.uniform(0.5, 2, 20), "level": 0.9}
     m = METRICS[name]
     args = [cols[a] for a in m.inputs]
-    assert m.finish(np.nanmean(m.point(*args))) == pytest.approx(m.func(*args))
+    function = getattr(metrics, name.lower())  # the public function of the same name
+    assert m.finish(np.nanmean(m.point(*args))) == pytest.approx(function(*args))
+
+
+def test_bias_by_hand_and_its_best_value_is_zero():
+    actual = np.array([10.0, 20.0, 40.0])
+    forecast = np.array([12.0, 15.0, 40.0])
+    assert metrics.bias(actual, forecast) == pytest.approx((-2 + 5 + 0) / 3)
+    bias = METRICS["bias"]
+    np.testing.assert_allclose(bias.distance_from_best(np.array([-2.0, 0.5, 1.0]), 0.9), [2.0, 0.5, 1.0])
+    np.testing.assert_allclose(METRICS["coverage"].distance_from_best(np.array([0.7, 0.95]), 0.9), [0.2, 0.05])
+    np.testing.assert_allclose(METRICS["MAE"].distance_from_best(np.array([3.0, 1.0]), 0.9), [3.0, 1.0])

@@ -247,11 +247,11 @@ def test_statsmodels_models_need_enough_points():
 
 
 # ----------------------------------------------------------------- one result type
-ALL_MODELS = list(gc.models()["name"])
+ALL_MODELS = list(gc.available_models()["name"])
 
 
 def test_registry_lists_every_model_with_a_description():
-    table = gc.models()
+    table = gc.available_models()
     expected = {"logistic", "gompertz", "richards", "bass", "linear", "quadratic", "exponential", "logit_linear",
                 "naive", "drift", "holt", "holt_damped", "ets", "arima", "ensemble_median", "ensemble_mean"}
     assert expected <= set(table["name"])

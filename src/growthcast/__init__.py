@@ -27,7 +27,8 @@ from .models import (
     Naive,
     Quadratic,
     Richards,
-    models,
+    Weibull,
+    available_models,
 )
 from .results import BatchFitResult, FitResult
 
@@ -56,12 +57,13 @@ __all__ = [
     "Naive",
     "Quadratic",
     "Richards",
+    "Weibull",
+    "available_models",
     "backtest",
     "fit",
     "fit_many",
     "from_frame",
     "load_cnnic",
     "load_cnnic_applications",
-    "models",
     "read_csv",
 ]

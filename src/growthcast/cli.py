@@ -30,7 +30,10 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from .backtest import WEIGHTED
 from .errors import DataError
+from .metrics import METRICS
+from .models import available_models, model_names
 from .report import _shown, candidate_models, default_model
 
 __all__ = ["main", "build_parser"]
@@ -38,8 +41,6 @@ __all__ = ["main", "build_parser"]
 PROG = "growthcast"
 DEFAULT_UNTIL = "2030-12"
 FORMATS = ("table", "csv", "json")
-WEIGHTED = "ensemble_weighted"  # growthcast.backtest.WEIGHTED: a combination scored in backtests only
-METRICS = ("MASE", "MAE", "RMSE", "MAPE", "sMAPE", "coverage", "winkler")
 
 
 class UsageError(Exception):
@@ -183,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-train", type=_positive_int, default=10, metavar="N",
                    help="editions in the first training window (default 10)")
     p.add_argument("--level", type=_level, default=0.8, help="coverage of the scored intervals (default 0.8)")
-    p.add_argument("--metric", default="MASE", choices=METRICS, help="the leaderboard's ranking metric (default MASE)")
+    p.add_argument("--metric", default="MASE", choices=list(METRICS), help="the leaderboard's ranking metric (default MASE)")
     format_opt(p, "csv prints the per-horizon scores, json both tables")
     p.add_argument("--plot", type=Path, default=None, metavar="PATH.png", help="also draw a figure there")
     p.add_argument("--plot-kind", choices=("errors", "origins", "saturation"), default="errors",
@@ -235,9 +236,7 @@ def _check_series(df: pd.DataFrame, series: str) -> None:
 
 def _check_models(names: Sequence[str], option: str, allow_best: bool = False, backtest: bool = False) -> None:
     """Unknown names are a usage error; ``ensemble_weighted`` exists in backtests only."""
-    from .models import models
-
-    known = list(models()["name"]) + ([WEIGHTED] if backtest else [])
+    known = list(model_names()) + ([WEIGHTED] if backtest else [])
     bad = [n for n in names if n not in known and not (allow_best and n == "best")]
     if bad:
         extra = " or 'best'" if allow_best else ""
@@ -390,9 +389,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from .models import models
-
-    table = models()
+    table = available_models()
     width = max(len(n) for n in table["name"]) + 2
     lines = [f"{name:<{width}}{desc}" for name, desc in zip(table["name"], table["description"])]
     _emit(f"Models (default: {default_model()}; 'best' in forecast and report: the backtest winner)\n"

@@ -22,29 +22,54 @@ from typing import Callable
 import numpy as np
 from scipy.special import expit
 
-__all__ = ["Curve", "CURVES", "logistic", "gompertz", "richards", "bass"]
+__all__ = ["Curve", "CURVES", "logistic", "gompertz", "richards", "bass", "weibull"]
 
 _Z_MIN = -40.0  # exp(40) ~ 2e17: beyond it the curves are at 0 to double precision
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Curve:
-    """A parametric curve: its names, roles, value and Jacobian."""
+    """A parametric curve: its parameters and their roles, its value, Jacobian and starting values.
+
+    Attributes
+    ----------
+    name : str
+    params : tuple of str
+        Parameter names, in the order of ``theta``'s last axis.
+    level, time, positive : tuple of str
+        Parameters that scale with y, that shift with t, and that are fitted
+        on the log scale (so they stay > 0).
+    saturation : str or None
+        The parameter that is the upper asymptote.
+    value : callable
+        ``value(t, theta, out=None)``: the curve.
+    evaluate : callable
+        ``evaluate(t, theta, out=None)``: the value and the Jacobian together.
+    linearisation : {"logit", "loglog"}
+        How ``y / ceiling`` is made a straight line in t for the starting
+        values: ``logit(y / K)`` (logistic-like curves) or
+        ``-log(-log(y / K))`` (Gompertz-like curves).
+    guess : callable
+        ``guess(ceiling, rate, midpoint, fixed, t, mask)`` maps the straight
+        line's candidates, arrays (B, C), to starting values (B, C, P) of this
+        curve, honouring ``fixed`` (B, P; NaN where free). ``t`` (B, N) is on
+        the solver's centred scale and values on the scale of the largest
+        observation, like ``ceiling``. The equivalent of lmfit's ``guess``.
+    inflection : callable, optional
+        ``inflection(theta)``: time and value of the inflection point.
+    """
 
     name: str
     params: tuple[str, ...]
-    level: tuple[str, ...]  # scale with y
-    time: tuple[str, ...]  # shift with t
-    positive: tuple[str, ...]  # fitted on the log scale
+    level: tuple[str, ...]
+    time: tuple[str, ...]
+    positive: tuple[str, ...]
+    saturation: str | None
     value: Callable[..., np.ndarray]
-    evaluate: Callable[..., tuple[np.ndarray, np.ndarray]]  # value and Jacobian together
+    evaluate: Callable[..., tuple[np.ndarray, np.ndarray]]
+    linearisation: str
+    guess: Callable[..., np.ndarray]
     inflection: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None
-    inverse: Callable[..., np.ndarray] | None = None
-    saturation: str | None = None  # the parameter that is the upper asymptote
-
-    def jacobian(self, t: np.ndarray, theta: np.ndarray) -> np.ndarray:
-        """d value / d theta, shape ``t.shape + (n_params,)``."""
-        return self.evaluate(t, theta)[1]
 
 
 def _split(theta: np.ndarray) -> list[np.ndarray]:
@@ -156,11 +181,6 @@ def _logistic_inflection(theta):
     return t0[..., 0], K[..., 0] / 2.0
 
 
-def _logistic_inverse(y, theta):
-    K, r, t0 = _split(theta)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return t0 + np.log(y / (K - y)) / r
-
 
 # ---------------------------------------------------------------- gompertz
 def _gompertz_kernel(t, theta, f, J):
@@ -194,11 +214,6 @@ def _gompertz_inflection(theta):
     K, r, t0 = _split(theta)
     return t0[..., 0], K[..., 0] / np.e
 
-
-def _gompertz_inverse(y, theta):
-    K, r, t0 = _split(theta)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return t0 - np.log(-np.log(y / K)) / r
 
 
 # ---------------------------------------------------------------- richards
@@ -238,11 +253,6 @@ def _richards_inflection(theta):
     K, r, t0, nu = _split(theta)
     return t0[..., 0].copy(), (K * (1.0 + nu) ** (-1.0 / nu))[..., 0]
 
-
-def _richards_inverse(y, theta):
-    K, r, t0, nu = _split(theta)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return t0 - np.log(np.expm1(nu * np.log(K / y)) / nu) / r
 
 
 # ---------------------------------------------------------------- bass
@@ -306,29 +316,103 @@ def _bass_inflection(theta):
     return np.where(early, ts, t_star)[..., 0], np.where(early, 0.0, y_star)[..., 0]
 
 
-def _bass_inverse(y, theta):
-    m, p, q, ts = _split(theta)
+# ---------------------------------------------------------------- weibull
+def _weibull_kernel(t, theta, f, J):
+    K, r, ts, k = _split(theta)
+    tau = np.subtract(t, ts)
+    started = tau > 0.0
+    x = np.maximum(tau * r, 1e-300)  # r (t - ts); before the start the curve is 0
+    log_x = np.log(x)
+    u = np.exp(np.minimum(k * log_x, _NEG_Z_MAX))  # x^k, capped so that it never overflows
+    E = np.exp(-u)
+    F = -np.expm1(-u)  # 1 - exp(-x^k), accurate for small x^k
+    np.multiply(F, K * started, out=f)
+    if J is None:
+        return
+    g = K * E * u * started  # d f / d (x^k) times x^k
+    J[..., 0] = F * started
+    np.multiply(g, k / r, out=J[..., 1])
+    np.multiply(g, -k * r / x, out=J[..., 2])
+    np.multiply(g, log_x, out=J[..., 3])
+
+
+def weibull(t: np.ndarray, theta: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """y = K (1 - exp(-(r (t - ts))^k)) for t > ts and 0 before; theta = (K, r, ts, k)."""
+    return _run(_weibull_kernel, 4, t, theta, False, None if out is None else (out, None))
+
+
+def _weibull_eval(t, theta, out=None):
+    return _run(_weibull_kernel, 4, t, theta, True, out)
+
+
+def _weibull_inflection(theta):
+    K, r, ts, k = _split(theta)
     with np.errstate(divide="ignore", invalid="ignore"):
-        F = y / m
-        E = (1.0 - F) / (1.0 + (q / p) * F)
-        return ts - np.log(E) / (p + q)
+        x = ((k - 1.0) / k) ** (1.0 / k)
+        t_star = ts + x / r
+        y_star = K * -np.expm1(-(k - 1.0) / k)
+    early = k <= 1.0  # concave from the start: no inflection after ts
+    return np.where(early, ts, t_star)[..., 0], np.where(early, 0.0, y_star)[..., 0]
+
+
+# ---------------------------------------------------------------- starting values
+# Each curve maps the straight line through its linearised data (a ceiling, a rate and
+# a midpoint, per candidate ceiling) to its own parameters; fixed values win.
+def _fixed_or(fixed: np.ndarray, j: int, value) -> np.ndarray:
+    """Parameter ``j``'s fixed value where it is fixed, else ``value``; shape (B, C)."""
+    fx = fixed[:, j, None]
+    return np.where(np.isnan(fx), value, fx)
+
+
+def _sigmoid_guess(ceiling, rate, midpoint, fixed, t, mask):
+    """(K, r, t0) from the line, and nu = 1 (the logistic) for the Richards curve."""
+    theta = np.empty(ceiling.shape + (fixed.shape[1],))
+    theta[..., 0] = ceiling
+    theta[..., 1] = _fixed_or(fixed, 1, rate)
+    theta[..., 2] = _fixed_or(fixed, 2, midpoint)
+    if fixed.shape[1] == 4:
+        theta[..., 3] = _fixed_or(fixed, 3, 1.0)
+    return theta
+
+
+def _bass_guess(ceiling, rate, midpoint, fixed, t, mask):
+    """m the ceiling, ts the first observed time, and p, q with the line's rate p + q and midpoint."""
+    ts = np.where(np.isnan(fixed[:, 3]), np.min(np.where(mask, t, np.inf), axis=1), fixed[:, 3])
+    ts = np.where(np.isfinite(ts), ts, 0.0)[:, None]
+    a = np.clip(np.exp(np.clip(rate * (midpoint - ts), -50, 50)), 1.5, 1e4)  # q / p
+    p = rate / (1.0 + a)
+    theta = np.empty(ceiling.shape + (4,))
+    for j, v in enumerate((ceiling, p, rate - p, np.broadcast_to(ts, ceiling.shape))):
+        theta[..., j] = _fixed_or(fixed, j, v)
+    return theta
+
+
+def _weibull_guess(ceiling, rate, midpoint, fixed, t, mask):
+    """Shape k = 3 unless fixed; r and ts so that the median and the slope there match the line's."""
+    k = _fixed_or(fixed, 3, np.full(ceiling.shape, 3.0))
+    log2 = np.log(2.0)
+    r = _fixed_or(fixed, 1, rate / (2.0 * k * log2 ** ((k - 1.0) / k)))
+    ts = _fixed_or(fixed, 2, midpoint - log2 ** (1.0 / k) / r)
+    return np.stack([ceiling, r, ts, k], axis=-1)
 
 
 CURVES: dict[str, Curve] = {
-    "logistic": Curve(
-        "logistic", ("K", "r", "t0"), ("K",), ("t0",), ("K", "r"),
-        logistic, _logistic_eval, _logistic_inflection, _logistic_inverse, "K",
-    ),
-    "gompertz": Curve(
-        "gompertz", ("K", "r", "t0"), ("K",), ("t0",), ("K", "r"),
-        gompertz, _gompertz_eval, _gompertz_inflection, _gompertz_inverse, "K",
-    ),
-    "richards": Curve(
-        "richards", ("K", "r", "t0", "nu"), ("K",), ("t0",), ("K", "r", "nu"),
-        richards, _richards_eval, _richards_inflection, _richards_inverse, "K",
-    ),
-    "bass": Curve(
-        "bass", ("m", "p", "q", "ts"), ("m",), ("ts",), ("m", "p", "q"),
-        bass, _bass_eval, _bass_inflection, _bass_inverse, "m",
-    ),
+    curve.name: curve
+    for curve in (
+        Curve(name="logistic", params=("K", "r", "t0"), level=("K",), time=("t0",), positive=("K", "r"),
+              saturation="K", value=logistic, evaluate=_logistic_eval, linearisation="logit",
+              guess=_sigmoid_guess, inflection=_logistic_inflection),
+        Curve(name="gompertz", params=("K", "r", "t0"), level=("K",), time=("t0",), positive=("K", "r"),
+              saturation="K", value=gompertz, evaluate=_gompertz_eval, linearisation="loglog",
+              guess=_sigmoid_guess, inflection=_gompertz_inflection),
+        Curve(name="richards", params=("K", "r", "t0", "nu"), level=("K",), time=("t0",), positive=("K", "r", "nu"),
+              saturation="K", value=richards, evaluate=_richards_eval, linearisation="logit",
+              guess=_sigmoid_guess, inflection=_richards_inflection),
+        Curve(name="bass", params=("m", "p", "q", "ts"), level=("m",), time=("ts",), positive=("m", "p", "q"),
+              saturation="m", value=bass, evaluate=_bass_eval, linearisation="logit",
+              guess=_bass_guess, inflection=_bass_inflection),
+        Curve(name="weibull", params=("K", "r", "ts", "k"), level=("K",), time=("ts",), positive=("K", "r", "k"),
+              saturation="K", value=weibull, evaluate=_weibull_eval, linearisation="logit",
+              guess=_weibull_guess, inflection=_weibull_inflection),
+    )
 }

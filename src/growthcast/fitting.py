@@ -12,41 +12,26 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from . import errors
+from .backtest import backtest
 from .data import as_long, series_from_arrays
 from .errors import DataError
-from .models import Model, get_model
+from .intervals import MIN_CALIBRATION_ERRORS
+from .models import Calibration, Model, get_model
+from .panel import panel_of_long
 from .results import BatchFitResult, FitResult
 from .uncertainty import INTERVALS, bootstrap
 
-__all__ = ["fit", "fit_many", "to_arrays"]
+__all__ = ["fit", "fit_many"]
 
-
-def to_arrays(long: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """A validated long frame as padded ``(n_series, n_points)`` arrays and a mask."""
-    codes, ids = pd.factorize(long["series_id"], sort=False)
-    counts = np.bincount(codes, minlength=len(ids))
-    N = int(counts.max())
-    order = np.lexsort((long["t"].to_numpy(), codes))
-    codes_sorted = codes[order]
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    pos = np.arange(len(order)) - starts[codes_sorted]
-    t = np.zeros((len(ids), N))
-    y = np.zeros((len(ids), N))
-    mask = np.zeros((len(ids), N), dtype=bool)
-    t[codes_sorted, pos] = long["t"].to_numpy()[order]
-    y[codes_sorted, pos] = long["value"].to_numpy()[order]
-    mask[codes_sorted, pos] = True
-    return [str(i) for i in ids], t, y, mask
+#: Steps ahead calibrated by interval="backtest"; beyond the last, its errors are used.
+CALIBRATION_HORIZONS = 6
+#: Training points of the first origin of the calibrating backtest (fewer for a short series).
+CALIBRATION_MIN_TRAIN = 10
 
 
 def _resolve(model: str | Model, fixed: Mapping[str, float] | None) -> Model:
     spec = get_model(model)
-    if fixed:
-        if not hasattr(spec, "fixed"):
-            raise DataError(f"fixed= applies to the saturation curves, not to {spec.name!r}")
-        spec = get_model(spec, fixed={**spec.fixed, **fixed})
-    return spec
+    return spec.with_fixed(fixed) if fixed else spec
 
 
 def _check_interval(interval: str) -> str:
@@ -56,24 +41,54 @@ def _check_interval(interval: str) -> str:
 
 
 def _fit_batch(spec: Model, long: pd.DataFrame, interval: str, n_boot: int, random_state: Any) -> BatchFitResult:
-    ids, t, y, mask = to_arrays(long)
-    # a series whose every value is missing has no rows left, but it keeps its place in the
-    # batch (no usable point, so a failure status) instead of vanishing from the result
-    empty = [str(s) for s in long.attrs.get("n_missing", {}) if str(s) not in ids]
-    if empty:
-        pad = np.zeros((len(empty), t.shape[1]))
-        ids, t, y = ids + empty, np.vstack([t, pad]), np.vstack([y, pad])
-        mask = np.vstack([mask, np.zeros(pad.shape, dtype=bool)])
-    flags = long.attrs.get("percent", {})
-    percent = np.array([bool(flags.get(i, False)) for i in ids])
-    fitted = spec._fit(t, y, mask, percent)
+    p = panel_of_long(long)
+    fitted = spec.fit_arrays(p.t, p.y, p.mask, p.percent)
     if interval == "bootstrap":
-        fitted = bootstrap(spec, fitted, t, y, mask, percent, n_boot, random_state)
-    has_dates = bool(long["date"].notna().all())
+        fitted = bootstrap(spec, fitted, p.t, p.y, p.mask, p.percent, n_boot, random_state)
+    elif interval == "backtest":
+        fitted = fitted.replace(calibration=_calibration(spec, long, p.ids))
     return BatchFitResult(
-        spec=spec, series_ids=tuple(ids), t=t, y=y, mask=mask, has_dates=has_dates, fitted=fitted,
-        interval=interval, percent=percent, n_missing=dict(long.attrs.get("n_missing", {})),
+        spec=spec, series_ids=tuple(p.ids), t=p.t, y=p.y, mask=p.mask, has_dates=p.has_dates, fitted=fitted,
+        interval=interval, percent=p.percent, n_missing=p.n_missing,
     )
+
+
+def _calibration(spec: Model, long: pd.DataFrame, ids: list[str]) -> Calibration:
+    """The out-of-sample errors of ``spec`` by horizon, from a backtest of every series at once.
+
+    Expanding windows from ``CALIBRATION_MIN_TRAIN`` points (fewer, down to
+    the parameters plus one, for short series) forecast ``1 ..
+    CALIBRATION_HORIZONS`` steps ahead. Horizons are kept from the first
+    while every series has :data:`~growthcast.intervals.MIN_CALIBRATION_ERRORS`
+    errors there; the intervals then use :func:`growthcast.intervals.conformal_quantiles`.
+    """
+    counts = long.groupby("series_id", sort=False)["t"].size()
+    n = int(counts.reindex(ids).fillna(0).min())
+    floor = max(3, len(spec.param_names) + 1)
+    min_train = max(min(CALIBRATION_MIN_TRAIN, n - CALIBRATION_HORIZONS), floor)
+    H = min(CALIBRATION_HORIZONS, n - min_train)
+    need = floor + MIN_CALIBRATION_ERRORS
+    if H < 1 or n - min_train < MIN_CALIBRATION_ERRORS:
+        raise DataError(f"too short for interval='backtest': {n} points; calibrating {spec.name!r} needs at least "
+                        f"{need} (a first training window of {floor} and {MIN_CALIBRATION_ERRORS} errors one step ahead)")
+    bt = backtest(long, models=[spec], min_train=min_train, horizons=range(1, H + 1), level=0.5)
+    fc = bt.forecasts
+    fc = fc[fc["error"].notna()]
+    E = max(int(fc.groupby(["series_id", "horizon"]).size().max()), 1) if len(fc) else 1
+    table = np.full((len(ids), H, E), np.nan)
+    row = pd.Index(ids).get_indexer(fc["series_id"].to_numpy())
+    h = fc["horizon"].to_numpy().astype(int) - 1
+    slot = fc.groupby(["series_id", "horizon"], sort=False).cumcount().to_numpy()
+    table[row, h, slot] = fc["error"].to_numpy()
+    # keep the leading horizons where every series has enough errors for the rule
+    enough = (np.isfinite(table).sum(axis=2) >= MIN_CALIBRATION_ERRORS).all(axis=0)
+    usable = int(np.argmin(enough)) if not enough.all() else H
+    if usable == 0:
+        raise DataError(f"too short for interval='backtest': {spec.name!r} has fewer than {MIN_CALIBRATION_ERRORS} "
+                        "out-of-sample errors one step ahead in at least one series")
+    t = long.sort_values(["series_id", "t"])
+    step = t.groupby("series_id", sort=False)["t"].apply(lambda s: float(np.median(np.diff(s))) if len(s) > 1 else 0.5)
+    return Calibration(errors=table[:, :usable], step=step.reindex(ids).to_numpy(dtype=float))
 
 
 def fit(
@@ -93,7 +108,7 @@ def fit(
     Parameters
     ----------
     model : str or Model
-        A name from :func:`growthcast.models` (``"logistic"``, ``"holt"``, ...)
+        A name from :func:`growthcast.available_models` (``"logistic"``, ``"holt"``, ...)
         or a spec such as ``gc.Logistic(fixed={"K": 100})``.
     t : sequence of dates or decimal years
     y : sequence of float
@@ -103,7 +118,10 @@ def fit(
     interval : {"delta", "bootstrap", "backtest"}
         How prediction intervals are made (see :mod:`growthcast.uncertainty`).
         ``"backtest"`` calibrates them on the model's own out-of-sample
-        errors in a backtest of this series.
+        errors in a backtest of the series (expanding windows from 10 points,
+        1 to 6 steps ahead; the split-conformal rule of
+        :func:`growthcast.intervals.conformal_quantiles`, which needs 5 errors
+        at a horizon).
     n_boot : int
         Bootstrap replicates, with ``interval="bootstrap"``.
     random_state : int or Generator, optional
@@ -139,10 +157,6 @@ def fit(
     if name is not None:
         y = pd.Series(np.asarray(y), name=name)
     long = series_from_arrays(t, y, percent=percent)
-    if interval == "backtest":
-        from .backtest import calibrated_fit
-
-        return calibrated_fit(spec, long)
     batch = _fit_batch(spec, long, interval, n_boot, random_state)
     return batch[batch.series_ids[0]]
 
@@ -182,8 +196,6 @@ def fit_many(
         others' results.
     """
     interval = _check_interval(interval)
-    if interval == "backtest":
-        raise DataError("interval='backtest' is available in fit(); calibrate each series with gc.backtest")
     spec = _resolve(model, fixed)
     long = as_long(data, date=date, value=value, series_id=series_id, percent=percent)
     return _fit_batch(spec, long, interval, n_boot, random_state)

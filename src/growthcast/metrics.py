@@ -11,6 +11,7 @@ MAE         ``mean |a - f|``
 RMSE        ``sqrt(mean (a - f)^2)``
 MAPE        ``100 mean |a - f| / |a|``
 sMAPE       ``100 mean 2 |a - f| / (|a| + |f|)`` (Makridakis, 1993)
+bias        ``mean (a - f)``: positive when forecasts fall short; best at 0
 MASE        ``mean |a - f| / s``, ``s`` the in-sample mean absolute one-step
             naive error of each forecast's training window (Hyndman and
             Koehler, 2006)
@@ -20,9 +21,10 @@ winkler     interval score ``(u - l) + (2 / alpha) (l - a) [a < l]
             (Winkler, 1972; Gneiting and Raftery, 2007)
 ==========  ==============================================================
 
-:data:`METRICS` maps each name to a :class:`Metric`, which also gives the
-per-point term whose mean (then ``finish``) is the metric, so that a backtest
-can score many groups at once with one ``groupby().mean()``.
+:data:`METRICS` maps each name to a :class:`Metric`: the per-point term whose
+mean (then ``finish``) is the metric, so that a backtest scores many groups at
+once with one ``groupby().mean()``, the inputs it needs and its best value.
+A new metric is one :func:`register_metric` call.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ import numpy as np
 __all__ = [
     "Metric",
     "METRICS",
-    "POINT_METRICS",
-    "INTERVAL_METRICS",
+    "register_metric",
+    "bias",
     "mae",
     "rmse",
     "mape",
@@ -46,6 +48,7 @@ __all__ = [
     "winkler",
     "naive_scale",
 ]
+
 
 def _arr(x) -> np.ndarray:
     return np.asarray(x, dtype=float)
@@ -61,6 +64,10 @@ def _mean(values: np.ndarray) -> float:
 # ------------------------------------------------------------------ per-point terms
 def _abs_error(actual, forecast):
     return np.abs(_arr(actual) - _arr(forecast))
+
+
+def _error(actual, forecast):
+    return _arr(actual) - _arr(forecast)
 
 
 def _sq_error(actual, forecast):
@@ -102,6 +109,11 @@ def _winkler(actual, lower, upper, level):
 def mae(actual, forecast) -> float:
     """Mean absolute error ``mean |a - f|``."""
     return _mean(_abs_error(actual, forecast))
+
+
+def bias(actual, forecast) -> float:
+    """Mean error ``mean (a - f)``: positive when the forecasts fall short of the actuals."""
+    return _mean(_error(actual, forecast))
 
 
 def rmse(actual, forecast) -> float:
@@ -170,37 +182,51 @@ class Metric:
     Attributes
     ----------
     name : str
-    func : callable
-        The metric on arrays, e.g. :func:`mae`.
     point : callable
-        Its per-point term: ``finish(nanmean(point(...)))`` equals ``func(...)``.
+        Its per-point term: the metric is ``finish(mean(point(...)))`` over
+        the points with a forecast.
     inputs : tuple of str
-        The argument names ``point`` and ``func`` take, in order, from
-        ``actual, mean, lower, upper, scale, level``.
+        The columns ``point`` takes, in order, from ``actual, mean, lower,
+        upper, scale, level`` (the backtest's forecasts and its level).
     finish : callable
         Applied to the mean of the per-point terms (``sqrt`` for RMSE).
-    lower_is_better : bool
-        False for coverage, which is best at the nominal level.
+    best : "min" or float or "level"
+        What a perfect forecast scores: the lowest value (``"min"``), or a
+        target that the distance is measured from: a number (0 for a bias)
+        or ``"level"``, the nominal coverage. Rankings use it.
     """
 
     name: str
-    func: Callable[..., float]
     point: Callable[..., np.ndarray]
     inputs: tuple[str, ...]
     finish: Callable[[float], float] = _identity
-    lower_is_better: bool = True
+    best: str | float = "min"
+
+    def distance_from_best(self, values: np.ndarray, level: float) -> np.ndarray:
+        """How far ``values`` are from the best score: the values themselves for "min"."""
+        if self.best == "min":
+            return np.asarray(values, dtype=float)
+        target = level if self.best == "level" else float(self.best)
+        return np.abs(np.asarray(values, dtype=float) - target)
 
 
-METRICS: dict[str, Metric] = {
-    "MAE": Metric("MAE", mae, _abs_error, ("actual", "mean")),
-    "RMSE": Metric("RMSE", rmse, _sq_error, ("actual", "mean"), finish=np.sqrt),
-    "MAPE": Metric("MAPE", mape, _ape, ("actual", "mean")),
-    "sMAPE": Metric("sMAPE", smape, _sape, ("actual", "mean")),
-    "MASE": Metric("MASE", mase, _scaled_error, ("actual", "mean", "scale")),
-    "coverage": Metric("coverage", coverage, _covered, ("actual", "lower", "upper"), lower_is_better=False),
-    "winkler": Metric("winkler", winkler, _winkler, ("actual", "lower", "upper", "level")),
-}
+METRICS: dict[str, Metric] = {}
 
-#: Metrics of the point forecast, and of the interval.
-POINT_METRICS: tuple[str, ...] = ("MAE", "RMSE", "MAPE", "sMAPE", "MASE")
-INTERVAL_METRICS: tuple[str, ...] = ("coverage", "winkler")
+
+def register_metric(metric: Metric) -> Metric:
+    """Make ``metric`` available to ``Backtest.scores``, ``leaderboard`` and the CLI's ``--metric``."""
+    METRICS[metric.name] = metric
+    return metric
+
+
+for _metric in (
+    Metric("MAE", _abs_error, ("actual", "mean")),
+    Metric("RMSE", _sq_error, ("actual", "mean"), finish=np.sqrt),
+    Metric("MAPE", _ape, ("actual", "mean")),
+    Metric("sMAPE", _sape, ("actual", "mean")),
+    Metric("MASE", _scaled_error, ("actual", "mean", "scale")),
+    Metric("bias", _error, ("actual", "mean"), best=0.0),
+    Metric("coverage", _covered, ("actual", "lower", "upper"), best="level"),
+    Metric("winkler", _winkler, ("actual", "lower", "upper", "level")),
+):
+    register_metric(_metric)

@@ -86,8 +86,7 @@ def _x(result: "FitResult", t: np.ndarray, dates: Any = None):
 def _in_sample(result: "FitResult") -> bool:
     """Whether the model has a fitted path over the history (curves and regressions do;
     random walks, smoothing and combinations only forecast)."""
-    spec = result.spec
-    return getattr(spec, "curve", None) is not None or hasattr(spec, "_design")
+    return result.spec.has_residuals
 
 
 def _fmt(value: float) -> str:

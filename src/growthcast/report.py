@@ -26,7 +26,7 @@ import pandas as pd
 from .data import is_percent_series
 from .errors import DataError
 from .fitting import fit
-from .models import models as _models
+from .models import model_names
 from .results import FitResult
 
 __all__ = [
@@ -46,10 +46,10 @@ __all__ = [
     "write_report",
 ]
 
-#: The model used when none is named; ``auto`` takes over once it is registered.
-DEFAULT_MODEL = "logistic"
+#: The model used when none is named.
+DEFAULT_MODEL = "auto"
 #: The models compared by ``--model best`` and in the report's backtest.
-CANDIDATE_MODELS = ("logistic", "gompertz", "richards", "bass", "logit_linear", "holt_damped", "drift")
+CANDIDATE_MODELS = ("logistic", "gompertz", "richards", "bass", "logit_linear", "holt_damped", "drift", "auto")
 PERCENT_MILESTONES = (80.0, 85.0, 90.0)
 NEVER_WITHIN = 100.0  # years searched for a milestone
 
@@ -64,14 +64,13 @@ SERIES_LABELS = {
 
 
 def default_model() -> str:
-    """``"auto"`` once a model of that name is registered, else :data:`DEFAULT_MODEL`."""
-    return "auto" if "auto" in set(_models()["name"]) else DEFAULT_MODEL
+    """The model of ``growthcast forecast`` without ``--model``: :data:`DEFAULT_MODEL`."""
+    return DEFAULT_MODEL
 
 
 def candidate_models() -> tuple[str, ...]:
-    """:data:`CANDIDATE_MODELS`, and ``auto`` once it is registered."""
-    names = set(_models()["name"])
-    return tuple(CANDIDATE_MODELS) + (("auto",) if "auto" in names and "auto" not in CANDIDATE_MODELS else ())
+    """:data:`CANDIDATE_MODELS`: the models the report compares."""
+    return tuple(CANDIDATE_MODELS)
 
 
 def series_label(series: str) -> str:
@@ -227,7 +226,7 @@ def choose_model(
         backtest = run_backtest(df, series=series, models=list(candidates), min_train=min_train,
                                 horizons=horizons, level=level)
     board = backtest.leaderboard(metric=metric)
-    fittable = set(_models()["name"])  # not ensemble_weighted, which exists in backtests only
+    fittable = set(model_names())  # not ensemble_weighted, which exists in backtests only
     scored = board[np.isfinite(pd.to_numeric(board[metric], errors="coerce")) & board["model"].isin(fittable)]
     if scored.empty:
         raise DataError(f"no candidate model could be scored by {metric} on {series!r}: {list(candidates)}")
@@ -342,7 +341,7 @@ def project(
         notes.append(f"warning: {result.message}")
     forecast = result.forecast(until=until, level=level)
     saturation = result.saturation(level)
-    ceiling_warning = getattr(result.spec, "ceiling_warning", lambda result: "")(result)
+    ceiling_warning = result.spec.ceiling_warning(result)
     if ceiling_warning:
         notes.append(ceiling_warning)
     values = list(milestone_values) if milestone_values else default_milestones(series, result.y)
@@ -497,7 +496,7 @@ def write_report(
     board = selection.leaderboard if selection is not None else bt.leaderboard(metric=metric)
     scores = bt.scores(by="horizon")
 
-    fittable = set(_models()["name"])  # ensemble_weighted exists in backtests only
+    fittable = set(model_names())  # ensemble_weighted exists in backtests only
     fits = {name: fit(name, df["as_of"], df[series], name=series) for name in models if name in fittable}
     label = series_label(series)
     figs = {}

@@ -8,93 +8,22 @@ so every model (curve, trend, baseline, ensemble) answers the same calls.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from functools import cached_property
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import errors
+from ._checks import check_level
 from .data import from_decimal_year, half_year_grid, to_decimal_year
+from .models import Fitted, Model
+from .uncertainty import (
+    crossing_times, inflection_interval, param_intervals, predict_interval, saturation_interval, stderr,
+)
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .models import Model
-
-__all__ = ["Fitted", "FitResult", "BatchFitResult"]
-
-
-@dataclass(frozen=True, eq=False)
-class Fitted:
-    """The fitted arrays of B problems; every array has the batch on axis 0.
-
-    ``cov`` has zero rows and columns for fixed parameters. ``extra`` holds
-    what a particular model needs to predict (e.g. bootstrap draws, a
-    reference time, statsmodels results), also batched on axis 0.
-    """
-
-    params: np.ndarray  # (B, P)
-    cov: np.ndarray  # (B, P, P)
-    sigma2: np.ndarray  # (B,)
-    sse: np.ndarray  # (B,)
-    n_obs: np.ndarray  # (B,)
-    n_params: np.ndarray  # (B,) estimated parameters
-    n_iter: np.ndarray  # (B,)
-    status: np.ndarray  # (B,)
-    t_last: np.ndarray  # (B,)
-    y_last: np.ndarray  # (B,)
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.ndarray):
-                value.setflags(write=False)
-
-    def __len__(self) -> int:
-        return len(self.status)
-
-    def take(self, idx) -> "Fitted":
-        """The problems ``idx`` (an index array or slice) as a new Fitted."""
-        arrays = {f.name: getattr(self, f.name)[idx] for f in fields(self) if f.name != "extra"}
-        extra = {k: _take(v, idx) for k, v in self.extra.items()}
-        return Fitted(**arrays, extra=extra)
-
-    def with_extra(self, **extra: Any) -> "Fitted":
-        return replace(self, extra={**self.extra, **extra})
-
-    @staticmethod
-    def failed(B: int, P: int, status: int, t_last=None, y_last=None, **extra: Any) -> "Fitted":
-        """B problems that could not be fitted, all NaN beside ``status``."""
-        nan = np.full(B, np.nan)
-        return Fitted(
-            params=np.full((B, P), np.nan), cov=np.full((B, P, P), np.nan), sigma2=nan, sse=nan.copy(),
-            n_obs=np.zeros(B, int), n_params=np.zeros(B, int), n_iter=np.zeros(B, int),
-            status=np.full(B, status), t_last=nan.copy() if t_last is None else t_last,
-            y_last=nan.copy() if y_last is None else y_last, extra=extra,
-        )
-
-
-def _take(value: Any, idx) -> Any:
-    if isinstance(value, (np.ndarray, Fitted)):
-        return value[idx] if isinstance(value, np.ndarray) else value.take(idx)
-    if isinstance(value, tuple) and value and all(isinstance(v, Fitted) for v in value):
-        return tuple(v.take(idx) for v in value)
-    return value
-
-
-def _quantile(level: float, df) -> np.ndarray:
-    """Two-sided Student-t (normal for infinite df) quantile for ``level``."""
-    return stats.t.ppf(0.5 + level / 2.0, np.where(np.asarray(df) > 0, df, np.nan))
-
-
-def check_level(level: float) -> float:
-    if not isinstance(level, (int, float, np.floating)) or not 0.0 < float(level) < 1.0:
-        raise errors.DataError(f"level must be a probability in (0, 1), got {level!r}")
-    return float(level)
+__all__ = ["FitResult", "BatchFitResult"]
 
 
 def _times(values: Any, what: str) -> tuple[np.ndarray, bool]:
@@ -124,8 +53,8 @@ class FitResult:
         Whether the series is a percentage: forecasts and bounds stay in [0, 100].
     """
 
-    spec: "Model"
-    series_id: str
+    spec: Model
+    series_id: Any
     t: np.ndarray
     y: np.ndarray
     has_dates: bool
@@ -150,15 +79,14 @@ class FitResult:
 
     @property  # a fresh object each time: editing it cannot alter the frozen result
     def cov(self) -> pd.DataFrame:
-        """Covariance of the estimates; zero for fixed parameters."""
+        """Covariance of the estimates; zero for fixed parameters, NaN where not estimated."""
         names = list(self.param_names)
         return pd.DataFrame(self.fitted.cov[0], index=names, columns=names)
 
     @property  # a fresh object each time: editing it cannot alter the frozen result
     def stderr(self) -> pd.Series:
-        """Standard errors, ``sqrt(diag(cov))``; 0 for fixed parameters."""
-        se = np.sqrt(np.clip(np.diag(self.fitted.cov[0]), 0.0, None))
-        return pd.Series(se, index=list(self.param_names), name="stderr")
+        """Standard errors, ``sqrt(diag(cov))``; 0 for fixed parameters, NaN where not estimated."""
+        return pd.Series(stderr(self.fitted)[0], index=list(self.param_names), name="stderr")
 
     @property
     def status(self) -> int:
@@ -166,7 +94,8 @@ class FitResult:
 
     @property
     def message(self) -> str:
-        return self.fitted.extra.get("message", np.array([""]))[0] or errors.STATUS_MESSAGES.get(
+        own = self.fitted.message[0] if self.fitted.message is not None else ""
+        return own or errors.STATUS_MESSAGES.get(
             self.status, "unknown status"
         )
 
@@ -213,9 +142,8 @@ class FitResult:
     @cached_property
     def loglike(self) -> float:
         """Gaussian log-likelihood at the maximum (sigma^2 = sse / n)."""
-        extra = self.fitted.extra.get("loglike")
-        if extra is not None:
-            return float(extra[0])
+        if self.fitted.loglike is not None:
+            return float(self.fitted.loglike[0])
         n = self.nobs
         return float(-0.5 * n * (np.log(2 * np.pi * self.sse / n) + 1.0))
 
@@ -251,8 +179,6 @@ class FitResult:
         return out
 
     def _predict_arrays(self, t_new: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        from .uncertainty import predict_interval
-
         self.raise_for_status()
         mean, lower, upper = predict_interval(self.spec, self.fitted, t_new[None, :], level, self.interval)
         return mean[0], lower[0], upper[0]
@@ -327,11 +253,9 @@ class FitResult:
     # ------------------------------------------------------------ derived quantities
     def saturation(self, level: float = 0.95) -> pd.Series:
         """The upper asymptote (K or m) with an interval; NaN for models without one."""
-        from .uncertainty import saturation_interval
-
         level = check_level(level)
         self.raise_for_status()
-        value, lower, upper = saturation_interval(self.spec, self.fitted, level, self.interval)
+        value, lower, upper = saturation_interval(self.spec, self.fitted, level)
         return pd.Series({"value": value[0], "lower": lower[0], "upper": upper[0]}, name="saturation")
 
     def time_to_reach(self, value: float, level: float = 0.95, *, horizon: float = 100.0) -> pd.Series:
@@ -348,8 +272,6 @@ class FitResult:
         pandas.Series
             ``t, lower_t, upper_t`` and, with dates, ``date, lower, upper``.
         """
-        from .uncertainty import crossing_times
-
         level = check_level(level)
         if not np.isfinite(value):
             raise errors.DataError(f"value must be finite, got {value!r}")
@@ -362,11 +284,9 @@ class FitResult:
 
     def inflection(self, level: float = 0.95) -> pd.Series:
         """Time and value of the curve's inflection point, with intervals."""
-        from .uncertainty import inflection_interval
-
         level = check_level(level)
         self.raise_for_status()
-        (t, t_lo, t_hi), (v, v_lo, v_hi) = inflection_interval(self.spec, self.fitted, level, self.interval)
+        (t, t_lo, t_hi), (v, v_lo, v_hi) = inflection_interval(self.spec, self.fitted, level)
         out = {"t": t[0], "lower_t": t_lo[0], "upper_t": t_hi[0], "value": v[0], "lower": v_lo[0], "upper": v_hi[0]}
         if self.has_dates:
             out["date"] = from_decimal_year([t[0]]).round("D")[0]
@@ -375,8 +295,6 @@ class FitResult:
     # ------------------------------------------------------------ tables
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals of the parameters (log scale for positive ones)."""
-        from .uncertainty import param_intervals
-
         level = check_level(level)
         lower, upper = param_intervals(self.spec, self.fitted, level)
         return pd.DataFrame({"lower": lower[0], "upper": upper[0]}, index=list(self.param_names))
@@ -384,7 +302,7 @@ class FitResult:
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """One row per parameter: estimate, stderr, lower, upper, fixed."""
         ci = self.conf_int(level)
-        fixed = np.isin(list(self.param_names), list(getattr(self.spec, "fixed", {}) or {}))
+        fixed = np.isin(list(self.param_names), list(self.spec.fixed_params))
         return pd.DataFrame(
             {"estimate": self.params, "stderr": self.stderr, "lower": ci["lower"], "upper": ci["upper"], "fixed": fixed}
         ).rename_axis("parameter")
@@ -454,9 +372,9 @@ class FitResult:
                 f"{name:<10}{row['estimate']:>14.6g}{row['stderr']:>14.4g}{row['lower']:>14.6g}{row['upper']:>14.6g} {mark}"
             )
         lines.append("=" * width)
-        notes = getattr(self.spec, "notes", None)
+        notes = self.spec.notes(self)
         if notes:
-            lines.append(notes(self))
+            lines.append(notes)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -472,8 +390,8 @@ class BatchFitResult:
     and ``status`` are tidy frames with one row per series.
     """
 
-    spec: "Model"
-    series_ids: tuple[str, ...]
+    spec: Model
+    series_ids: tuple
     t: np.ndarray  # (B, N), padded
     y: np.ndarray
     mask: np.ndarray
@@ -515,13 +433,13 @@ class BatchFitResult:
 
     @property  # a fresh object each time: editing it cannot alter the frozen result
     def stderr(self) -> pd.DataFrame:
-        se = np.sqrt(np.clip(np.einsum("bpp->bp", self.fitted.cov), 0.0, None))
-        return pd.DataFrame(se, index=pd.Index(self.series_ids, name="series_id"), columns=list(self.spec.param_names))
+        """Standard errors, one row per series; NaN where not estimated."""
+        return pd.DataFrame(stderr(self.fitted), index=pd.Index(self.series_ids, name="series_id"), columns=list(self.spec.param_names))
 
     @property  # a fresh object each time: editing it cannot alter the frozen result
     def status(self) -> pd.DataFrame:
         """One row per series: status code, message, converged, nobs, n_iter, sse."""
-        messages = self.fitted.extra.get("message")
+        messages = self.fitted.message
         msg = [
             (messages[b] if messages is not None and messages[b] else errors.STATUS_MESSAGES.get(int(s), "unknown"))
             for b, s in enumerate(self.fitted.status)
@@ -540,18 +458,16 @@ class BatchFitResult:
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Tidy parameters of every series: series_id, parameter, estimate, stderr, lower, upper, fixed."""
-        from .uncertainty import param_intervals
-
         lower, upper = param_intervals(self.spec, self.fitted, check_level(level))
         names = list(self.spec.param_names)
         B, P = len(self.series_ids), len(names)
-        fixed = np.isin(names, list(getattr(self.spec, "fixed", {}) or {}))
+        fixed = np.isin(names, list(self.spec.fixed_params))
         return pd.DataFrame(
             {
                 "series_id": np.repeat(self.series_ids, P),
                 "parameter": np.tile(names, B),
                 "estimate": self.fitted.params.ravel(),
-                "stderr": np.sqrt(np.clip(np.einsum("bpp->bp", self.fitted.cov), 0.0, None)).ravel(),
+                "stderr": stderr(self.fitted).ravel(),
                 "lower": lower.ravel(),
                 "upper": upper.ravel(),
                 "fixed": np.tile(fixed, B),
@@ -569,8 +485,6 @@ class BatchFitResult:
             ``series_id, date, t, mean, lower, upper, status``; NaN only
             beside a failure status (see :attr:`status` for the reason).
         """
-        from .uncertainty import predict_interval
-
         level = check_level(level)
         t_last = self.fitted.t_last
         if until is None:

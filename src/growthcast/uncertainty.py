@@ -11,24 +11,23 @@ and returns arrays with the batch on axis 0.
   centred and inflated by ``sqrt(n / (n - k))``) are resampled onto the fitted
   values and all ``n_boot`` refits of every series run through the batch core
   in one call. Prediction intervals add a resampled residual to each draw.
-* ``backtest``: the point forecast plus empirical quantiles of the model's own
-  out-of-sample errors at the same horizon (split-conformal); see
-  :mod:`growthcast.backtest`.
+* ``backtest``: the point forecast plus split-conformal quantiles of the
+  model's own out-of-sample errors at the same horizon
+  (:func:`growthcast.intervals.conformal_quantiles`, the same rule the
+  backtest scores); the errors come from :mod:`growthcast.backtest`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import warnings
-
 import numpy as np
 
 from . import errors
-from .results import Fitted, _quantile
+from .intervals import MIN_CALIBRATION_ERRORS, conformal_quantiles, nanquantiles, student_quantile
+from .models import Bootstrap, Fitted, Model
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .models import Model
     from .results import FitResult
 
 __all__ = [
@@ -39,9 +38,23 @@ __all__ = [
     "saturation_interval",
     "inflection_interval",
     "crossing_times",
+    "check_n_boot",
+    "stderr",
 ]
 
 INTERVALS = ("delta", "bootstrap", "backtest")
+
+
+def check_n_boot(spec: Model, n_boot: object) -> int:
+    """``n_boot`` as an int, or a DataError; and whether ``spec`` can be bootstrapped."""
+    if not spec.has_residuals:
+        raise errors.DataError(
+            f"interval='bootstrap' resamples residuals of fitted values, which {spec.name!r} does not have; "
+            "use 'delta' or 'backtest'"
+        )
+    if isinstance(n_boot, (bool, np.bool_)) or not isinstance(n_boot, (int, np.integer)) or n_boot < 20:
+        raise errors.DataError(f"n_boot must be an integer >= 20, got {n_boot!r}")
+    return int(n_boot)
 
 
 # ----------------------------------------------------------------- bootstrap
@@ -51,7 +64,7 @@ def _repeat(fitted: Fitted, R: int) -> Fitted:
 
 
 def bootstrap(
-    spec: "Model",
+    spec: Model,
     fitted: Fitted,
     t: np.ndarray,
     y: np.ndarray,
@@ -62,24 +75,15 @@ def bootstrap(
 ) -> Fitted:
     """Residual-bootstrap refits of B problems, all in one batch call.
 
-    Returns ``fitted`` with ``extra`` entries ``boot_params`` (B, n_boot, P),
-    ``boot_resid`` (B, N) (the centred, inflated link-scale residuals, packed
-    to the left), ``boot_n`` (B,) and ``boot_seed``.
+    Returns ``fitted`` with its :class:`~growthcast.models.Bootstrap` draws.
     """
-    if not spec.has_residuals:
-        raise errors.DataError(
-            f"interval='bootstrap' resamples residuals of fitted values, which {spec.name!r} does not have; "
-            "use 'delta' or 'backtest'"
-        )
-    if int(n_boot) < 20:
-        raise errors.DataError(f"n_boot must be at least 20, got {n_boot}")
+    R = check_n_boot(spec, n_boot)
     rng = np.random.default_rng(random_state)
     seed = int(rng.integers(2**63 - 1))
     B, N = y.shape
-    R = int(n_boot)
     with np.errstate(all="ignore"):
-        z = spec._link(y, percent[:, None])
-        zhat = spec._link(spec._mean(fitted, t), percent[:, None])
+        z = spec.link(y, percent[:, None])
+        zhat = spec.link(spec.mean_arrays(fitted, t), percent[:, None])
     e = np.where(mask, z - zhat, np.nan)
     n = mask.sum(axis=1)
     dof = np.maximum(n - fitted.n_params, 1)
@@ -88,99 +92,69 @@ def bootstrap(
     packed = np.take_along_axis(np.where(mask, e, 0.0), order, axis=1)
     pick = (rng.random((B, R, N)) * n[:, None, None]).astype(int)
     e_star = np.take_along_axis(np.broadcast_to(packed[:, None, :], (B, R, N)), pick, axis=2)
-    y_star = spec._unlink(zhat[:, None, :] + e_star, percent[:, None, None])
+    y_star = spec.unlink(zhat[:, None, :] + e_star, percent[:, None, None])
     rep = lambda a: np.repeat(a, R, axis=0)  # noqa: E731
     y_star = np.where(mask[:, None, :], y_star, 0.0).reshape(B * R, N)
-    boot = spec._fit(rep(t), y_star, rep(mask), rep(percent), start=rep(fitted.params))
+    boot = spec.fit_arrays(rep(t), y_star, rep(mask), rep(percent), start=rep(fitted.params))
     draws = np.where((boot.status >= 0)[:, None], boot.params, np.nan).reshape(B, R, -1)
-    return fitted.with_extra(boot_params=draws, boot_resid=packed, boot_n=n, boot_seed=np.full(B, seed))
+    return fitted.replace(bootstrap=Bootstrap(params=draws, resid=packed, n=n, seed=seed))
 
 
-def _bootstrap_paths(spec: "Model", fitted: Fitted, t_new: np.ndarray, percent) -> tuple[np.ndarray, np.ndarray]:
+def _bootstrap_paths(spec: Model, fitted: Fitted, t_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Draws of the mean path and of a new observation, shape (B, R, M)."""
-    draws = fitted.extra["boot_params"]
-    B, R, P = draws.shape
+    boot = fitted.bootstrap
+    B, R, P = boot.params.shape
     M = t_new.shape[1]
-    rep = _repeat(fitted, R)
-    rep = Fitted(**{**{k: getattr(rep, k) for k in ("cov", "sigma2", "sse", "n_obs", "n_params", "n_iter",
-                                                    "status", "t_last", "y_last")},
-                    "params": draws.reshape(B * R, P)}, extra=dict(rep.extra))
+    rep = _repeat(fitted.replace(bootstrap=None), R).replace(params=boot.params.reshape(B * R, P))
     with np.errstate(all="ignore"):
-        mean = spec._mean(rep, np.repeat(t_new, R, axis=0)).reshape(B, R, M)
-    rng = np.random.default_rng(int(fitted.extra["boot_seed"][0]) + M)
-    n = fitted.extra["boot_n"]
-    pick = (rng.random((B, R, M)) * n[:, None, None]).astype(int)
-    e = np.take_along_axis(np.broadcast_to(fitted.extra["boot_resid"][:, None, :], (B, R, fitted.extra["boot_resid"].shape[1])),
-                           np.minimum(pick, fitted.extra["boot_resid"].shape[1] - 1), axis=2)
-    pct = np.asarray(percent, bool).reshape(-1, 1, 1) if percent is not None else False
+        mean = spec.mean_arrays(rep, np.repeat(t_new, R, axis=0)).reshape(B, R, M)
+    rng = np.random.default_rng(boot.seed + M)
+    pick = (rng.random((B, R, M)) * boot.n[:, None, None]).astype(int)
+    width = boot.resid.shape[1]
+    e = np.take_along_axis(np.broadcast_to(boot.resid[:, None, :], (B, R, width)), np.minimum(pick, width - 1), axis=2)
+    pct = fitted.percent.reshape(-1, 1, 1)
     with np.errstate(all="ignore"):
-        obs = spec._unlink(spec._link(mean, pct) + e, pct)
+        obs = spec.unlink(spec.link(mean, pct) + e, pct)
     return mean, obs
-
-
-def _nanquantiles(draws: np.ndarray, level: float, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """Central ``level`` interval of the finite draws along ``axis``; NaN where there are none."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN slice gives NaN, which is the answer
-        lo = np.nanquantile(draws, 0.5 - level / 2, axis=axis)
-        hi = np.nanquantile(draws, 0.5 + level / 2, axis=axis)
-    return lo, hi
 
 
 # ----------------------------------------------------------------- predictions
 def predict_interval(
-    spec: "Model", fitted: Fitted, t_new: np.ndarray, level: float, interval: str
+    spec: Model, fitted: Fitted, t_new: np.ndarray, level: float, interval: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean and interval bounds at ``t_new`` (B, M) for B fitted problems."""
     if interval == "bootstrap":
-        mean = spec._mean(fitted, t_new)
-        _, obs = _bootstrap_paths(spec, fitted, t_new, fitted.extra.get("percent"))
-        lower, upper = _nanquantiles(obs, level, axis=1)
+        mean = spec.mean_arrays(fitted, t_new)
+        _, obs = _bootstrap_paths(spec, fitted, t_new)
+        lower, upper = nanquantiles(obs, level, axis=1)
         return mean, lower, upper
     if interval == "backtest":
-        mean = spec._mean(fitted, t_new)
+        mean = spec.mean_arrays(fitted, t_new)
         return (mean, *_calibrated(fitted, t_new, mean, level))
-    return spec._predict(fitted, t_new, level)
-
-
-def conformal_quantiles(errs: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Split-conformal lower and upper error quantiles per horizon.
-
-    ``errs`` is (B, H, E), NaN-padded. With ``E`` errors at a horizon the
-    bounds are the ``ceil((E + 1)(1 + level) / 2)``-th smallest and largest
-    errors, which cover at least ``level`` for exchangeable errors; with too
-    few errors for that rank, the extreme ones; with none, NaN.
-    """
-    count = np.isfinite(errs).sum(axis=2)  # (B, H)
-    ascending = np.sort(errs, axis=2)  # NaN last
-    rank = np.clip(np.ceil((count + 1) * (1 + level) / 2).astype(int), 1, np.maximum(count, 1)) - 1
-    hi = np.take_along_axis(ascending, rank[..., None], axis=2)[..., 0]
-    lo = np.take_along_axis(ascending, np.clip(count - 1 - rank, 0, None)[..., None], axis=2)[..., 0]
-    return np.where(count > 0, lo, np.nan), np.where(count > 0, hi, np.nan)
+    return spec.predict_arrays(fitted, t_new, level)
 
 
 def _calibrated(fitted: Fitted, t_new: np.ndarray, mean: np.ndarray, level: float):
     """Split-conformal bounds: the mean plus quantiles of past errors at that horizon."""
-    errs = fitted.extra["backtest_errors"]  # (B, H, E): actual - forecast at horizon h = 1..H
-    step = fitted.extra["backtest_step"]  # (B,) years per edition
+    errs = fitted.calibration.errors  # (B, H, E): actual - forecast at horizon h = 1..H
+    step = fitted.calibration.step  # (B,) years per step
     H = errs.shape[1]
     h = np.clip(np.rint((t_new - fitted.t_last[:, None]) / step[:, None]).astype(int), 1, H) - 1
-    lo_h, hi_h = conformal_quantiles(errs, level)
+    lo_h, hi_h = conformal_quantiles(errs, level, min_errors=MIN_CALIBRATION_ERRORS)
     lower = mean + np.take_along_axis(lo_h, h, axis=1)
     upper = mean + np.take_along_axis(hi_h, h, axis=1)
     return lower, upper
 
 
 # ----------------------------------------------------------------- parameters
-def param_intervals(spec: "Model", fitted: Fitted, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Parameter intervals (B, P): log scale for positive parameters, else Wald."""
-    if "boot_params" in fitted.extra:
-        lo, hi = _nanquantiles(fitted.extra["boot_params"], level, axis=1)
-        return lo, hi
+def param_intervals(spec: Model, fitted: Fitted, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Parameter intervals (B, P): log scale for positive parameters, else Wald; NaN where not estimated."""
+    if fitted.bootstrap is not None:
+        return nanquantiles(fitted.bootstrap.params, level, axis=1)
     est = fitted.params
-    se = np.sqrt(np.clip(np.einsum("bpp->bp", fitted.cov), 0.0, None))
-    q = _quantile(level, fitted.n_obs - fitted.n_params)[:, None]
-    positive = np.isin(spec.param_names, getattr(spec, "positive_params", ()))
+    se = stderr(fitted)
+    q = student_quantile(level, fitted.n_obs - fitted.n_params)[:, None]
+    positive = np.isin(spec.param_names, spec.positive_params)
     with np.errstate(all="ignore"):
         rel = se / est
         log_lo, log_hi = est * np.exp(-q * rel), est * np.exp(q * rel)
@@ -188,32 +162,35 @@ def param_intervals(spec: "Model", fitted: Fitted, level: float) -> tuple[np.nda
     return np.where(use_log, log_lo, est - q * se), np.where(use_log, log_hi, est + q * se)
 
 
-def saturation_interval(spec: "Model", fitted: Fitted, level: float, interval: str):
+def stderr(fitted: Fitted) -> np.ndarray:
+    """Standard errors (B, P): ``sqrt(diag(cov))``, 0 for fixed parameters, NaN where not estimated."""
+    return np.sqrt(np.clip(np.einsum("bpp->bp", fitted.cov), 0.0, None))
+
+
+def saturation_interval(spec: Model, fitted: Fitted, level: float):
     """The saturation parameter (K or m) and its interval; NaN without one."""
-    curve = getattr(spec, "curve", None)
     B = len(fitted)
-    if curve is None or curve.saturation is None:
+    if spec.saturation_param is None:
         nan = np.full(B, np.nan)
         return nan, nan, nan
-    j = spec.param_names.index(curve.saturation)
+    j = spec.param_names.index(spec.saturation_param)
     lo, hi = param_intervals(spec, fitted, level)
     return fitted.params[:, j], lo[:, j], hi[:, j]
 
 
-def inflection_interval(spec: "Model", fitted: Fitted, level: float, interval: str):
+def inflection_interval(spec: Model, fitted: Fitted, level: float):
     """Time and value of the inflection point with delta-method or bootstrap intervals."""
-    curve = getattr(spec, "curve", None)
-    if curve is None or curve.inflection is None:
+    if not spec.has_inflection:
         raise errors.DataError(f"the {spec.name!r} model has no inflection point")
     theta = fitted.params
-    t_star, y_star = curve.inflection(theta)
-    if "boot_params" in fitted.extra:
-        draws = fitted.extra["boot_params"]
+    t_star, y_star = spec.inflection_point(theta)
+    if fitted.bootstrap is not None:
+        draws = fitted.bootstrap.params
         B, R, P = draws.shape
         with np.errstate(all="ignore"):
-            td, yd = curve.inflection(draws.reshape(B * R, P))
-        t_lo, t_hi = _nanquantiles(td.reshape(B, R), level, axis=1)
-        y_lo, y_hi = _nanquantiles(yd.reshape(B, R), level, axis=1)
+            td, yd = spec.inflection_point(draws.reshape(B * R, P))
+        t_lo, t_hi = nanquantiles(td.reshape(B, R), level, axis=1)
+        y_lo, y_hi = nanquantiles(yd.reshape(B, R), level, axis=1)
         return (t_star, t_lo, t_hi), (y_star, y_lo, y_hi)
     # gradient by central differences of the closed form, then the delta method
     P = theta.shape[1]
@@ -222,11 +199,11 @@ def inflection_interval(spec: "Model", fitted: Fitted, level: float, interval: s
     for j in range(P):  # over parameters (at most 4), not over problems
         step = np.zeros_like(theta)
         step[:, j] = h[:, j]
-        tp, yp = curve.inflection(theta + step)
-        tm, ym = curve.inflection(theta - step)
+        tp, yp = spec.inflection_point(theta + step)
+        tm, ym = spec.inflection_point(theta - step)
         grads_t[:, j] = (tp - tm) / (2 * h[:, j])
         grads_y[:, j] = (yp - ym) / (2 * h[:, j])
-    q = _quantile(level, fitted.n_obs - fitted.n_params)
+    q = student_quantile(level, fitted.n_obs - fitted.n_params)
     out = []
     for est, g in ((t_star, grads_t), (y_star, grads_y)):
         g = np.where(np.isfinite(g), g, 0.0)

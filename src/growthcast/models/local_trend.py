@@ -18,27 +18,18 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy import stats
 from scipy.special import expit, logit
 
-from . import errors
-from .errors import DataError
-from .models import Model, _last_observed
-from .results import Fitted
-from .uncertainty import conformal_quantiles
+from .. import errors
+from ..errors import DataError
+from ..intervals import conformal_quantiles, normal_quantile
+from .base import Fitted, Model, last_observed, pack
+from .random_walk import drift_variance
+from .registry import register
 
 __all__ = ["LocalTrend", "Auto"]
 
 _LINKS = ("identity", "log", "logit")
-
-
-def _pack(t: np.ndarray, y: np.ndarray, mask: np.ndarray):
-    """Observed points moved to the left of each row; n points per row."""
-    order = np.argsort(~mask, axis=1, kind="stable")
-    n = mask.sum(axis=1)
-    tt = np.take_along_axis(np.where(mask, t, np.nan), order, axis=1)
-    yy = np.take_along_axis(np.where(mask, y, np.nan), order, axis=1)
-    return tt, yy, n
 
 
 def _link_fns(link: str, percent: np.ndarray):
@@ -138,9 +129,9 @@ class LocalTrend(Model):
         if self.link not in _LINKS:
             raise DataError(f"link must be one of {list(_LINKS)}, got {self.link!r}")
 
-    def _fit(self, t, y, mask, percent, **kwargs) -> Fitted:
+    def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
         B = len(t)
-        tt, yy, n = _pack(t, y, mask)
+        tt, yy, n = pack(t, y, mask)
         fwd, _ = _link_fns(self.link, percent)
         with np.errstate(all="ignore"):
             zz = fwd(yy)
@@ -160,24 +151,24 @@ class LocalTrend(Model):
         status = np.where(bad_link, errors.FAILED_INVALID_DATA, status)
         params = np.stack([level[rows, last], trend[rows, last]], axis=1)
         params[status < 0] = np.nan
-        _, t_last, y_last = _last_observed(t, y, mask)
+        _, t_last, y_last = last_observed(t, y, mask)
         return Fitted(
-            params=params, cov=np.zeros((B, 2, 2)), sigma2=sigma2, sse=np.where(valid, e2, 0.0).sum(axis=1),
+            params=params, cov=np.full((B, 2, 2), np.nan), sigma2=sigma2, sse=np.where(valid, e2, 0.0).sum(axis=1),
             n_obs=n, n_params=np.full(B, 2), n_iter=np.zeros(B, int), status=status, t_last=t_last,
-            y_last=y_last, extra={"percent": np.asarray(percent, bool), "span": tt[rows, last] - tt[:, 0]},
+            y_last=y_last, percent=percent, state={"span": tt[rows, last] - tt[:, 0]},
         )
 
-    def _mean(self, fitted, t_new):
-        _, inv = _link_fns(self.link, fitted.extra["percent"])
+    def mean_arrays(self, fitted, t_new):
+        _, inv = _link_fns(self.link, fitted.percent)
         d = np.clip(t_new - fitted.t_last[:, None], 0.0, None)
         with np.errstate(all="ignore"):
             return inv(fitted.params[:, :1] + fitted.params[:, 1:] * _damped(d, self.damping))
 
-    def _predict(self, fitted, t_new, level):
-        _, inv = _link_fns(self.link, fitted.extra["percent"])
+    def predict_arrays(self, fitted, t_new, level):
+        _, inv = _link_fns(self.link, fitted.percent)
         d = np.clip(t_new - fitted.t_last[:, None], 0.0, None)
         z = fitted.params[:, :1] + fitted.params[:, 1:] * _damped(d, self.damping)
-        half = stats.norm.ppf(0.5 + level / 2) * np.sqrt(fitted.sigma2[:, None] * d * (1 + d / fitted.extra["span"][:, None]))
+        half = normal_quantile(level) * np.sqrt(drift_variance(fitted.sigma2[:, None], d, fitted.state["span"][:, None]))
         with np.errstate(all="ignore"):
             return inv(z), inv(z - half), inv(z + half)
 
@@ -237,7 +228,6 @@ class Auto(Model):
     name: ClassVar[str] = "auto"
     description: ClassVar[str] = "mean of drift and damped local trends, intervals from its own past errors"
     param_names: ClassVar[tuple[str, ...]] = ()  # type: ignore[assignment]
-    batched: ClassVar[bool] = True
     horizons: int = 6
     min_inner: int = 5
     window: int = 20
@@ -275,11 +265,11 @@ class Auto(Model):
         with np.errstate(all="ignore"):
             return drift, np.median(local, axis=0)
 
-    def _fit(self, t, y, mask, percent, **kwargs) -> Fitted:
+    def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
         B, N = t.shape
         H = int(self.horizons)
         percent = np.asarray(percent, bool)
-        tt, yy, n = _pack(t, y, mask)
+        tt, yy, n = pack(t, y, mask)
         levels, trends = self._states(tt, yy, percent)  # (M + 1, B, N)
         # inner backtest: origin o (a prefix), target o + h
         o = np.arange(N)[:, None]
@@ -302,56 +292,58 @@ class Auto(Model):
         status = np.where(n >= 3, errors.CONVERGED_EXACT, errors.FAILED_TOO_FEW_POINTS)
         invalid = percent & (np.nanmax(np.where(mask, y, np.nan), axis=1, initial=0) > 100)
         status = np.where(invalid, errors.FAILED_INVALID_DATA, status)
-        _, t_last, y_last = _last_observed(t, y, mask)
+        _, t_last, y_last = last_observed(t, y, mask)
         with np.errstate(all="ignore"):
             spacing = np.nanmedian(np.where(dev_ok | np.isfinite(dt), dt, np.nan), axis=1) if N > 1 else np.full(B, 0.5)
         return Fitted(
             params=np.zeros((B, 0)), cov=np.zeros((B, 0, 0)), sigma2=sigma2, sse=np.full(B, np.nan), n_obs=n,
             n_params=np.zeros(B, int), n_iter=np.zeros(B, int), status=status, t_last=t_last, y_last=y_last,
-            extra={
-                "percent": percent,
-                "level": levels[:, rows, last].T.copy(),  # (B, M + 1)
-                "trend": trends[:, rows, last].T.copy(),
-                "inner_errors": np.transpose(errs, (0, 2, 1)).copy(),  # (B, H, N)
-                "step": np.where(np.isfinite(spacing) & (spacing > 0), spacing, 0.5),
+            percent=percent,
+            state={
+                "states": levels[:, rows, last].T.copy(),  # (B, M + 1) level of each member and the drift
+                "trends": trends[:, rows, last].T.copy(),
                 "span": tt[rows, last] - tt[:, 0],
+                "inner_errors": np.transpose(errs, (0, 2, 1)).copy(),  # (B, H, N) relative errors
+                "step": np.where(np.isfinite(spacing) & (spacing > 0), spacing, 0.5),
             },
         )
 
     def notes(self, result) -> str:
         fitted = result.fitted
-        n_errors = np.isfinite(fitted.extra["inner_errors"][0]).sum(axis=1)
+        n_errors = np.isfinite(fitted.state["inner_errors"][0]).sum(axis=1)
         return (
-            f"Point forecast: mean of the drift ({fitted.extra['trend'][0, -1]:.4g} per year) and the median of "
+            f"Point forecast: mean of the drift ({fitted.state['trends'][0, -1]:.4g} per year) and the median of "
             f"{len(_MEMBERS)} damped local trends.\nIntervals: split-conformal on the relative errors of its own "
             f"inner backtest, {', '.join(map(str, n_errors))} errors at horizons 1-{len(n_errors)}."
         )
 
-    def _mean(self, fitted, t_new):
+    def mean_arrays(self, fitted, t_new):
         d = np.clip(t_new - fitted.t_last[:, None], 0.0, None)
-        return 0.5 * np.add(*self._parts(fitted.extra["level"].T[..., None], fitted.extra["trend"].T[..., None], d,
-                                         fitted.extra["percent"]))
+        return 0.5 * np.add(*self._parts(fitted.state["states"].T[..., None], fitted.state["trends"].T[..., None], d,
+                                         fitted.percent))
 
-    def _predict(self, fitted, t_new, level):
-        mean = self._mean(fitted, t_new)
-        lo_q, hi_q = conformal_quantiles(fitted.extra["inner_errors"], level)
+    def predict_arrays(self, fitted, t_new, level):
+        mean = self.mean_arrays(fitted, t_new)
+        lo_q, hi_q = conformal_quantiles(fitted.state["inner_errors"], level)
         H = lo_q.shape[1]
         for j in range(1, H):  # a horizon without enough errors borrows the shorter one's, widened
             gap = np.isnan(hi_q[:, j]) & np.isfinite(hi_q[:, j - 1])
             hi_q[gap, j] = hi_q[gap, j - 1] * (j + 1) / j
             lo_q[gap, j] = lo_q[gap, j - 1] * (j + 1) / j
         d = np.clip(t_new - fitted.t_last[:, None], 0.0, None)
-        steps = d / fitted.extra["step"][:, None]
+        steps = d / fitted.state["step"][:, None]
         idx = np.clip(np.rint(steps).astype(int), 1, H) - 1
         widen = np.maximum(steps / H, 1.0)  # beyond the scored horizons: in proportion to the horizon
         lo = np.take_along_axis(lo_q, idx, axis=1) * widen
         hi = np.take_along_axis(hi_q, idx, axis=1) * widen
         lower = mean * (1.0 + np.minimum(lo, 0.0))
         upper = mean * (1.0 + np.maximum(hi, 0.0))
-        half = stats.norm.ppf(0.5 + level / 2) * np.sqrt(
-            fitted.sigma2[:, None] * d * (1 + d / fitted.extra["span"][:, None]))
+        half = normal_quantile(level) * np.sqrt(drift_variance(fitted.sigma2[:, None], d, fitted.state["span"][:, None]))
         fallback = np.isnan(lower) | np.isnan(upper)
         return mean, np.where(fallback, mean - half, lower), np.where(fallback, mean + half, upper)
 
 
 _MEMBERS = _member_grid()
+
+register(LocalTrend())
+register(Auto())

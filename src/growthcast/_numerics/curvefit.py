@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _lm, errors
-from .curves import Curve
+from .. import errors
+from ..curves import Curve
+from .linalg import block_rows, chunks, cholesky_solve, rowdot
+from .lm import solve
 
 __all__ = ["Scaling", "fit_curve", "self_start", "to_internal", "to_natural"]
 
@@ -87,9 +89,9 @@ def self_start(
         ymax = ys.max(axis=1)
     ymax = np.maximum(ymax, 0.0)  # masked values are 0
     theta = np.empty((B, len(curve.params)))
-    n_rows = _lm._block_rows(B, N)  # a block of rows at a time: the (rows, N) buffers stay in the CPU cache
+    n_rows = block_rows(B, N)  # a block of rows at a time: the (rows, N) buffers stay in the CPU cache
     scratch = _scratch_memory(3 * n_rows * N).reshape(3, n_rows, N)
-    for c in _lm._chunks(B, N):
+    for c in chunks(B, N):
         rows = c.stop - c.start
         theta[c] = _start_block(curve, tc[c], ys[c], mask[c], fixed[c], ymax[c], *scratch[:, :rows])
     return theta
@@ -98,10 +100,7 @@ def self_start(
 def _start_block(curve, tc, ys, mask, fixed, ymax, tm, log_y, z):
     """:func:`self_start` on a block of rows, with (rows, N) scratch buffers."""
     B, N = tc.shape
-    names = curve.params
-    idx = {n: j for j, n in enumerate(names)}
-    sat = curve.saturation
-    K_fixed = fixed[:, idx[sat]]
+    K_fixed = fixed[:, curve.params.index(curve.saturation)]
     any_fixed = not np.isnan(K_fixed).all()
     cand = np.where(np.isnan(K_fixed)[:, None], ymax[:, None] * _CEILINGS, K_fixed[:, None])  # (B, C)
     C = cand.shape[1]
@@ -117,24 +116,24 @@ def _start_block(curve, tc, ys, mask, fixed, ymax, tm, log_y, z):
     row_sum = np.empty(B)  # sums along rows as dot products with ones: np.sum is slower on short rows
 
     tm = tc if all_observed else np.multiply(tc, mask, out=tm)  # times, 0 at masked points
-    _lm._rowdot(tm, ones, row_sum)
+    rowdot(tm, ones, row_sum)
     xb = row_sum / n  # the centred times have mean 0, up to rounding
     sxx = np.empty(B)
-    _lm._rowdot(tm, tm, sxx)
+    rowdot(tm, tm, sxx)
     sxx -= n * xb * xb
     floor = 1e-6 * np.where(ymax > 0, ymax, 1.0)[:, None]
     log_y = np.log(np.maximum(ys, floor, out=log_y), out=log_y)
-    _lm._rowdot(log_y, ones, row_sum)
+    rowdot(log_y, ones, row_sum)
     log_y_sum = row_sum - n_masked * np.log(floor[:, 0])
     log_y_t = np.empty(B)
-    _lm._rowdot(tm, log_y, log_y_t)
+    rowdot(tm, log_y, log_y_t)
     sxz, zsum = np.empty((C, B)), np.empty((C, B))
-    gompertz = curve.name == "gompertz"
+    loglog = curve.linearisation == "loglog"
     with np.errstate(divide="ignore", invalid="ignore"):  # ymax = 0: no usable point, or all zeros
         for c in range(C):  # over the candidate ceilings, one (B, N) buffer reused
             K = cand[:, c : c + 1]
             # a candidate above the data needs no clipping, a fixed K may be below it
-            if gompertz:  # z = -log(log K - log y), with log K - log y >= 1e-6
+            if loglog:  # z = -log(log K - log y), with log K - log y >= 1e-6
                 np.subtract(np.log(K), log_y, out=z)
                 if any_fixed:
                     np.maximum(z, 1e-6, out=z)
@@ -145,10 +144,10 @@ def _start_block(curve, tc, ys, mask, fixed, ymax, tm, log_y, z):
                     np.maximum(z, 1e-6 * K, out=z)
                 at_masked = np.log(np.maximum(K[:, 0], 1e-6 * K[:, 0]))
             np.log(z, out=z)
-            _lm._rowdot(tm, z, sxz[c])
-            _lm._rowdot(z, ones, zsum[c])
+            rowdot(tm, z, sxz[c])
+            rowdot(z, ones, zsum[c])
             zsum[c] -= n_masked * at_masked
-            if gompertz:
+            if loglog:
                 np.negative(sxz[c], out=sxz[c])
                 np.negative(zsum[c], out=zsum[c])
             else:
@@ -158,31 +157,10 @@ def _start_block(curve, tc, ys, mask, fixed, ymax, tm, log_y, z):
         sxz -= n * xb * zbar
         slope = np.where(sxx > 0, sxz / np.where(sxx > 0, sxx, 1.0), 0.0).T  # (B, C)
         zbar = zbar.T
-        t0 = xb[:, None] - np.where(slope != 0, zbar / np.where(slope != 0, slope, 1.0), 0.0)
-    r = np.clip(np.abs(slope), 0.05, 50.0)
-    if "r" in idx:
-        r = np.where(np.isnan(fixed[:, idx["r"]])[:, None], r, fixed[:, idx["r"], None])
-    if "t0" in idx:
-        t0 = np.where(np.isnan(fixed[:, idx["t0"]])[:, None], t0, fixed[:, idx["t0"], None])
-    t0 = np.clip(t0, -200.0, 200.0)
-
-    theta = np.empty((B, C, len(names)))
-    if curve.name == "bass":
-        ts = np.where(np.isnan(fixed[:, idx["ts"]]), np.min(np.where(mask, tc, np.inf), axis=1), fixed[:, idx["ts"]])
-        ts = np.where(np.isfinite(ts), ts, 0.0)[:, None]
-        a = np.clip(np.exp(np.clip(r * (t0 - ts), -50, 50)), 1.5, 1e4)
-        p = r / (1.0 + a)
-        q = r - p
-        for name, val in (("m", cand), ("p", p), ("q", q), ("ts", np.broadcast_to(ts, cand.shape))):
-            fx = fixed[:, idx[name], None]
-            theta[..., idx[name]] = np.where(np.isnan(fx), val, fx)
-    else:
-        theta[..., idx[sat]] = cand
-        theta[..., idx["r"]] = r
-        theta[..., idx["t0"]] = t0
-        if "nu" in idx:
-            fx = fixed[:, idx["nu"], None]
-            theta[..., idx["nu"]] = np.where(np.isnan(fx), 1.0, fx)
+        midpoint = xb[:, None] - np.where(slope != 0, zbar / np.where(slope != 0, slope, 1.0), 0.0)
+    rate = np.clip(np.abs(slope), 0.05, 50.0)
+    midpoint = np.clip(midpoint, -200.0, 200.0)
+    theta = curve.guess(cand, rate, midpoint, fixed, tc, mask)  # (B, C, P)
 
     sse = np.empty((C, B))
     with np.errstate(all="ignore"):
@@ -191,7 +169,7 @@ def _start_block(curve, tc, ys, mask, fixed, ymax, tm, log_y, z):
             resid -= ys
             if not all_observed:
                 resid *= mask
-            _lm._rowdot(resid, resid, sse[c])
+            rowdot(resid, resid, sse[c])
     sse = np.where(np.isfinite(sse), sse, np.inf)
     best = np.argmin(sse, axis=0)
     return theta[np.arange(B), best]
@@ -256,7 +234,7 @@ def fit_curve(
             return np.where(positive, np.exp(u), u)
 
     # the solver evaluates the model on blocks of at most this many rows
-    work = _Workspace(_lm._block_rows(*tc.shape), tc.shape[1], len(curve.params))
+    work = _Workspace(block_rows(*tc.shape), tc.shape[1], len(curve.params))
 
     def model(u, rows):
         v = natural_scaled(u)
@@ -264,7 +242,7 @@ def fit_curve(
         f, J = curve.evaluate(t_rows, v, out=out)
         return f, J, np.where(positive, v, 1.0)  # d v / d u: the chain rule for the log-parameters
 
-    u, sse_s, jtj, n_iter, status = _lm.solve(model, u0, ys, mask, free=free, weights=weights, max_iter=max_iter)
+    u, sse_s, jtj, n_iter, status = solve(model, u0, ys, mask, free=free, weights=weights, max_iter=max_iter)
     theta, deriv = to_natural(curve, u, sc)
 
     n_obs = mask.sum(axis=1)
@@ -355,7 +333,7 @@ def _inverse_normal(H: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.nda
     P = H.shape[-1]
     A = np.ascontiguousarray(np.moveaxis(Hn, 0, -1))  # (P, P, B)
     identity = np.broadcast_to(np.eye(P)[:, :, None], A.shape).copy()
-    inv, ok = _lm._cholesky_solve(A, identity)
+    inv, ok = cholesky_solve(A, identity)
     inv = np.moveaxis(inv, -1, 0)
     singular = ~(ok & (np.einsum("bpp->b", inv) < 1e13))
     inv[singular] = np.nan

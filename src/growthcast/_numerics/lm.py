@@ -14,59 +14,25 @@ from typing import Callable
 
 import numpy as np
 
-from . import errors
+from .. import errors
+from .linalg import chunks, cholesky_solve, pdot, rowdot
 
 __all__ = ["solve"]
 
-Model = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray | None]]
+Residuals = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray | None]]
 
 _RHO_MIN = 1e-4  # smallest ratio of actual to predicted reduction that accepts a step
 _LAM_MAX = 1e16  # damping beyond which a problem is stuck
 _TINY = 1e-300
 _LAM0 = 1e-3  # initial damping, relative to the largest diagonal entry of J'J
-_CHUNK_ELEMENTS = 2**15  # points per block of rows evaluated together
 
 # Inside the loop the per-problem state is stored problem-last: x as (P, b),
 # J'J as (P, P, b), so that every scalar of every problem is one contiguous
 # (b,) vector and the small linear algebra runs as a few vector operations.
 
 
-def _rowdot(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    """``out[i] = a[i] . b[i]`` for (rows, N) arrays, one row's own sum each."""
-    if _vecdot is not None:
-        _vecdot(a, b, out=out)
-    else:  # numpy < 2
-        np.einsum("bn,bn->b", a, b, out=out)
-
-
-_vecdot = getattr(np, "vecdot", None)
-
-
-def _pdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``sum_p a[p] * b[p]`` for (P, b) arrays, in the order p = 0, 1, ...
-
-    Unlike ``np.einsum``, whose order of summation depends on the shapes,
-    this gives each problem the same bits whatever the batch around it.
-    """
-    out = a[0] * b[0]
-    for p in range(1, a.shape[0]):
-        out += a[p] * b[p]
-    return out
-
-
-def _block_rows(n_rows: int, n_points: int) -> int:
-    """Rows in the largest block of :func:`_chunks`."""
-    return min(n_rows, max(1, _CHUNK_ELEMENTS // max(n_points, 1)))
-
-
-def _chunks(n_rows: int, n_points: int) -> list[slice]:
-    """Row blocks small enough that one block's arrays stay in the CPU cache."""
-    size = max(1, _block_rows(n_rows, n_points))
-    return [slice(i, min(i + size, n_rows)) for i in range(0, n_rows, size)]
-
-
 def _evaluate(
-    model: Model,
+    model: Residuals,
     x: np.ndarray,
     rows: np.ndarray,
     y: np.ndarray,
@@ -85,18 +51,18 @@ def _evaluate(
     H = np.empty((P, P, b))
     g = np.empty((P, b))
     xt = x.T
-    for c in _chunks(b, y.shape[1]):
+    for c in chunks(b, y.shape[1]):
         f, J, col_scale = model(xt[c], rows[c])
         r = np.subtract(f, y[c], out=f)  # the model's values are not needed again
         cols = [J[..., p] for p in range(P)]
         if sw is not None:
             r *= sw[c]
             cols = [col * sw[c] for col in cols]
-        _rowdot(r, r, cost[c])
+        rowdot(r, r, cost[c])
         for p in range(P):
-            _rowdot(cols[p], r, g[p, c])
+            rowdot(cols[p], r, g[p, c])
             for q in range(p, P):
-                _rowdot(cols[p], cols[q], H[p, q, c])
+                rowdot(cols[p], cols[q], H[p, q, c])
         if col_scale is not None:  # J diag(d): scale J'r and J'J, not the (rows, N) columns
             d = col_scale.T
             g[:, c] *= d
@@ -127,50 +93,9 @@ def _largest_free(diagH: np.ndarray, fixed: np.ndarray | None) -> np.ndarray:
     return (diagH if fixed is None else np.where(fixed, 0.0, diagH)).max(axis=0)
 
 
-def _cholesky_solve(
-    A: np.ndarray, rhs: np.ndarray, shift: np.ndarray | float = 0.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Solve the symmetric systems ``(A + shift I) x = rhs``, (P, P, b) and (P, b) or (P, K, b), by Cholesky.
-
-    P is small, so the factorisation runs as a loop over P on (b,) vectors.
-    Returns the solutions and whether each A was numerically positive
-    definite; the other solutions are not finite, or meaningless. Unlike
-    :func:`numpy.linalg.solve`, a singular matrix fails its own problem only.
-    """
-    P = rhs.shape[0]
-    L = [[None] * P for _ in range(P)]
-    inv_diag = [None] * P  # 1 / L[j][j]: a product is cheaper than a quotient
-    ok = None
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for j in range(P):
-            d = A[j, j] + shift
-            for k in range(j):
-                d = d - L[j][k] * L[j][k]
-            ok = d > 0.0 if ok is None else ok & (d > 0.0)
-            inv_diag[j] = 1.0 / np.sqrt(d)  # NaN or inf where d <= 0: that problem is not ok
-            for i in range(j + 1, P):
-                v = A[i, j]
-                for k in range(j):
-                    v = v - L[i][k] * L[j][k]
-                L[i][j] = v * inv_diag[j]
-        ok = np.ones(A.shape[-1], dtype=bool) if ok is None else ok
-        z = [None] * P
-        for i in range(P):  # L z = rhs
-            v = rhs[i]
-            for k in range(i):
-                v = v - L[i][k] * z[k]
-            z[i] = v * inv_diag[i]
-        x = np.empty_like(rhs)
-        for i in reversed(range(P)):  # L' x = z
-            v = z[i]
-            for k in range(i + 1, P):
-                v = v - L[k][i] * x[k]
-            np.multiply(v, inv_diag[i], out=x[i])
-    return x, ok
-
 
 def solve(
-    model: Model,
+    model: Residuals,
     x0: np.ndarray,
     y: np.ndarray,
     mask: np.ndarray,
@@ -321,11 +246,11 @@ def solve(
 
             np.maximum(Dscale, _largest_free(diagH, fixa), out=Dscale)
             lamD = lam * Dscale
-            step, pd = _cholesky_solve(H, -g, shift=lamD)
+            step, pd = cholesky_solve(H, -g, shift=lamD)
             x_new = xa + step
             # (H + lam d I) step = -g, so the model's reduction -(g.step + step.H.step / 2) is
-            step2 = _pdot(step, step)
-            predicted = 0.5 * (lamD * step2 - _pdot(g, step))
+            step2 = pdot(step, step)
+            predicted = 0.5 * (lamD * step2 - pdot(g, step))
 
             # Where the quadratic model has just proved exact (the last step's
             # actual reduction within 25% of its prediction) and it now
@@ -354,7 +279,7 @@ def solve(
             accept = finite & (actual > 0) & (rho > _RHO_MIN)
 
             step_norm = np.sqrt(step2)
-            x_norm = np.sqrt(_pdot(xa, xa))
+            x_norm = np.sqrt(pdot(xa, xa))
             small_step = step_norm <= xtol * (x_norm + xtol)
             # MINPACK's test: both reductions at the tolerance, whether or not
             # round-off left the actual one positive (then the step is not taken)

@@ -1,0 +1,300 @@
+"""The result of a backtest and its scores: accuracy by horizon, leaderboards, Diebold-Mariano tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._checks import as_list
+from ..errors import DataError
+from ..metrics import METRICS
+
+__all__ = ["Backtest", "diebold_mariano"]
+
+_BY = {"horizon": ["horizon"], "origin": ["origin_edition"], "model": [], "series": []}
+
+
+@dataclass(frozen=True, eq=False)
+class Backtest:
+    """The forecasts of every model from every origin, and their scores.
+
+    Attributes
+    ----------
+    models : tuple of str
+        The models, by label (their name, or their repr for a spec given twice).
+    series : tuple of str
+    min_train : int
+    horizons : tuple of int
+        Editions ahead.
+    level : float
+        Coverage probability of the scored intervals.
+    window : {"expanding", "rolling"}
+    window_size : int or None
+        Training points of a rolling window.
+    intervals : tuple of str
+        Interval kinds scored side by side (``forecasts["interval"]``).
+    members : tuple of str
+        The members of ``ensemble_weighted`` (empty without it).
+    vintage : mapping
+        The data used: ``last_edition`` and ``last_date`` over all series,
+        and ``by_series`` (series id -> ``(last_edition, last_date)``).
+    """
+
+    models: tuple[str, ...]
+    series: tuple[str, ...]
+    min_train: int
+    horizons: tuple[int, ...]
+    level: float
+    window: str
+    window_size: int | None
+    intervals: tuple[str, ...]
+    members: tuple[str, ...]
+    vintage: Mapping[str, Any]
+    _forecasts: pd.DataFrame = field(repr=False)
+    _params: pd.DataFrame = field(repr=False)
+    _saturation: pd.DataFrame = field(repr=False)
+    _weights: pd.DataFrame = field(repr=False)
+
+    # ------------------------------------------------------------ frames
+    @property  # a fresh object each time: editing it cannot alter the frozen result
+    def forecasts(self) -> pd.DataFrame:
+        """One row per (series, model, interval kind, origin, target).
+
+        Columns ``series_id, model, interval, origin_edition, origin_date,
+        target_edition, target_date, horizon, years_ahead, actual, mean,
+        lower, upper, error`` (``actual - mean``), ``status`` (the fit's code,
+        see :data:`growthcast.errors.STATUS_MESSAGES`; ``mean`` is NaN beside
+        a failure) and ``scale`` (the MASE scale of the origin's training window).
+        """
+        return self._forecasts.copy()
+
+    @property  # a fresh object each time
+    def params(self) -> pd.DataFrame:
+        """Every fit's parameters: ``series_id, model, origin_edition, parameter, value, stderr, status``."""
+        return self._params.copy()
+
+    @property  # a fresh object each time
+    def weights(self) -> pd.DataFrame:
+        """The weights of ``ensemble_weighted``: ``series_id, origin_edition, horizon, member, weight``."""
+        return self._weights.copy()
+
+    def saturation(self) -> pd.DataFrame:
+        """Each curve model's ceiling at each origin, and whether it held the later data.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``series_id, model, origin_edition, origin_date, parameter`` (K or
+            m), ``value, lower, upper`` (the ``level`` interval), ``status``,
+            ``later_max`` (the largest actual after the origin), ``held``
+            (True when every later actual stayed at or below ``upper``; a
+            ceiling whose upper bound the series passed is a miss; NaN when
+            there is no later actual or no bound) and ``passed_edition`` (the
+            first edition above ``upper``). Models without a ceiling have no rows.
+        """
+        return self._saturation.copy()
+
+    # ------------------------------------------------------------ scores
+    def scores(self, by: str | Sequence[str] = "horizon", *, pool_series: bool = False) -> pd.DataFrame:
+        """Accuracy of the point forecasts and intervals, per model and group.
+
+        Parameters
+        ----------
+        by : {"horizon", "origin", "model"} or list of forecast columns
+            The grouping beside ``series_id, model, interval``: per horizon
+            (default), per origin edition, or over everything.
+        pool_series : bool
+            Score all series together instead of one by one.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``MAE, RMSE, MAPE, sMAPE, MASE`` of the point forecasts (MASE scaled
+            per origin by the in-sample one-step naive error of its training
+            window), ``coverage`` and ``winkler`` (interval score) of the
+            ``level`` intervals, ``n`` (forecasts scored) and ``failed``
+            (forecasts missing because the fit failed). Pairs without a
+            forecast or a bound are left out of the respective metrics.
+        """
+        keys = self._keys(by, pool_series)
+        fc = self._forecasts
+        cols = {"actual": fc["actual"].to_numpy(), "mean": fc["mean"].to_numpy(), "lower": fc["lower"].to_numpy(),
+                "upper": fc["upper"].to_numpy(), "scale": fc["scale"].to_numpy(), "level": self.level}
+        terms = pd.DataFrame({k: fc[k] for k in keys})
+        with np.errstate(all="ignore"):
+            for name, metric in METRICS.items():
+                terms[name] = metric.point(*(cols[a] for a in metric.inputs))
+        terms["n"] = fc["mean"].notna().astype(int)
+        terms["failed"] = fc["mean"].isna().astype(int)
+        grouped = terms.groupby(keys, sort=False)
+        out = grouped[list(METRICS)].mean()
+        for name, metric in METRICS.items():
+            out[name] = metric.finish(out[name].to_numpy())
+        out["n"] = grouped["n"].sum()
+        out["failed"] = grouped["failed"].sum()
+        out = out.reset_index()
+        order = {"model": {m: i for i, m in enumerate(self.models)},
+                 "interval": {k: i for i, k in enumerate(self.intervals)}}
+        first = [k for k in keys if k not in ("model", "interval")]
+        out = out.sort_values(first + ["model", "interval"], kind="stable",
+                              key=lambda col: col.map(order[col.name]) if col.name in order else col)
+        return out.reset_index(drop=True)
+
+    def _keys(self, by: str | Sequence[str], pool_series: bool) -> list[str]:
+        extra: list[str] = []
+        for b in as_list(by):
+            if b in _BY:
+                extra += _BY[b]
+            elif b in self._forecasts.columns and b not in ("series_id", "model", "interval"):
+                extra.append(b)
+            elif b not in ("series_id", "model", "interval"):
+                raise DataError(f"by: expected 'horizon', 'origin', 'model' or forecast columns, got {b!r}")
+        base = ([] if pool_series else ["series_id"]) + ["model", "interval"]
+        return base + [k for k in dict.fromkeys(extra) if k not in base]
+
+    def leaderboard(self, metric: str = "MASE", *, interval: str | None = None) -> pd.DataFrame:
+        """Models ranked by a metric averaged over horizons, per series.
+
+        Parameters
+        ----------
+        metric : str
+            A name in :data:`growthcast.metrics.METRICS` (``MAE, RMSE, MAPE,
+            sMAPE, MASE, bias, coverage, winkler``); a metric with a target
+            value ranks by the distance to it (coverage: to ``level``; bias: to 0).
+        interval : str, optional
+            The interval kind scored by coverage and winkler; the first of
+            :attr:`intervals` by default.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``series_id, rank, model, interval``, every metric (the mean of
+            its values per horizon), ``n``, ``failed`` and ``ceiling_held``
+            (share of origins whose ceiling interval held the later data; NaN
+            for models without a ceiling), sorted by series and rank.
+        """
+        if metric not in METRICS:
+            raise DataError(f"metric must be one of {list(METRICS)}, got {metric!r}")
+        interval = self.intervals[0] if interval is None else interval
+        if interval not in self.intervals:
+            raise DataError(f"interval: this backtest scored {list(self.intervals)}, got {interval!r}")
+        per_h = self.scores("horizon")
+        per_h = per_h[per_h["interval"] == interval]
+        board = per_h.groupby(["series_id", "model", "interval"], sort=False)[list(METRICS)].mean()
+        counts = per_h.groupby(["series_id", "model", "interval"], sort=False)[["n", "failed"]].sum()
+        board = board.join(counts).reset_index()
+        sat = self._saturation
+        if len(sat):
+            held = sat.assign(h=sat["held"].astype(float)).groupby(["series_id", "model"])["h"].mean()
+            board = board.merge(held.rename("ceiling_held").reset_index(), on=["series_id", "model"], how="left")
+        else:
+            board["ceiling_held"] = np.nan
+        key = pd.Series(METRICS[metric].distance_from_best(board[metric].to_numpy(), self.level), index=board.index)
+        board = board.assign(_key=key.fillna(np.inf)).sort_values(["series_id", "_key"], kind="stable")
+        board["rank"] = board.groupby("series_id").cumcount() + 1
+        cols = ["series_id", "rank", "model", "interval", *METRICS, "n", "failed", "ceiling_held"]
+        return board[cols].reset_index(drop=True)
+
+    def compare(self, a: str, b: str, *, loss: str = "squared") -> pd.DataFrame:
+        """Diebold-Mariano test of equal accuracy of models ``a`` and ``b``, per series and horizon.
+
+        The loss differential ``d = L(e_a) - L(e_b)`` over the origins where
+        both models forecast the same target, in origin order; its long-run
+        variance uses the autocovariances up to lag ``h - 1``. The statistic
+        carries the Harvey, Leybourne and Newbold (1997) correction
+        ``sqrt((n + 1 - 2h + h (h - 1) / n) / n)`` and is referred to Student's
+        t with ``n - 1`` degrees of freedom. When the variance estimate is not
+        positive the lag-0 variance alone is used (``note`` says so), as
+        R's ``forecast::dm.test`` does.
+
+        Parameters
+        ----------
+        a, b : str
+            Model labels in :attr:`models`.
+        loss : {"squared", "absolute"}
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``series_id, horizon, n, mean_diff`` (mean of ``d``; negative when
+            ``a`` is more accurate), ``statistic, p_value`` (two-sided),
+            ``better`` (the model with the lower mean loss) and ``note``.
+        """
+        for m in (a, b):
+            if m not in self.models:
+                raise DataError(f"compare: no model {m!r} in this backtest; it has {list(self.models)}")
+        if loss not in ("squared", "absolute"):
+            raise DataError(f"loss must be 'squared' or 'absolute', got {loss!r}")
+        fc = self._forecasts[self._forecasts["interval"] == self.intervals[0]]
+        keys = ["series_id", "horizon", "origin_edition", "target_edition"]
+        both = fc[fc["model"] == a][keys + ["error"]].merge(
+            fc[fc["model"] == b][keys + ["error"]], on=keys, suffixes=("_a", "_b"))
+        both = both.sort_values(keys, kind="stable")
+        f = np.square if loss == "squared" else np.abs
+        both["d"] = f(both["error_a"]) - f(both["error_b"])
+        both = both[np.isfinite(both["d"])]
+        rows = []
+        for (sid, h), grp in both.groupby(["series_id", "horizon"], sort=True):  # a few groups: the tests
+            stat, p, note = diebold_mariano(grp["d"].to_numpy(), int(h))
+            mean_diff = float(grp["d"].mean())
+            better = a if mean_diff < 0 else b if mean_diff > 0 else ""
+            rows.append({"series_id": sid, "horizon": int(h), "n": len(grp), "mean_diff": mean_diff,
+                         "statistic": stat, "p_value": p, "better": better, "note": note})
+        return pd.DataFrame(rows, columns=["series_id", "horizon", "n", "mean_diff", "statistic", "p_value",
+                                           "better", "note"])
+
+    def __repr__(self) -> str:
+        hs = self.horizons
+        span = f"{hs[0]}-{hs[-1]}" if hs == tuple(range(hs[0], hs[-1] + 1)) else ",".join(map(str, hs))
+        n_origins = self._forecasts.groupby(["series_id"])["origin_edition"].nunique().sum() if len(
+            self._forecasts) else 0
+        last = self.vintage.get("last_date")
+        when = f" ({pd.Timestamp(last).date()})" if last is not None and not pd.isna(last) else ""
+        return (f"<Backtest: {len(self.models)} model(s) x {len(self.series)} series, {n_origins} origins, "
+                f"horizons {span}, level {self.level:g}, {self.window} window; "
+                f"data to edition {self.vintage.get('last_edition')}{when}>")
+
+
+def diebold_mariano(d: np.ndarray, h: int) -> tuple[float, float, str]:
+    """The Diebold-Mariano statistic of a loss differential with the HLN correction.
+
+    Parameters
+    ----------
+    d : ndarray, shape (n,)
+        Loss differentials in time order.
+    h : int
+        The forecast horizon: autocovariances up to lag ``h - 1`` enter the variance.
+
+    Returns
+    -------
+    statistic, p_value, note
+        ``DM* = sqrt((n + 1 - 2h + h (h - 1) / n) / n) * mean(d) / sqrt(V / n)`` with
+        ``V = gamma_0 + 2 sum_{k=1}^{h-1} gamma_k`` and
+        ``gamma_k = sum_{t > k} (d_t - dbar)(d_{t-k} - dbar) / n``; two-sided
+        p-value from Student's t with ``n - 1`` degrees of freedom. NaN when
+        ``n < 2`` or the differential is constant.
+    """
+    d = np.asarray(d, dtype=float)
+    n = d.size
+    if n < 2:
+        return float("nan"), float("nan"), "fewer than two pairs"
+    dbar = d.mean()
+    dc = d - dbar
+    gamma = [float(np.dot(dc[k:], dc[: n - k]) / n) for k in range(min(h, n))]  # lags 0..h-1
+    var = gamma[0] + 2.0 * sum(gamma[1:])
+    note = ""
+    if not var > 0 and h > 1:
+        var, note = gamma[0], "long-run variance not positive: lag-0 variance used"
+    if not var > 0:
+        return float("nan"), float("nan"), "loss differential is constant"
+    dm = dbar / np.sqrt(var / n)
+    correction = np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
+    stat = float(dm * correction)
+    p = float(2.0 * stats.t.sf(abs(stat), df=n - 1))
+    return stat, p, note
+

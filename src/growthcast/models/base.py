@@ -1,0 +1,212 @@
+"""The model protocol and its output.
+
+A model is a frozen dataclass of options only: no data, no fitted state. It
+fits a batch of problems given as arrays ``t, y, mask`` of shape
+``(n_problems, n_points)`` and returns a :class:`Fitted`; it predicts a mean
+path and intervals from such a batch. ``fit``, ``fit_many``, the bootstrap
+and ``backtest`` all go through these methods, so a model written once
+works everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+
+import numpy as np
+
+from .._frozen import FrozenMap
+from ..errors import DataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..results import FitResult
+
+__all__ = ["Model", "Fitted", "Bootstrap", "Calibration", "last_observed", "pack"]
+
+
+def last_observed(t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index, time and value of each problem's last observed point (NaN without one)."""
+    n = t.shape[1]
+    last = n - 1 - np.argmax(mask[:, ::-1], axis=1)
+    rows = np.arange(len(t))
+    has = mask.any(axis=1)
+    return last, np.where(has, t[rows, last], np.nan), np.where(has, y[rows, last], np.nan)
+
+
+def pack(t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed points moved to the left of each row (NaN after them), and the count per row."""
+    order = np.argsort(~mask, axis=1, kind="stable")
+    n = mask.sum(axis=1)
+    tt = np.take_along_axis(np.where(mask, t, np.nan), order, axis=1)
+    yy = np.take_along_axis(np.where(mask, y, np.nan), order, axis=1)
+    return tt, yy, n
+
+
+def _take(value: Any, idx) -> Any:
+    if isinstance(value, np.ndarray):
+        return value[idx]
+    if isinstance(value, (Fitted, Bootstrap, Calibration)):
+        return value.take(idx)
+    if isinstance(value, tuple) and value and all(isinstance(v, Fitted) for v in value):
+        return tuple(v.take(idx) for v in value)
+    return value
+
+
+def _freeze(obj: Any) -> None:
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Bootstrap:
+    """Residual-bootstrap draws of B problems (see :func:`growthcast.uncertainty.bootstrap`)."""
+
+    params: np.ndarray  # (B, R, P) refitted parameters, NaN where a refit failed
+    resid: np.ndarray  # (B, N) centred, inflated link-scale residuals, packed to the left
+    n: np.ndarray  # (B,) residuals per problem
+    seed: int
+
+    def __post_init__(self) -> None:
+        _freeze(self)
+
+    def take(self, idx) -> "Bootstrap":
+        return Bootstrap(self.params[idx], self.resid[idx], self.n[idx], self.seed)
+
+
+@dataclass(frozen=True, eq=False)
+class Calibration:
+    """Past out-of-sample errors by horizon, for intervals calibrated on them."""
+
+    errors: np.ndarray  # (B, H, E) actual - forecast at horizons 1..H, NaN-padded
+    step: np.ndarray  # (B,) time between observations, in years: the unit of the horizon
+
+    def __post_init__(self) -> None:
+        _freeze(self)
+
+    def take(self, idx) -> "Calibration":
+        return Calibration(self.errors[idx], self.step[idx])
+
+
+@dataclass(frozen=True, eq=False)
+class Fitted:
+    """The fitted arrays of B problems; every array has the batch on axis 0.
+
+    ``cov`` is NaN where a quantity is not estimated (a model without a
+    parameter covariance, or a failure) and has zero rows and columns for
+    fixed parameters. ``state`` holds what one model needs to predict (a
+    reference time, statsmodels results, member fits), batched on axis 0.
+    """
+
+    params: np.ndarray  # (B, P)
+    cov: np.ndarray  # (B, P, P)
+    sigma2: np.ndarray  # (B,)
+    sse: np.ndarray  # (B,)
+    n_obs: np.ndarray  # (B,)
+    n_params: np.ndarray  # (B,) estimated parameters
+    n_iter: np.ndarray  # (B,)
+    status: np.ndarray  # (B,)
+    t_last: np.ndarray  # (B,)
+    y_last: np.ndarray  # (B,)
+    percent: np.ndarray  # (B,) bool: a percentage, kept in [0, 100]
+    message: np.ndarray | None = None  # (B,) object; "" where the status code's message applies
+    loglike: np.ndarray | None = None  # (B,) where the model has its own likelihood
+    state: Mapping[str, Any] = field(default_factory=dict)
+    bootstrap: Bootstrap | None = None
+    calibration: Calibration | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", FrozenMap(self.state))
+        object.__setattr__(self, "percent", np.asarray(self.percent, dtype=bool))
+        _freeze(self)
+
+    def __len__(self) -> int:
+        return len(self.status)
+
+    def take(self, idx) -> "Fitted":
+        """The problems ``idx`` (an index array or slice) as a new Fitted."""
+        values = {f.name: _take(getattr(self, f.name), idx) for f in fields(self) if f.name != "state"}
+        return Fitted(**values, state={k: _take(v, idx) for k, v in self.state.items()})
+
+    def replace(self, **changes: Any) -> "Fitted":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Model:
+    """Base of every model specification: the protocol ``fit``, ``backtest`` and the bootstrap use.
+
+    Subclasses set ``name``, ``description`` and ``param_names`` and
+    implement :meth:`fit_arrays` and :meth:`predict_arrays`; a model with
+    in-sample fitted values sets ``has_residuals`` and implements
+    :meth:`mean_arrays` (and :meth:`link`/:meth:`unlink` if it works on a
+    transformed scale) so that the residual bootstrap works. Register it
+    with :func:`growthcast.models.register` to make it reachable by name.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    param_names: ClassVar[tuple[str, ...]] = ()
+    #: in-sample fitted values exist, so a residual bootstrap does
+    has_residuals: ClassVar[bool] = False
+    #: fitted on the log scale: intervals of these parameters are log-scale Wald intervals
+    positive_params: ClassVar[tuple[str, ...]] = ()
+    #: what the model's own intervals are, in words (interval="delta", the default)
+    default_intervals: ClassVar[str] = "delta"
+
+    # ------------------------------------------------------------ the protocol
+    def fit_arrays(
+        self, t: np.ndarray, y: np.ndarray, mask: np.ndarray, percent: np.ndarray, *,
+        start: np.ndarray | None = None, weights: np.ndarray | None = None,
+    ) -> Fitted:
+        """Fit B problems: arrays (B, N) with ``mask`` marking the observed points."""
+        raise NotImplementedError
+
+    def predict_arrays(
+        self, fitted: Fitted, t_new: np.ndarray, level: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean, lower and upper bound at ``t_new`` (B, M) with the model's own intervals."""
+        raise NotImplementedError
+
+    def mean_arrays(self, fitted: Fitted, t_new: np.ndarray) -> np.ndarray:
+        """The point forecast at ``t_new`` (B, M)."""
+        return self.predict_arrays(fitted, t_new, 0.5)[0]
+
+    def link(self, y: np.ndarray, percent: np.ndarray) -> np.ndarray:
+        """The scale on which residuals are resampled: identity unless the model says otherwise."""
+        return y
+
+    def unlink(self, z: np.ndarray, percent: np.ndarray) -> np.ndarray:
+        return z
+
+    # ------------------------------------------------------------ what the model has
+    @property
+    def fixed_params(self) -> Mapping[str, float]:
+        """Parameters held at given values (none unless the model takes ``fixed=``)."""
+        return {}
+
+    @property
+    def saturation_param(self) -> str | None:
+        """The parameter that is the upper asymptote, or None."""
+        return None
+
+    @property
+    def has_inflection(self) -> bool:
+        return False
+
+    def inflection_point(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Time and value of the inflection point for parameters (..., P)."""
+        raise NotImplementedError(f"the {self.name!r} model has no inflection point")
+
+    def with_fixed(self, fixed: Mapping[str, float]) -> "Model":
+        """The same model with ``fixed`` parameters added."""
+        raise DataError(f"fixed= applies to the saturation curves, not to {self.name!r}")
+
+    def notes(self, result: "FitResult") -> str:
+        """Lines for ``summary()`` about how the model forecasts."""
+        return ""
+
+    def ceiling_warning(self, result: "FitResult") -> str:
+        """Why the fitted ceiling cannot be read as one, or "" if it can (or there is none)."""
+        return ""

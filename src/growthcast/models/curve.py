@@ -1,0 +1,236 @@
+"""Saturation curves fitted by nonlinear least squares on the batch core.
+
+Each class names a curve of :mod:`growthcast.curves` (its formula, Jacobian
+and starting values live there) and registers itself; adding a curve is a
+:class:`~growthcast.curves.Curve` entry plus a class here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import ClassVar, Mapping
+
+import numpy as np
+
+from .. import errors
+from .._frozen import FrozenMap
+from .._numerics.curvefit import fit_curve
+from ..curves import CURVES, Curve
+from ..errors import DataError
+from ..intervals import student_quantile
+from .base import Fitted, Model, last_observed
+from .registry import register
+
+__all__ = ["CurveModel", "Logistic", "Gompertz", "Richards", "Bass", "Weibull"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurveModel(Model):
+    """A saturation curve fitted by nonlinear least squares.
+
+    Parameters
+    ----------
+    fixed : mapping of str to float, optional
+        Parameters held at given values, e.g. ``{"K": 100}`` for a
+        penetration in percent or a population projection.
+    """
+
+    fixed: Mapping[str, float] = field(default_factory=dict)
+    curve: ClassVar[Curve]
+    has_residuals: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        unknown = set(self.fixed) - set(self.param_names)
+        if unknown:
+            raise DataError(
+                f"fixed: unknown parameter(s) {sorted(unknown)} for {self.name}; "
+                f"its parameters are {list(self.param_names)}"
+            )
+        for k, v in self.fixed.items():
+            if not np.isfinite(v) or (k in self.positive_params and v <= 0):
+                raise DataError(f"fixed: {k} must be a finite{' positive' if k in self.positive_params else ''} number, got {v!r}")
+        object.__setattr__(self, "fixed", FrozenMap(self.fixed))
+
+    def __repr__(self) -> str:
+        args = [f"fixed={dict(self.fixed)!r}"] if self.fixed else []
+        args += [f"{k}={getattr(self, k)!r}" for k in self._options() if getattr(self, k) != type(self).__dataclass_fields__[k].default]
+        return f"{type(self).__name__}({', '.join(args)})"
+
+    def _options(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def param_names(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.curve.params
+
+    @property
+    def positive_params(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.curve.positive
+
+    @property
+    def fixed_params(self) -> Mapping[str, float]:
+        return self.fixed
+
+    @property
+    def saturation_param(self) -> str | None:
+        return self.curve.saturation
+
+    @property
+    def has_inflection(self) -> bool:
+        return self.curve.inflection is not None
+
+    def inflection_point(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.curve.inflection(params)
+
+    def with_fixed(self, fixed: Mapping[str, float]) -> "CurveModel":
+        return replace(self, fixed={**self.fixed, **fixed})
+
+    def _fixed_array(self, t: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        fixed = np.full((len(t), len(self.param_names)), np.nan)
+        for j, name in enumerate(self.param_names):
+            if name in self.fixed:
+                fixed[:, j] = self.fixed[name]
+        return fixed
+
+    def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
+        fixed = self._fixed_array(t, mask)
+        fit = fit_curve(self.curve, t, y, mask, fixed, weights=weights, start=start)
+        _, t_last, y_last = last_observed(t, y, mask)
+        message = np.where(fit.status == errors.FAILED_SINGULAR, self._singular_message(), "").astype(object)
+        return Fitted(
+            params=fit.params, cov=fit.cov, sigma2=fit.sigma2, sse=fit.sse, n_obs=fit.n_obs, n_params=fit.n_free,
+            n_iter=fit.n_iter, status=fit.status, t_last=t_last, y_last=y_last, percent=percent, message=message,
+        )
+
+    def _singular_message(self) -> str:
+        ceiling = self.curve.saturation
+        advice = "use a trend model" if ceiling in self.fixed else f"fix the ceiling (fixed={{'{ceiling}': ...}}) or use a trend model"
+        return (
+            f"{errors.STATUS_MESSAGES[errors.FAILED_SINGULAR]}: the data do not pin down the curve, often because "
+            f"they do not yet show where it bends; {advice}"
+        )
+
+    def mean_arrays(self, fitted, t_new):
+        with np.errstate(all="ignore"):
+            return self.curve.value(t_new, fitted.params)
+
+    def predict_arrays(self, fitted, t_new, level):
+        with np.errstate(all="ignore"):
+            mean, J = self.curve.evaluate(t_new, fitted.params)
+            J = np.where(np.isfinite(J), J, 0.0)
+            var = np.einsum("bmp,bpq,bmq->bm", J, fitted.cov, J) + fitted.sigma2[:, None]
+            half = student_quantile(level, fitted.n_obs - fitted.n_params)[:, None] * np.sqrt(np.clip(var, 0.0, None))
+        return mean, mean - half, mean + half
+
+    def notes(self, result) -> str:
+        text = f"Curve: {self.curve.value.__doc__.splitlines()[0]}"
+        warning = self.ceiling_warning(result)
+        return f"{text}\n{warning[0].upper()}{warning[1:]}." if warning else text
+
+    def ceiling_warning(self, result) -> str:
+        """Why the fitted ceiling of a percentage cannot be read as one, or "" if it can."""
+        ceiling = self.curve.saturation
+        if result.status < 0 or not result.fitted.percent[0] or ceiling in self.fixed:
+            return ""
+        value = float(result.params[ceiling])
+        if not value > 100.0:
+            return ""
+        spec = f"gc.{type(self).__name__}(fixed={{'{ceiling}': 100}})"
+        return (
+            f"the fitted ceiling, {value:.1f}%, is above the 100% a share can reach: the data do not pin the "
+            f"{self.name} curve's ceiling down (fix it, e.g. {spec}, or read it as not determined)"
+        )
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class Logistic(CurveModel):
+    """Logistic curve ``y = K / (1 + exp(-r (t - t0)))``.
+
+    ``K`` is the saturation level, ``r`` the growth rate per year and ``t0``
+    the inflection time (where ``y = K / 2``), in decimal years. Verhulst
+    (1838); for diffusion, Griliches (1957).
+    """
+
+    name: ClassVar[str] = "logistic"
+    description: ClassVar[str] = "logistic curve K / (1 + exp(-r (t - t0))), symmetric about t0"
+    curve: ClassVar[Curve] = CURVES["logistic"]
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class Gompertz(CurveModel):
+    """Gompertz curve ``y = K exp(-exp(-r (t - t0)))``.
+
+    Inflection at ``t0`` where ``y = K / e``: fast early growth and a long
+    approach to saturation. Gompertz (1825).
+    """
+
+    name: ClassVar[str] = "gompertz"
+    description: ClassVar[str] = "Gompertz curve K exp(-exp(-r (t - t0))), slow approach to K"
+    curve: ClassVar[Curve] = CURVES["gompertz"]
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class Richards(CurveModel):
+    """Richards (generalised logistic) curve ``y = K / (1 + nu exp(-r (t - t0)))^(1/nu)``.
+
+    ``nu = 1`` is the logistic; ``nu -> 0`` tends to the Gompertz. The
+    inflection is at ``t0 + log(nu) / r``. Richards (1959).
+    """
+
+    name: ClassVar[str] = "richards"
+    description: ClassVar[str] = "Richards generalised logistic with shape nu (nu=1: logistic)"
+    curve: ClassVar[Curve] = CURVES["richards"]
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class Bass(CurveModel):
+    """Bass diffusion model for cumulative adopters.
+
+    ``y = m (1 - exp(-(p+q)(t - ts))) / (1 + (q/p) exp(-(p+q)(t - ts)))`` for
+    ``t >= ts``: ``m`` is the market potential, ``p`` the coefficient of
+    innovation and ``q`` of imitation (per year). Bass (1969).
+
+    Parameters
+    ----------
+    fixed : mapping, optional
+    fit_start : bool, default False
+        By default the start ``ts`` is fixed at each series' first observed
+        date: the model then counts adopters from the first report on, which
+        is how the Bass model is usually fitted to diffusion data, and it
+        avoids the near-unidentifiability of ``ts`` against ``p`` that makes
+        a free start wander. With ``fit_start=True`` it is estimated.
+    """
+
+    name: ClassVar[str] = "bass"
+    description: ClassVar[str] = "Bass diffusion m, p (innovation), q (imitation); start at the first date"
+    curve: ClassVar[Curve] = CURVES["bass"]
+    fit_start: bool = False
+
+    def _options(self) -> tuple[str, ...]:
+        return ("fit_start",)
+
+    def _fixed_array(self, t, mask):
+        fixed = super()._fixed_array(t, mask)
+        if not self.fit_start and "ts" not in self.fixed:
+            fixed[:, 3] = np.min(np.where(mask, t, np.inf), axis=1)
+            fixed[~np.isfinite(fixed[:, 3]), 3] = 0.0
+        return fixed
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class Weibull(CurveModel):
+    """Weibull growth curve ``y = K (1 - exp(-(r (t - ts))^k))`` for ``t > ts``.
+
+    ``K`` is the saturation level, ``r`` the rate per year, ``ts`` the start
+    and ``k`` the shape: ``k > 1`` gives an S-curve with its inflection at
+    ``ts + ((k - 1) / k)^(1/k) / r``, ``k = 1`` the concave modified
+    exponential. Weibull (1951); as a growth curve, Ratkowsky (1983).
+    """
+
+    name: ClassVar[str] = "weibull"
+    description: ClassVar[str] = "Weibull growth curve K (1 - exp(-(r (t - ts))^k)), start ts, shape k"
+    curve: ClassVar[Curve] = CURVES["weibull"]
+
+
+for _spec in (Logistic(), Gompertz(), Richards(), Bass(), Weibull()):
+    register(_spec)

@@ -1,0 +1,85 @@
+"""Combinations of models: the median or mean of several models' forecasts."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from .. import errors
+from ..errors import DataError
+from .base import Fitted, Model, last_observed
+from .registry import get_model, model_names, register
+
+__all__ = ["Ensemble"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ensemble(Model):
+    """The median or mean of several models' forecasts.
+
+    The point forecast is the median (or mean) of the members' point
+    forecasts; each interval bound is the median (or mean) of the members'
+    bounds at the same level. Members that failed are left out; the
+    combination fails only if every member does.
+    """
+
+    default_intervals: ClassVar[str] = "of members"
+
+    members: tuple[str, ...] = ("logistic", "gompertz", "drift", "holt")
+    combine: str = "median"
+
+    def __post_init__(self) -> None:
+        if self.combine not in ("median", "mean"):
+            raise DataError(f"combine must be 'median' or 'mean', got {self.combine!r}")
+        if len(self.members) < 2:
+            raise DataError("an ensemble needs at least two members")
+        object.__setattr__(self, "members", tuple(self.members))
+        unknown = [m for m in self.members if m not in model_names() or m.startswith("ensemble")]
+        if unknown:
+            raise DataError(f"ensemble members must be named models, got {unknown}")
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return f"ensemble_{self.combine}"
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return f"{self.combine} of {', '.join(self.members)}"
+
+    param_names: ClassVar[tuple[str, ...]] = ()  # type: ignore[assignment]
+
+    def _specs(self) -> list[Model]:
+        return [get_model(m) for m in self.members]
+
+    def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
+        fits = tuple(spec.fit_arrays(t, y, mask, percent) for spec in self._specs())
+        ok = np.stack([f.status >= 0 for f in fits])
+        B = len(t)
+        status = np.where(ok.any(axis=0), errors.CONVERGED_EXACT, errors.FAILED_MODEL)
+        _, t_last, y_last = last_observed(t, y, mask)
+        return Fitted(
+            params=np.zeros((B, 0)), cov=np.zeros((B, 0, 0)), sigma2=np.full(B, np.nan), sse=np.full(B, np.nan),
+            n_obs=mask.sum(axis=1), n_params=np.zeros(B, int), n_iter=np.zeros(B, int), status=status,
+            t_last=t_last, y_last=y_last, percent=percent, state={"members": fits},
+        )
+
+    def predict_arrays(self, fitted, t_new, level):
+        outs = []
+        for spec, fit in zip(self._specs(), fitted.state["members"]):
+            m, lo, hi = spec.predict_arrays(fit, t_new, level)
+            failed = (fit.status < 0)[:, None]
+            outs.append(np.where(failed, np.nan, np.stack([m, lo, hi])))
+        stack = np.stack(outs)  # (members, 3, B, M)
+        reducer = np.nanmedian if self.combine == "median" else np.nanmean
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: every member failed
+            mean, lower, upper = reducer(stack, axis=0)
+        return mean, lower, upper
+
+
+
+register(Ensemble(combine="median"))
+register(Ensemble(combine="mean"))

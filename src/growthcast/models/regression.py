@@ -1,0 +1,197 @@
+"""Closed-form trends: least squares of ``link(y)`` on powers of centred time, all problems at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from scipy.special import expit, logit
+
+from .. import errors
+from ..errors import DataError
+from ..intervals import student_quantile
+from .base import Fitted, Model, last_observed
+from .registry import register
+
+__all__ = ["Linear", "Quadratic", "Exponential", "LogitLinear"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Regression(Model):
+    """Least squares of ``link(y)`` on powers of centred time, all problems at once.
+
+    Intervals are the exact regression prediction intervals on the link
+    scale (Student-t, ``n - k`` degrees of freedom), mapped back through the
+    inverse link. ``t_ref``, the mean observed time, is the origin of the
+    polynomial; the summary reports it.
+    """
+
+    default_intervals: ClassVar[str] = "regression"
+
+    degree: ClassVar[int] = 1
+    has_residuals: ClassVar[bool] = True
+
+    def _design(self, t: np.ndarray, t_ref: np.ndarray) -> np.ndarray:
+        dt = t - t_ref[:, None]
+        return np.stack([dt**k for k in range(self.degree + 1)], axis=-1)
+
+    def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
+        B = len(t)
+        P = self.degree + 1
+        with np.errstate(all="ignore"):
+            z = self.link(y, percent[:, None])
+        usable = mask & np.isfinite(z)
+        invalid = (mask & ~np.isfinite(z)).any(axis=1)
+        n = usable.sum(axis=1)
+        t_ref = np.where(usable, t, 0.0).sum(axis=1) / np.maximum(n, 1)
+        X = self._design(t, t_ref) * usable[..., None]
+        z0 = np.where(usable, z, 0.0)
+        XtX = np.matmul(X.transpose(0, 2, 1), X)
+        Xtz = np.einsum("bnp,bn->bp", X, z0)
+        scale = np.sqrt(np.einsum("bpp->bp", XtX))
+        scale = np.where(scale > 0, scale, 1.0)
+        A = XtX / scale[:, :, None] / scale[:, None, :]
+        eig = np.linalg.eigvalsh(A)
+        singular = ~(eig[:, 0] > 1e-12 * np.maximum(eig[:, -1], 1e-300))
+        Ainv = np.linalg.pinv(A, hermitian=True) / scale[:, :, None] / scale[:, None, :]
+        beta = np.einsum("bpq,bq->bp", Ainv, Xtz)
+        resid = (z0 - np.einsum("bnp,bp->bn", X, beta)) * usable
+        sse = np.einsum("bn,bn->b", resid, resid)
+        dof = n - P
+        with np.errstate(all="ignore"):
+            sigma2 = np.where(dof > 0, sse / np.maximum(dof, 1), np.nan)
+        status = np.full(B, errors.CONVERGED_EXACT)
+        status[singular] = errors.FAILED_SINGULAR
+        status[n < P] = errors.FAILED_TOO_FEW_POINTS
+        status[invalid] = errors.FAILED_INVALID_DATA
+        message = np.array([self._invalid_message() if bad else "" for bad in invalid], dtype=object)
+        bad = status < 0
+        beta[bad] = np.nan
+        cov = Ainv * sigma2[:, None, None]
+        cov[bad] = np.nan
+        _, t_last, y_last = last_observed(t, y, mask)
+        with np.errstate(all="ignore"):  # sse = 0 (an exact fit, or no usable point) gives log(0)
+            loglike = np.where(n > 0, -0.5 * n * (np.log(2 * np.pi * sse / np.maximum(n, 1)) + 1.0), np.nan)
+        if self._jacobian_adjustment:
+            # likelihood of y, not of link(y): add log |d link / dy| so AIC compares across models
+            with np.errstate(all="ignore"):
+                loglike = loglike + np.where(usable, np.log(np.abs(self._dlink(y, percent[:, None]))), 0.0).sum(axis=1)
+        return Fitted(
+            params=beta, cov=cov, sigma2=sigma2, sse=sse, n_obs=n, n_params=np.full(B, P),
+            n_iter=np.zeros(B, int), status=status, t_last=t_last, y_last=y_last, percent=percent,
+            message=message, loglike=loglike, state={"t_ref": t_ref},
+        )
+
+    _jacobian_adjustment: ClassVar[bool] = False
+
+    def _invalid_message(self) -> str:
+        return "failed: the series has values outside the model's domain"
+
+    def predict_arrays(self, fitted, t_new, level):
+        X = self._design(t_new, fitted.state["t_ref"])
+        with np.errstate(all="ignore"):
+            zhat = np.einsum("bmp,bp->bm", X, fitted.params)
+            var = np.einsum("bmp,bpq,bmq->bm", X, fitted.cov, X) + fitted.sigma2[:, None]
+            half = student_quantile(level, fitted.n_obs - fitted.n_params)[:, None] * np.sqrt(np.clip(var, 0, None))
+            pct = fitted.percent[:, None]
+            return self.unlink(zhat, pct), self.unlink(zhat - half, pct), self.unlink(zhat + half, pct)
+
+    def notes(self, result) -> str:
+        return f"Time origin t_ref = {float(result.fitted.state['t_ref'][0]):.4f} (mean observed time)."
+
+
+@dataclass(frozen=True, kw_only=True)
+class Linear(_Regression):
+    """Straight line ``y = intercept + slope (t - t_ref)`` by least squares."""
+
+    name: ClassVar[str] = "linear"
+    description: ClassVar[str] = "straight line by least squares"
+    param_names: ClassVar[tuple[str, ...]] = ("intercept", "slope")  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Quadratic(_Regression):
+    """Parabola ``y = intercept + slope (t - t_ref) + curvature (t - t_ref)^2``."""
+
+    name: ClassVar[str] = "quadratic"
+    description: ClassVar[str] = "quadratic trend by least squares"
+    degree: ClassVar[int] = 2
+    param_names: ClassVar[tuple[str, ...]] = ("intercept", "slope", "curvature")  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exponential(_Regression):
+    """Log-linear trend ``log y = log_level + growth (t - t_ref)``.
+
+    Fitted by least squares on ``log y``; the point forecast is the median
+    ``exp(log_level + growth (t - t_ref))`` and the interval is the
+    log-scale prediction interval mapped back.
+    """
+
+    name: ClassVar[str] = "exponential"
+    description: ClassVar[str] = "exponential growth, a straight line on log y"
+    param_names: ClassVar[tuple[str, ...]] = ("log_level", "growth")  # type: ignore[assignment]
+    _jacobian_adjustment: ClassVar[bool] = True
+
+    def link(self, y, percent):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(y > 0, np.log(np.where(y > 0, y, 1.0)), np.nan)
+
+    def _dlink(self, y, percent):
+        return 1.0 / y
+
+    def unlink(self, z, percent):
+        with np.errstate(over="ignore"):
+            return np.exp(z)
+
+    def _invalid_message(self) -> str:
+        return "failed: exponential needs positive values"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogitLinear(_Regression):
+    """A straight line on ``logit(y / cap)``: a logistic with a known ceiling.
+
+    Parameters
+    ----------
+    cap : float, optional
+        The ceiling; by default 100 for a percentage series. A series that
+        is not a percentage needs an explicit cap (e.g. a population).
+    """
+
+    name: ClassVar[str] = "logit_linear"
+    description: ClassVar[str] = "straight line on logit(y / cap); cap 100 for percentages"
+    param_names: ClassVar[tuple[str, ...]] = ("logit_level", "slope")  # type: ignore[assignment]
+    cap: float | None = None
+    _jacobian_adjustment: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        if self.cap is not None and not (np.isfinite(self.cap) and self.cap > 0):
+            raise DataError(f"cap must be a positive number, got {self.cap!r}")
+
+    def _cap(self, percent):
+        if self.cap is not None:
+            return self.cap
+        return np.where(percent, 100.0, np.nan)
+
+    def link(self, y, percent):
+        cap = self._cap(percent)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = y / cap
+            return np.where((frac > 0) & (frac < 1), logit(np.clip(frac, 1e-300, 1 - 1e-16)), np.nan)
+
+    def _dlink(self, y, percent):
+        cap = self._cap(percent)
+        return 1.0 / y + 1.0 / (cap - y)
+
+    def unlink(self, z, percent):
+        return self._cap(percent) * expit(z)
+
+    def _invalid_message(self) -> str:
+        return "failed: logit_linear needs 0 < y < cap (give cap= for a series that is not a percentage)"
+
+
+
+for _spec in (Linear(), Quadratic(), Exponential(), LogitLinear()):
+    register(_spec)
