@@ -34,7 +34,7 @@ from .backtest import WEIGHTED
 from .errors import DataError
 from .metrics import METRICS
 from .models import available_models, model_names
-from .report import _shown, candidate_models, default_model
+from .report import candidate_models, default_model, records, shown_columns
 
 __all__ = ["main", "build_parser"]
 
@@ -251,15 +251,11 @@ def _emit(text: str) -> None:
 
 
 def _frame_text(frame: pd.DataFrame, digits: int = 3) -> str:
-    return _shown(frame).to_string(index=False, na_rep="", float_format=lambda v: f"{v:,.{digits}f}")
+    return shown_columns(frame).to_string(index=False, na_rep="", float_format=lambda v: f"{v:,.{digits}f}")
 
 
 def _json(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
 # ---------------------------------------------------------------- commands
@@ -319,7 +315,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(_json({"series": args.series, "models": args.models, "horizons": args.horizons,
                      "min_train": args.min_train, "level": args.level, "metric": args.metric,
-                     "leaderboard": _records(board), "scores": _records(scores)}))
+                     "leaderboard": records(board), "scores": records(scores)}))
     elif args.format == "csv":
         _emit(scores.to_csv(index=False))
     else:
@@ -340,7 +336,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
         if args.format == "csv":
             _emit(df.to_csv(index=False, date_format="%Y-%m-%d"))
         elif args.format == "json":
-            _emit(_json(_records(df.assign(as_of=df["as_of"].dt.strftime("%Y-%m-%d"),
+            _emit(_json(records(df.assign(as_of=df["as_of"].dt.strftime("%Y-%m-%d"),
                                            released=pd.to_datetime(df["released"]).dt.strftime("%Y-%m-%d")))))
         else:
             cols = [c for c in df.columns if c not in ("released", "note")]
@@ -365,7 +361,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
         })
     summary = pd.DataFrame(rows)
     if args.format == "json":
-        _emit(_json({"file": str(args.validate), "valid": True, "series": _records(summary)}))
+        _emit(_json({"file": str(args.validate), "valid": True, "series": records(summary)}))
     elif args.format == "csv":
         _emit(summary.to_csv(index=False))
     else:

@@ -270,7 +270,7 @@ class Projection:
         sel = None
         if self.selection is not None:
             sel = {"model": self.selection.model, "metric": self.selection.metric, "reason": self.selection.reason,
-                   "leaderboard": _records(self.selection.leaderboard)}
+                   "leaderboard": records(self.selection.leaderboard)}
         return {
             "series": self.series,
             "model": self.model,
@@ -290,13 +290,13 @@ class Projection:
         }
 
 
-def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+def shown_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Without the bookkeeping columns that hold one value only (one series, one interval kind)."""
     drop = [c for c in ("series_id", "interval") if c in frame.columns and frame[c].nunique(dropna=False) <= 1]
     return frame.drop(columns=drop)
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+def records(frame: pd.DataFrame) -> list[dict]:
     """A frame as JSON-able records (NaN as None, dates as ISO strings)."""
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
@@ -556,9 +556,9 @@ model <b>{html.escape(proj.model)}</b>; {pct} prediction intervals; generated {p
 <h2>Backtest leaderboard</h2>
 <p>Every model refitted at each origin edition from edition {min_train} on, forecasting {len(list(horizons))} edition(s)
 ahead; ranked by {html.escape(metric)} (lower is better); coverage and Winkler score of 80% intervals.</p>
-{_table_html(_shown(board))}
+{_table_html(shown_columns(board))}
 {figs["backtest_errors"]}
-<details><summary>Scores by horizon</summary>{_table_html(_shown(scores))}</details>
+<details><summary>Scores by horizon</summary>{_table_html(shown_columns(scores))}</details>
 <h2>Forecasts from each origin</h2>
 {figs["origin_forecasts"]}
 <h2>Saturation drift</h2>

@@ -19,9 +19,7 @@ from . import errors
 from ._checks import check_level
 from .data import from_decimal_year, half_year_grid, to_decimal_year
 from .models import Fitted, Model
-from .uncertainty import (
-    crossing_times, inflection_interval, param_intervals, predict_interval, saturation_interval, stderr,
-)
+from .uncertainty import inflection_interval, param_intervals, predict_interval, saturation_interval, stderr
 
 __all__ = ["FitResult", "BatchFitResult"]
 
@@ -275,7 +273,7 @@ class FitResult:
         level = check_level(level)
         if not np.isfinite(value):
             raise errors.DataError(f"value must be finite, got {value!r}")
-        t_mid, t_lo, t_hi = crossing_times(self, float(value), level, horizon)
+        t_mid, t_lo, t_hi = _crossing_times(self, float(value), level, horizon)
         out = {"value": float(value), "t": t_mid, "lower_t": t_lo, "upper_t": t_hi}
         if self.has_dates:
             dates = from_decimal_year([t_mid, t_lo, t_hi]).round("D")
@@ -528,3 +526,56 @@ class BatchFitResult:
     def __repr__(self) -> str:
         ok = int((self.fitted.status > 0).sum())
         return f"<BatchFitResult {self.spec.name}: {len(self)} series, {ok} converged>"
+
+
+def _crossing_times(result: "FitResult", value: float, level: float, horizon: float):
+    """Where the mean, upper and lower paths of ``result`` first reach ``value``.
+
+    A grid from the first observation (from the last one, when the series is
+    still below ``value`` there) to ``horizon`` years after the last, refined
+    twice inside the bracketing cell, then linear interpolation.
+    Returns (t_mean, t_from_upper_bound, t_from_lower_bound).
+    """
+    # a series still below the value at its last observation has not reached it before then
+    t0 = float(result.t[-1]) if result.y[-1] < value else float(result.t[0])
+    t1 = float(result.t[-1]) + horizon
+    n = 2401
+    grid = np.linspace(t0, t1, n)
+    bands = np.broadcast_to(grid, (3, n))
+    answers = np.full(3, np.nan)
+    lo_edge = np.full(3, np.nan)
+    hi_edge = np.full(3, np.nan)
+    for _ in range(3):
+        paths = _paths(result, bands, level)  # (3, n): mean, upper, lower
+        reached = paths >= value
+        first = np.argmax(reached, axis=1)
+        found = reached.any(axis=1)
+        for k in range(3):  # the three paths
+            if not found[k]:
+                answers[k] = np.nan
+                continue
+            i = first[k]
+            if i == 0:
+                answers[k] = bands[k, 0]
+                lo_edge[k] = hi_edge[k] = bands[k, 0]
+                continue
+            a, b = bands[k, i - 1], bands[k, i]
+            ya, yb = paths[k, i - 1], paths[k, i]
+            answers[k] = a + (value - ya) * (b - a) / (yb - ya) if yb != ya else b
+            lo_edge[k], hi_edge[k] = a, b
+        ok = np.isfinite(lo_edge)
+        if not ok.any():
+            break
+        bands = np.array([np.linspace(lo_edge[k], hi_edge[k], 65) if ok[k] else np.full(65, t0) for k in range(3)])
+    return float(answers[0]), float(answers[1]), float(answers[2])
+
+
+def _paths(result: "FitResult", bands: np.ndarray, level: float) -> np.ndarray:
+    """Mean, upper and lower paths evaluated on the three rows of ``bands``."""
+    flat = bands.reshape(-1)
+    frame = result.predict(flat, level=level)
+    m = len(bands[0])
+    mean = frame["mean"].to_numpy().reshape(3, m)
+    upper = frame["upper"].to_numpy().reshape(3, m)
+    lower = frame["lower"].to_numpy().reshape(3, m)
+    return np.stack([mean[0], upper[1], lower[2]])
