@@ -7,6 +7,14 @@ held-out report editions.
 
 from .backtest import Backtest, backtest
 from .data import from_frame, load_cnnic, load_cnnic_applications, read_csv
+from .data import (
+    china_population,
+    cnnic_population_check,
+    load_broadband_subscriptions,
+    load_china_population,
+    load_mobile_subscriptions,
+    load_panel,
+)
 from .errors import DataError, FitError
 from .fitting import fit, fit_many
 from .models import (
@@ -57,11 +65,17 @@ __all__ = [
     "Quadratic",
     "Richards",
     "backtest",
+    "china_population",
+    "cnnic_population_check",
     "fit",
     "fit_many",
     "from_frame",
+    "load_broadband_subscriptions",
+    "load_china_population",
     "load_cnnic",
     "load_cnnic_applications",
+    "load_mobile_subscriptions",
+    "load_panel",
     "models",
     "read_csv",
 ]
