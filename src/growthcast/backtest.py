@@ -821,7 +821,7 @@ def backtest(
     >>> sorted(bt.leaderboard()["model"])
     ['drift', 'logistic']
     >>> bt.vintage["last_edition"]
-    56
+    57
     """
     horizons = _check_horizons(horizons)
     min_train = _check_int(min_train, "min_train", 2)
