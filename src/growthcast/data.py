@@ -190,8 +190,11 @@ def load_cnnic() -> pd.DataFrame:
         Columns ``edition``, ``as_of`` (Timestamp of the date the figures
         refer to), ``released``, ``netizens_million``, ``penetration_pct``,
         ``mobile_netizens_million``, ``rural_netizens_million``,
-        ``urban_penetration_pct``, ``rural_penetration_pct``, ``note``,
-        sorted by edition. A blank (NaN) figure was not reported or could not
+        ``urban_penetration_pct``, ``rural_penetration_pct``,
+        ``implied_population_million`` (netizens / penetration, derived),
+        ``official_population_million`` (NBS year-end population, December
+        editions; see :func:`load_china_population`), ``note``, sorted by
+        edition. A blank (NaN) figure was not reported or could not
         be confirmed; nothing is interpolated. See ``data/README.md``.
 
     Examples
