@@ -187,6 +187,7 @@ NEW_APPLICATION_FIGURES = [
     (43, "online_government", 394.0, 47.5),  # People's Daily: "在线政务服务用户规模达3.94亿,占整体网民的47.5%"
     (45, "online_government", 694.0, 76.8),  # Xinhua: "694 million ... 76.8 percent"
     (47, "online_government", 843.0, None),  # Sina Tech: "互联网政务服务用户规模达8.43亿"
+    (55, "online_government", 1004.0, 90.6),  # 55th report text: "在线政务服务用户规模达10.04亿人 ... 90.6%"
     (57, "online_government", 940.0, None),  # Sina Finance via Reportify: "940 million"
     (39, "online_education", 138.0, 18.8),  # 39th report text: "在线教育用户规模达1.38亿 ... 使用率为18.8%"
     (42, "online_education", 172.0, None),  # 芥末堆: "在线教育用户规模达1.72亿"
@@ -220,7 +221,7 @@ def test_new_application_figures(apps, edition, application, users, share):
 MAIN_APPLICATIONS = {
     "instant_messaging": 9, "search_engine": 5, "online_news": 8, "online_video": 10, "short_video": 8,
     "online_payment": 9, "online_shopping": 12, "online_takeout": 8, "ride_hailing": 6, "online_education": 10,
-    "online_medical": 9, "online_government": 6,
+    "online_medical": 9, "online_government": 7,
 }
 
 
