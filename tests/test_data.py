@@ -92,8 +92,8 @@ def test_seed_changes_where_both_editions_are_given(editions, column, later, ear
 
 def test_every_edition_sorted_with_dates(editions):
     df = gc.load_cnnic()
-    assert len(df) == 56
-    assert df["edition"].tolist() == list(range(1, 57))
+    assert len(df) == 57
+    assert df["edition"].tolist() == list(range(1, 58))
     assert pd.api.types.is_datetime64_any_dtype(df["as_of"])
     assert df["as_of"].is_monotonic_increasing and df["as_of"].notna().all()
     assert editions.loc[1, "as_of"].to_period("M") == pd.Period("1997-10", "M")
@@ -102,6 +102,7 @@ def test_every_edition_sorted_with_dates(editions):
     assert editions.loc[53, "as_of"] == pd.Timestamp("2023-12-31")
     assert editions.loc[42, "as_of"] == pd.Timestamp("2018-06-30")
     assert editions.loc[56, "as_of"] == pd.Timestamp("2025-06-30")
+    assert editions.loc[57, "as_of"] == pd.Timestamp("2025-12-31")
     expected = {"edition", "as_of", "released", "netizens_million", "penetration_pct", "mobile_netizens_million",
                 "rural_netizens_million", "urban_penetration_pct", "rural_penetration_pct", "note"}
     assert expected <= set(df.columns)
@@ -470,4 +471,4 @@ def test_bundled_series_fit_through_from_frame():
     df = gc.load_cnnic()
     out = gc.from_frame(df, date="as_of", value="penetration_pct")
     assert out.attrs["percent"] == {"penetration_pct": True}
-    assert len(out) + out.attrs["n_missing"].get("penetration_pct", 0) == 56
+    assert len(out) + out.attrs["n_missing"].get("penetration_pct", 0) == 57

@@ -53,4 +53,4 @@ def test_load_cnnic_from_the_unpacked_wheel_outside_the_source_tree(wheel, tmp_p
     proc = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.split() == ["56", "True"]
+    assert proc.stdout.split() == ["57", "True"]

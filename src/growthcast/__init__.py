@@ -6,7 +6,7 @@ held-out report editions.
 """
 
 from .backtest import Backtest, backtest
-from .data import from_frame, load_cnnic, load_cnnic_applications, read_csv
+from .data import from_frame, load_china_population, load_cnnic, load_cnnic_applications, load_panel, read_csv
 from .errors import DataError, FitError
 from .fitting import fit, fit_many
 from .models import (
@@ -63,7 +63,9 @@ __all__ = [
     "fit",
     "fit_many",
     "from_frame",
+    "load_china_population",
     "load_cnnic",
     "load_cnnic_applications",
+    "load_panel",
     "read_csv",
 ]

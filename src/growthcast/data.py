@@ -28,6 +28,10 @@ __all__ = [
     "from_decimal_year",
     "half_year_grid",
     "is_percent_series",
+    "load_china_population",
+    "china_population",
+    "cnnic_population_check",
+    "load_panel",
 ]
 
 _EDITIONS_FILE = "cnnic_editions.csv"
@@ -184,8 +188,11 @@ def load_cnnic() -> pd.DataFrame:
         Columns ``edition``, ``as_of`` (Timestamp of the date the figures
         refer to), ``released``, ``netizens_million``, ``penetration_pct``,
         ``mobile_netizens_million``, ``rural_netizens_million``,
-        ``urban_penetration_pct``, ``rural_penetration_pct``, ``note``,
-        sorted by edition. A blank (NaN) figure was not reported or could not
+        ``urban_penetration_pct``, ``rural_penetration_pct``,
+        ``implied_population_million`` (netizens / penetration, derived),
+        ``official_population_million`` (NBS year-end population, December
+        editions; see :func:`load_china_population`), ``note``, sorted by
+        edition. A blank (NaN) figure was not reported or could not
         be confirmed; nothing is interpolated. See ``data/README.md``.
 
     Examples
@@ -411,3 +418,242 @@ def as_long(
     if series_id is not None and series_id not in data.columns:
         series_id = None
     return from_frame(data, date=date, value=value, series_id=series_id, percent=percent)
+
+
+# --------------------------------------------------------------------------
+# China's population: the ceiling for netizens, and the consistency check
+# --------------------------------------------------------------------------
+_POPULATION_FILE = "china_population.csv"
+
+
+def load_china_population() -> pd.DataFrame:
+    """China's official year-end population (National Bureau of Statistics).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``year`` (int), ``population_million`` (float: the total
+        population of the 31 mainland provinces plus active-duty military
+        at 31 December, as printed in that year's NBS statistical
+        communiqué) and ``source`` (where the figure was confirmed), sorted
+        by year. Years whose figure could not be confirmed are absent. See
+        ``data/README.md`` for the sources and for the later revisions
+        after the 2020 census.
+
+    Examples
+    --------
+    >>> pop = load_china_population()
+    >>> float(pop.loc[pop.year == 2025, "population_million"].iloc[0])
+    1404.89
+    """
+    df = pd.read_csv(_data_path(_POPULATION_FILE), dtype={"year": int, "population_million": float})
+    df["source"] = df["source"].fillna("")
+    return df.sort_values("year", ignore_index=True)
+
+
+def china_population(year: int | None = None) -> float:
+    """China's official year-end population in millions, e.g. as a ceiling for netizens.
+
+    Parameters
+    ----------
+    year : int, optional
+        The year whose 31 December population is wanted; by default the
+        latest year bundled.
+
+    Returns
+    -------
+    float
+        Population in millions, as printed by the National Bureau of
+        Statistics (140489万 → ``1404.89``).
+
+    Raises
+    ------
+    DataError
+        The year is not in the bundled table (the message lists the years
+        that are).
+
+    Examples
+    --------
+    Netizens cannot exceed the population, so the population can be fixed
+    as the ceiling ``K`` of a curve fitted to the netizen counts:
+
+    >>> import growthcast as gc
+    >>> K = gc.data.china_population()
+    >>> K
+    1404.89
+    >>> fit = gc.fit(gc.Logistic(fixed={"K": K}), df.as_of, df.netizens_million)  # doctest: +SKIP
+    """
+    pop = load_china_population()
+    if year is None:
+        return float(pop["population_million"].iloc[-1])
+    if isinstance(year, bool) or not isinstance(year, (int, np.integer)):
+        raise DataError(f"year must be an integer such as 2025, got {year!r}")
+    match = pop.loc[pop["year"] == int(year), "population_million"]
+    if match.empty:
+        raise DataError(
+            f"no official year-end population bundled for {int(year)}; "
+            f"bundled years: {short_list(pop['year'].tolist())}"
+        )
+    return float(match.iloc[0])
+
+
+def _printed_step(text: str) -> float:
+    """The rounding step of a figure as printed: '940' -> 1, '67.0' -> 0.1, '1099.67' -> 0.01."""
+    text = text.strip()
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return 10.0 ** (-decimals)
+
+
+def cnnic_population_check() -> pd.DataFrame:
+    """Whether each edition's netizens and penetration agree with the official population.
+
+    The penetration rate is netizens / population. With the rounding of the
+    printed figures (a netizen count printed as ``9.40亿`` = 940 million is
+    known to ±0.5 million, a rate printed as ``67.0%`` to ±0.05 points), the
+    two printed figures admit every population in the interval
+    ``[(n - dn/2) / (p + dp/2), (n + dn/2) / (p - dp/2)] × 100``. An edition is
+    consistent when the official population lies in that interval; for an
+    edition not dated 31 December, when the interval meets the range
+    spanned by the official populations at the year-ends before and after it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per edition printing both netizens and penetration:
+        ``edition``, ``as_of``, ``netizens_million``, ``penetration_pct``,
+        ``implied_population_million`` (netizens / penetration × 100),
+        ``implied_low``, ``implied_high`` (the interval above),
+        ``official_low``, ``official_high`` (the official year-end
+        population, or the two bracketing year-ends; NaN where not bundled),
+        ``offset_pct`` (how far the official population lies outside the
+        implied interval, in percent of it: positive above, negative below,
+        0 inside), ``consistent`` (bool, or ``pd.NA`` without an official
+        figure), ``previous_year_end_million`` (the official population at
+        the end of the year before) and ``consistent_with_previous_year_end``
+        (whether that population lies in the implied interval: several
+        December editions match the previous year's population, not their
+        own; see ``data/README.md``).
+
+    Examples
+    --------
+    >>> check = cnnic_population_check()
+    >>> bool(check.loc[check.edition == 53, "consistent"].iloc[0])
+    True
+    """
+    raw = pd.read_csv(_data_path(_EDITIONS_FILE), dtype=str, keep_default_na=False)
+    raw = raw[(raw["netizens_million"] != "") & (raw["penetration_pct"] != "")]
+    n = raw["netizens_million"].astype(float).to_numpy()
+    p = raw["penetration_pct"].astype(float).to_numpy()
+    dn = np.array([_printed_step(s) for s in raw["netizens_million"]]) / 2
+    dp = np.array([_printed_step(s) for s in raw["penetration_pct"]]) / 2
+    as_of = pd.to_datetime(raw["as_of"])
+    pop = load_china_population().set_index("year")["population_million"]
+
+    low, high = [], []
+    for when in as_of:
+        if when.month == 12 and when.day == 31:
+            years = [when.year]
+        else:
+            years = [when.year - 1, when.year]
+        values = [pop.get(y, np.nan) for y in years]
+        if np.isnan(values).any():
+            low.append(np.nan)
+            high.append(np.nan)
+        else:
+            low.append(min(values))
+            high.append(max(values))
+    official_low, official_high = np.array(low), np.array(high)
+
+    implied_low = (n - dn) / (p + dp) * 100
+    implied_high = (n + dn) / (p - dp) * 100
+    below = np.maximum(implied_low - official_high, 0.0)
+    above = np.maximum(official_low - implied_high, 0.0)
+    centre = (implied_low + implied_high) / 2
+    offset = np.where(above > 0, above, np.where(below > 0, -below, 0.0)) / centre * 100
+    known = np.isfinite(official_low)
+    consistent = pd.array([bool(o == 0) if k else pd.NA for o, k in zip(offset, known)], dtype="boolean")
+    previous = np.array([pop.get(when.year - 1, np.nan) for when in as_of])
+    with_previous = pd.array(
+        [bool(lo <= v <= hi) if np.isfinite(v) else pd.NA for v, lo, hi in zip(previous, implied_low, implied_high)],
+        dtype="boolean",
+    )
+    return pd.DataFrame({
+        "edition": raw["edition"].astype(int).to_numpy(),
+        "as_of": as_of.to_numpy(),
+        "netizens_million": n,
+        "penetration_pct": p,
+        "implied_population_million": n / p * 100,
+        "implied_low": implied_low,
+        "implied_high": implied_high,
+        "official_low": official_low,
+        "official_high": official_high,
+        "offset_pct": np.where(known, offset, np.nan),
+        "consistent": consistent,
+        "previous_year_end_million": previous,
+        "consistent_with_previous_year_end": with_previous,
+    })
+
+
+# --------------------------------------------------------------------------
+# bundled example panels: subscriptions per 100 people by country
+# --------------------------------------------------------------------------
+_PANELS = {
+    "mobile_cellular": ("mobile_cellular_subscriptions_per_100.csv", "Mobile cellular subscriptions"),
+    "fixed_broadband": ("fixed_broadband_subscriptions_per_100.csv", "Fixed broadband subscriptions"),
+}
+_PANEL_ATTRIBUTION = "World Bank, World Development Indicators (ITU); via Our World in Data, CC BY 4.0"
+
+
+def load_panel(name: str) -> pd.DataFrame:
+    """A bundled yearly panel of technology adoption by country, in long format.
+
+    Parameters
+    ----------
+    name : {"mobile_cellular", "fixed_broadband"}
+        ``"mobile_cellular"``: mobile cellular subscriptions per 100 people
+        (World Bank indicator IT.CEL.SETS.P2; 1960–2019, 213 countries; can
+        exceed 100). ``"fixed_broadband"``: fixed broadband subscriptions per
+        100 people (IT.NET.BBND.P2; 1998–2019, 207 countries).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``series_id`` (country name), ``code`` (ISO 3166-1 alpha-3),
+        ``year`` (int) and ``value`` (subscriptions per 100 people), sorted
+        by country and year: the long format of :func:`growthcast.fit_many`
+        with ``date="year"``. Years are plain numbers, so the fitted time
+        axis is the year itself (2019 → ``t = 2019.0``). Regional and income
+        aggregates of the source (and Kosovo, coded ``OWID_KOS``) are left
+        out; zeros before a technology existed in a country are kept.
+
+    Raises
+    ------
+    DataError
+        An unknown panel name.
+
+    Notes
+    -----
+    Source and attribution: World Bank, World Development Indicators (ITU
+    World Telecommunication/ICT Indicators database); via Our World in Data,
+    CC BY 4.0. See ``data/README.md``.
+
+    Examples
+    --------
+    >>> mobile = load_panel("mobile_cellular")
+    >>> list(mobile.columns)
+    ['series_id', 'code', 'year', 'value']
+    >>> many = gc.fit_many("logistic", mobile, date="year")  # doctest: +SKIP
+    """
+    if name not in _PANELS:
+        raise DataError(f"unknown panel {name!r}; bundled panels: {sorted(_PANELS)}")
+    filename, column = _PANELS[name]
+    df = pd.read_csv(_data_path(filename), dtype={"Entity": str, "Code": str, "Year": int, column: float})
+    out = pd.DataFrame({
+        "series_id": df["Entity"].to_numpy(),
+        "code": df["Code"].to_numpy(),
+        "year": df["Year"].to_numpy(),
+        "value": df[column].to_numpy(),
+    })
+    out = out.sort_values(["series_id", "year"], ignore_index=True)
+    out.attrs["source"] = _PANEL_ATTRIBUTION
+    return out

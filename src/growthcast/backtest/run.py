@@ -303,7 +303,7 @@ def backtest(
     >>> sorted(bt.leaderboard()["model"])
     ['drift', 'logistic']
     >>> bt.vintage["last_edition"]
-    56
+    57
     """
     horizons = check_horizons(horizons)
     min_train = check_int(min_train, "min_train", 2)
