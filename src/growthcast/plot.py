@@ -127,6 +127,9 @@ def _draw_bound(axis: "Axes", bound: float | None, label: str | None, percent: b
         return
     text = label or ("100% (the whole population)" if percent and bound == 100.0 else f"bound {_fmt(bound)}")
     axis.axhline(bound, color="#444444", ls=":", lw=1.3, label=text, zorder=1)
+    low, high = axis.get_ylim()
+    if bound > high - 0.03 * (high - low):  # keep the line off the frame, where it would not be seen
+        axis.set_ylim(low, bound + 0.05 * (high - low))
 
 
 def _title(target: Any, text: str, **kwargs: Any) -> None:
@@ -321,7 +324,7 @@ def fitted_curves(
     items = list(results.items()) if isinstance(results, Mapping) else [(r.spec.name, r) for r in results]
     if not items:
         raise DataError("fitted_curves needs at least one fit")
-    fig, (axis,) = _new_axes(ax, (8.0, 4.8))
+    fig, (axis,) = _new_axes(ax, (8.0, 5.6))
     ref = items[0][1]
     percent = bool(getattr(ref, "percent", False))
     axis.plot(_x(ref, ref.t), ref.y, "o", ms=3.5, color="black", label="observed", zorder=3)
@@ -354,7 +357,8 @@ def fitted_curves(
     axis.set_xlabel(_xlabel(ref))
     axis.set_ylabel(ylabel or str(ref.series_id))
     axis.grid(alpha=0.3)
-    axis.legend(loc="upper left", fontsize=8, frameon=True, framealpha=0.9, ncols=2)
+    # below the axes: with many models a legend inside would hide the paths it names
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, frameon=False, ncols=3)
     return _finish(fig, path)
 
 
