@@ -92,26 +92,34 @@ class Browser:
         self._profile = tempfile.TemporaryDirectory(prefix="growthcast-chromium-")
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
-
-        def fds():  # the child reads commands on fd 3 and answers on fd 4
-            os.dup2(to_chrome_r, 3)
-            os.dup2(from_chrome_w, 4)
-
-        args = [binary, "--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
+        args = ["--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--disable-extensions", "--hide-scrollbars",
                 "--mute-audio", f"--user-data-dir={self._profile.name}", "about:blank"]
-        self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, preexec_fn=fds, close_fds=False)
+
+        def fds():  # in the child: the browser reads commands on fd 3 and answers on fd 4
+            import fcntl
+
+            high_r = fcntl.fcntl(to_chrome_r, fcntl.F_DUPFD, 10)  # out of the way of 3 and 4 first
+            high_w = fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD, 10)
+            os.dup2(high_r, 3)
+            os.dup2(high_w, 4)
+
+        self._proc = subprocess.Popen([binary, *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL, preexec_fn=fds, pass_fds=(3, 4))
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self._reader = os.fdopen(self._from_chrome, "rb")
         self._buffer = b""
         self._next_id = 0
         self._events: list[dict] = []
-        target = self.send("Target.createTarget", url="about:blank")["targetId"]
-        self._session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        self.send("Page.enable", session=True)
+        try:
+            target = self.send("Target.createTarget", url="about:blank")["targetId"]
+            self._session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+            self.send("Page.enable", session=True)
+        except (OSError, RuntimeError) as err:
+            self.close()
+            raise RuntimeError(f"{binary} did not answer on the DevTools pipe: {err}") from err
 
     def _read_message(self) -> dict:
         while b"\0" not in self._buffer:
