@@ -321,3 +321,15 @@ def test_long_titles_are_wrapped_not_cut():
     title = "Internet penetration (% of population): saturation drift, the ceiling estimated at each origin"
     ax = plot.saturation_drift(sat, title=title).axes[0]
     assert "\n" in ax.get_title() and ax.get_title().replace("\n", " ") == title
+
+
+def test_backtest_frames_of_several_series_need_one_chosen(forecasts):
+    two = pd.concat([forecasts, forecasts.assign(series_id="rural_penetration_pct")])
+    with pytest.raises(gc.DataError, match="series="):
+        plot.origin_forecasts(two)
+    fig = plot.origin_forecasts(two, series="rural_penetration_pct")
+    assert fig.axes[0].get_ylabel() == "rural_penetration_pct"
+    sat = pd.concat([_saturation_frame(), _saturation_frame().assign(series_id="other_pct")])
+    with pytest.raises(gc.DataError, match="series="):
+        plot.saturation_drift(sat)
+    assert _legend_texts(plot.saturation_drift(sat, series="other_pct"))[0] == "logistic"

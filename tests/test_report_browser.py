@@ -239,6 +239,19 @@ def test_fit_table_compares_aicc_only_among_fits_to_the_same_observations(page):
     assert "relative reduction" not in section and "<td>converged</td>" in rows["logistic"]
 
 
+def test_a_count_of_people_is_bounded_by_the_population_the_editions_imply():
+    import growthcast as gc
+    from growthcast.report import _population
+
+    df = gc.load_cnnic()
+    value, label = _population(df, "netizens_million")
+    last = df.dropna(subset=["netizens_million", "penetration_pct"]).iloc[-1]
+    assert value == pytest.approx(last["netizens_million"] / last["penetration_pct"] * 100)
+    assert 1300 < value < 1500 and f"edition {last['edition']}" in label
+    assert _population(df, "rural_netizens_million") == (None, None)  # the rural population is not printed
+    assert _population(df, "penetration_pct") == (None, None)  # bounded by 100% instead
+
+
 def test_page_declares_a_viewport_and_gives_every_figure_a_caption(page):
     html = page.read_text(encoding="utf-8")
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html

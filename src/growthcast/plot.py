@@ -500,6 +500,12 @@ def origin_forecasts(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    DataError
+        If the frame lacks a needed column, or holds several series and
+        ``series`` is not given.
     """
     fc = _frame(backtest, "forecasts")
     _need(fc, ["model", "origin_edition", "origin_date", "target_date", "actual", "mean"], "backtest forecasts")
@@ -598,6 +604,12 @@ def saturation_drift(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    DataError
+        If the frame lacks a needed column, or holds several series and
+        ``series`` is not given.
     """
     sat = _frame(backtest, "saturation")
     _need(sat, ["model", "origin_edition"], "saturation frame")

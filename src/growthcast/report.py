@@ -684,7 +684,7 @@ def write_report(
 <style>{_CSS}</style></head><body>
 <h1>{html.escape(label)}: projection</h1>
 <p class="muted">growthcast {html.escape(__version__)}; {len(proj.data)} CNNIC editions, {first:%Y-%m-%d} .. {last:%Y-%m-%d};
-model <b>{html.escape(proj.model)}</b>; {pct} prediction intervals; generated {pd.Timestamp.now():%Y-%m-%d %H:%M}.</p>
+model <b>{html.escape(proj.model)}</b>; {pct} prediction intervals; generated {pd.Timestamp.now(tz="UTC"):%Y-%m-%d %H:%M} UTC.</p>
 {chosen}
 <h2>Milestones</h2>
 <p>The half-year in which the projection reaches each level; the interval runs from where the upper
@@ -706,7 +706,8 @@ model <b>{html.escape(proj.model)}</b>; {pct} prediction intervals; generated {p
 edition(s) ahead; ranked by {html.escape(metric)} (lower is better). Errors are in the series' unit
 ({html.escape(unit or "its own")}); MASE divides them by the in-sample error of the naive forecast. Coverage is the share
 of actual values inside the 80% interval, the Winkler score the interval's width plus a penalty for each miss (lower is
-better), and <i>ceiling_held</i> the share of origins whose ceiling's upper bound was not passed by a later edition.</p>
+better), <i>ceiling_held</i> the share of origins whose ceiling's upper bound was not passed by a later edition,
+<i>n</i> the number of forecasts scored and <i>failed</i> the number the model could not make.</p>
 {_table_html(_shown(board))}
 {_figure(figs["backtest_errors"], f"Backtest {err_metric} by horizon, one line per model.")}
 <details><summary>Scores by horizon</summary>{_table_html(_shown(scores))}</details>
