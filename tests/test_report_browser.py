@@ -100,13 +100,21 @@ class Browser:
         def fds():  # in the child: the browser reads commands on fd 3 and answers on fd 4
             import fcntl
 
-            high_r = fcntl.fcntl(to_chrome_r, fcntl.F_DUPFD, 10)  # out of the way of 3 and 4 first
-            high_w = fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD, 10)
-            os.dup2(high_r, 3)
+            # out of the way of 3 and 4 first; these copies and the pipe ends close on exec
+            high_r = fcntl.fcntl(to_chrome_r, fcntl.F_DUPFD_CLOEXEC, 10)
+            high_w = fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD_CLOEXEC, 10)
+            os.dup2(high_r, 3)  # inheritable: the only descriptors the browser gets besides 0-2
             os.dup2(high_w, 4)
 
-        self._proc = subprocess.Popen([binary, *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, preexec_fn=fds, pass_fds=(3, 4))
+        # close_fds=False keeps the 3 and 4 made above; Python opens every other descriptor close-on-exec
+        try:
+            self._proc = subprocess.Popen([binary, *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL, preexec_fn=fds, close_fds=False)
+        except OSError as err:
+            for fd in (to_chrome_r, self._to_chrome, self._from_chrome, from_chrome_w):
+                os.close(fd)
+            self._profile.cleanup()
+            raise RuntimeError(f"could not start {binary}: {err}") from err
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self._reader = os.fdopen(self._from_chrome, "rb")

@@ -496,7 +496,7 @@ def _fits_observations(res: FitResult) -> bool:
         return False
     try:
         fitted = np.asarray(res.fitted_values(), dtype=float)
-    except Exception:  # a model without a fitted path
+    except (AttributeError, NotImplementedError, TypeError, ValueError):  # a model without a fitted path
         return False
     if fitted.shape != np.shape(res.y) or not np.all(np.isfinite(fitted)):
         return False
@@ -507,9 +507,12 @@ def _fits_observations(res: FitResult) -> bool:
 def _fit_table(fits: dict, level: float, series: str) -> tuple[pd.DataFrame, list[str], str]:
     """The fitted-models table, the notes below it, and which fits share information criteria."""
     rows, notes = [], []
-    same = [name for name, res in fits.items() if _fits_observations(res)]
+    ref = next(iter(fits.values()), None)
+    n_obs = len(ref.y) if ref is not None else 0
+    # the same observations: each fit's own (nobs, y - fitted) and the same (t, y) as the first fit
+    same = [name for name, res in fits.items() if _fits_observations(res) and np.array_equal(res.t, ref.t)
+            and np.array_equal(res.y, ref.y)]
     best = min((fits[name].aicc for name in same), default=np.nan)
-    n_obs = len(next(iter(fits.values())).y) if fits else 0
     for name, res in fits.items():
         sat = res.saturation(level) if res.status >= 0 else {"value": np.nan, "lower": np.nan, "upper": np.nan}
         comparable = name in same
