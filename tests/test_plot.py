@@ -104,10 +104,10 @@ def test_backtest_errors_names_a_missing_metric(forecasts):
 
 def test_origin_forecasts_one_panel_per_model(forecasts, tmp_path):
     fig = plot.origin_forecasts(forecasts, path=tmp_path / "origins.png")
-    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
     assert titles == ["logistic", "drift"]
-    # one line per origin, plus the actual editions
-    assert len(fig.axes[0].get_lines()) == 3 + 1
+    # one unlabelled line per origin, beside the labelled observed editions, bound and key
+    assert len([ln for ln in fig.axes[0].get_lines() if ln.get_label().startswith("_")]) == 3
     _png_ok(tmp_path / "origins.png")
 
 
@@ -151,3 +151,185 @@ def test_plots_of_a_real_backtest(cnnic, tmp_path):
     }.items():
         fig.savefig(tmp_path / f"{name}.png")
         _png_ok(tmp_path / f"{name}.png")
+
+
+# ---------------------------------------------------------------- structure: each figure read back
+def _bound_lines(ax, value: float) -> list:
+    """The horizontal lines drawn at ``value`` across the axes."""
+    return [ln for ln in ax.get_lines()
+            if len(ln.get_ydata()) == 2 and np.allclose(np.asarray(ln.get_ydata(), float), value)]
+
+
+class _SameBands:
+    """A fit whose interval does not depend on the level (as ``auto``'s does from horizon 3 on)."""
+
+    def __init__(self, result, from_step: int = 0):
+        self._result = result
+        self._from = from_step
+
+    def __getattr__(self, name):
+        return getattr(self._result, name)
+
+    def forecast(self, *, until, level):
+        fc = self._result.forecast(until=until, level=level)
+        ref = self._result.forecast(until=until, level=0.8)
+        fc.loc[self._from:, ["lower", "upper"]] = ref.loc[self._from:, ["lower", "upper"]].to_numpy()
+        return fc
+
+
+def test_fan_chart_structure(logistic):
+    fig = plot.fan_chart(logistic, until="2028-12-31", title="Penetration", ylabel="Penetration (%)")
+    (ax,) = fig.axes
+    assert ax.get_title() == "Penetration"
+    assert ax.get_xlabel() == "date" and ax.get_ylabel() == "Penetration (%)"
+    assert _legend_texts(fig)[:2] == ["fitted (logistic)", "observed"]
+    assert {"95% interval", "80% interval", "forecast (mean)", "100% (the whole population)"} <= set(_legend_texts(fig))
+    assert len(_bound_lines(ax, 100.0)) == 1  # a percentage is bounded by 100%
+    # the wider band is the paler one
+    alphas = [c.get_alpha() for c in ax.collections]
+    assert len(alphas) == 2 and alphas[0] < alphas[1]
+
+
+def test_fan_chart_bound_can_be_a_population_or_none(cnnic):
+    res = gc.fit("logistic", cnnic["as_of"], cnnic["netizens_million"])
+    fig = plot.fan_chart(res, bound=1409.0, bound_label="population 1,409 million")
+    assert "population 1,409 million" in _legend_texts(fig)
+    assert len(_bound_lines(fig.axes[0], 1409.0)) == 1
+    fig = plot.fan_chart(res)  # a count has no bound unless one is given
+    assert not any("100%" in t or "bound" in t for t in _legend_texts(fig))
+    pct = gc.fit("logistic", cnnic["as_of"], cnnic["penetration_pct"])
+    assert _bound_lines(plot.fan_chart(pct, bound=False).axes[0], 100.0) == []
+
+
+def test_fan_chart_says_when_two_bands_coincide(logistic):
+    legend = _legend_texts(plot.fan_chart(_SameBands(logistic), until="2028-12-31"))
+    assert "95% interval (identical to the 80% interval)" in legend
+    legend = _legend_texts(plot.fan_chart(_SameBands(logistic, from_step=3), until="2028-12-31"))
+    fc = logistic.forecast(until="2028-12-31", level=0.8)
+    assert f"95% interval (identical to the 80% from {fc['date'].iloc[3]:%Y-%m-%d})" in legend
+    # distinct bands say nothing of the kind
+    assert not any("identical" in t for t in _legend_texts(plot.fan_chart(logistic, until="2028-12-31")))
+
+
+def test_fitted_curves_structure_and_coinciding_paths(cnnic, logistic):
+    gompertz = gc.fit("gompertz", cnnic["as_of"], cnnic["penetration_pct"])
+    fig = plot.fitted_curves({"logistic": logistic, "gompertz": gompertz, "again": gompertz},
+                             title="Curves", ylabel="Penetration (%)")
+    (ax,) = fig.axes
+    assert ax.get_title() == "Curves" and ax.get_xlabel() == "date" and ax.get_ylabel() == "Penetration (%)"
+    legend = _legend_texts(fig)
+    assert legend[:3] == ["observed", "logistic", "gompertz"]
+    assert "again (same path as gompertz)" in legend and "last observation" in legend
+    assert "100% (the whole population)" in legend and len(_bound_lines(ax, 100.0)) == 1
+    again = next(ln for ln in ax.get_lines() if ln.get_label() == "again (same path as gompertz)")
+    assert again.get_linestyle() == "--"  # dashed, so the curve under it shows
+
+
+def test_fitted_curves_lists_a_failed_fit():
+    failed = gc.fit("logistic", [2000.0, 2001.0], [1.0, 2.0])
+    ok = gc.fit("linear", [2000.0, 2001.0, 2002.0], [1.0, 2.0, 3.5])
+    fig = plot.fitted_curves({"linear": ok, "logistic": failed}, until=2004.0)
+    assert "logistic (failed)" in _legend_texts(fig)
+    assert fig.axes[0].get_xlabel() == "time (decimal year)"
+
+
+def test_backtest_errors_structure(forecasts):
+    scores = (forecasts.assign(abs_error=forecasts["error"].abs())
+              .groupby(["series_id", "model", "horizon"], as_index=False)["abs_error"].mean()
+              .rename(columns={"abs_error": "MAE"}))
+    fig = plot.backtest_errors(scores)
+    (ax,) = fig.axes
+    assert ax.get_ylabel() == "MAE (percentage points)"  # a percentage's errors are in points
+    assert ax.get_xlabel() == "horizon (report editions ahead)"
+    assert "MAE" in ax.get_title() and ax.get_legend().get_title().get_text() == "model"
+    assert plot.backtest_errors(scores, unit="million").axes[0].get_ylabel() == "MAE (million)"
+    mase = scores.rename(columns={"MAE": "MASE"})
+    assert "no unit" in plot.backtest_errors(mase, metric="MASE").axes[0].get_ylabel()
+
+
+def test_backtest_errors_of_several_series_needs_one_chosen(forecasts):
+    scores = (forecasts.assign(abs_error=forecasts["error"].abs())
+              .groupby(["series_id", "model", "horizon"], as_index=False)["abs_error"].mean()
+              .rename(columns={"abs_error": "MAE"}))
+    two = pd.concat([scores, scores.assign(series_id="netizens_million", MAE=scores["MAE"] * 10)])
+    with pytest.raises(gc.DataError, match="series="):
+        plot.backtest_errors(two)
+    fig = plot.backtest_errors(two, series="netizens_million", unit="million")
+    line = next(ln for ln in fig.axes[0].get_lines() if ln.get_label() == "drift")
+    np.testing.assert_allclose(line.get_ydata(), [5.0, 10.0])
+    assert fig.axes[0].get_title().startswith("netizens_million")
+
+
+def test_origin_forecasts_structure(forecasts):
+    fig = plot.origin_forecasts(forecasts, ylabel="Penetration (%)", title="From each origin")
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    (bar,) = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert "origin" in bar.get_ylabel()
+    assert bar.get_ylim() == (46.0, 48.0)  # the key spans the origin editions
+    assert fig.get_suptitle() == "From each origin"
+    assert [ax.get_ylabel() for ax in panels] == ["Penetration (%)", ""]  # shared y: the left panel names it
+    assert [ax.get_xlabel() for ax in panels] == ["target date", "target date"]
+    assert _legend_texts(fig) == ["observed edition", "100% (the whole population)", "forecast from one origin"]
+    for ax in panels:
+        assert len(_bound_lines(ax, 100.0)) == 1
+
+
+def _saturation_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "series_id": "penetration_pct",
+        "model": ["logistic"] * 4 + ["gompertz"] * 4 + ["richards"] * 4,
+        "origin_edition": [50, 51, 52, 53] * 3,
+        "value": [76.0, 77.0, 78.5, 79.0] + [450.0, 90.0, 88.0, 86.0] + [450.0, 90.0, 88.0, 86.0],
+        "lower": [70.0, 72.0, 74.0, 75.0] + [80.0, 85.0, 84.0, 83.0] * 2,
+        "upper": [77.0, 85.0, 84.0, 83.0] + [900.0, 95.0, 93.0, 90.0] * 2,
+        "later_max": [79.7, 79.7, 79.7, 79.7] * 3,
+        "held": pd.array([False, True, True, True] + [True] * 8, dtype="boolean"),
+    })
+
+
+def test_saturation_drift_structure():
+    fig = plot.saturation_drift(_saturation_frame(), ylabel="Penetration (%)")
+    (ax,) = fig.axes
+    assert ax.get_ylabel() == "Penetration (%)" and "origin" in ax.get_xlabel() and ax.get_title()
+    legend = _legend_texts(fig)
+    assert legend[:2] == ["logistic", "gompertz"]
+    assert "richards (same ceilings as gompertz)" in legend
+    assert "highest value observed after the origin" in legend
+    assert "open: a later edition passed the upper bound" in legend
+    assert "estimate above the axis" in legend and "100% (the whole population)" in legend
+    assert len(_bound_lines(ax, 100.0)) == 1
+    assert ax.get_ylim()[1] < 130  # a ceiling of 450% does not squash the plausible ones
+    later = next(ln for ln in ax.get_lines() if ln.get_label() == "highest value observed after the origin")
+    assert np.allclose(np.asarray(later.get_ydata(), float), 79.7)
+    # the one wrong ceiling is drawn open (white face), in its model's colour
+    open_markers = [ln for ln in ax.get_lines() if ln.get_markerfacecolor() == "white" and len(ln.get_xdata())]
+    assert sum(len(ln.get_xdata()) for ln in open_markers) == 1
+
+
+def test_saturation_drift_without_later_data_or_bound():
+    sat = _saturation_frame().drop(columns=["later_max", "held"]).assign(series_id="netizens_million")
+    fig = plot.saturation_drift(sat)
+    legend = _legend_texts(fig)
+    assert not any("observed" in t or "100%" in t or "open" in t for t in legend)
+    assert len(_bound_lines(fig.axes[0], 1409.0)) == 0
+    fig = plot.saturation_drift(sat, bound=1409.0, bound_label="population")
+    assert "population" in _legend_texts(fig)
+
+
+def test_long_titles_are_wrapped_not_cut():
+    sat = _saturation_frame()
+    title = "Internet penetration (% of population): saturation drift, the ceiling estimated at each origin"
+    ax = plot.saturation_drift(sat, title=title).axes[0]
+    assert "\n" in ax.get_title() and ax.get_title().replace("\n", " ") == title
+
+
+def test_backtest_frames_of_several_series_need_one_chosen(forecasts):
+    two = pd.concat([forecasts, forecasts.assign(series_id="rural_penetration_pct")])
+    with pytest.raises(gc.DataError, match="series="):
+        plot.origin_forecasts(two)
+    fig = plot.origin_forecasts(two, series="rural_penetration_pct")
+    assert fig.axes[0].get_ylabel() == "rural_penetration_pct"
+    sat = pd.concat([_saturation_frame(), _saturation_frame().assign(series_id="other_pct")])
+    with pytest.raises(gc.DataError, match="series="):
+        plot.saturation_drift(sat)
+    assert _legend_texts(plot.saturation_drift(sat, series="other_pct"))[0] == "logistic"

@@ -14,6 +14,15 @@ fitted_curves       several models' fitted and projected paths over the history
 backtest_errors     a backtest's error by horizon, one line per model
 origin_forecasts    the forecasts made at each origin against the actual editions
 saturation_drift    each model's ceiling, with its interval, by origin edition
+
+Every figure can be read on its own: it has a title, axis labels (the
+caller's ``ylabel`` should carry the unit, e.g. ``"Netizens (million)"``),
+a legend or colour key for everything drawn, and the physical bound of the
+series as a dotted line: 100% for a percentage (a result's ``percent``
+flag, or a series name ending in ``_pct``), or the ``bound`` given, e.g. the
+population for a count of people. Lines or bands that coincide are drawn
+dashed over each other and say so in the legend, so that nothing hides
+another without the reader being told.
 """
 
 from __future__ import annotations
@@ -48,7 +57,8 @@ def _matplotlib():
     return Figure, FigureCanvasAgg
 
 
-def _new_axes(ax: "Axes | None", figsize: tuple[float, float], nrows: int = 1, ncols: int = 1):
+def _new_axes(ax: "Axes | None", figsize: tuple[float, float], nrows: int = 1, ncols: int = 1, *,
+              sharey: bool = False):
     """A fresh Agg figure with a grid of axes, or the figure of the given ``ax``."""
     Figure, FigureCanvasAgg = _matplotlib()
     if ax is not None:
@@ -57,7 +67,7 @@ def _new_axes(ax: "Axes | None", figsize: tuple[float, float], nrows: int = 1, n
         return ax.figure, np.array([ax])
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(nrows, ncols, squeeze=False)
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=sharey)
     return fig, axes.ravel()
 
 
@@ -93,6 +103,88 @@ def _fmt(value: float) -> str:
     return f"{value:,.1f}" if abs(value) < 1e5 else f"{value:,.0f}"
 
 
+# ---------------------------------------------------------------- shared pieces
+
+
+def _resolve_bound(bound: Any, percent: bool) -> float | None:
+    """The physical bound to draw: 100 for a percentage by default, none for ``False``."""
+    if bound is None:
+        return 100.0 if percent else None
+    if bound is False:
+        return None
+    if bound is True:
+        return 100.0
+    value = float(bound)
+    if not np.isfinite(value):
+        raise DataError(f"bound must be a finite number, got {bound!r}")
+    return value
+
+
+def _draw_bound(axis: "Axes", bound: float | None, label: str | None, percent: bool) -> None:
+    """A dotted horizontal line at the physical bound, named in the legend."""
+    if bound is None:
+        return
+    text = label or ("100% (the whole population)" if percent and bound == 100.0 else f"bound {_fmt(bound)}")
+    axis.axhline(bound, color="#444444", ls=":", lw=1.3, label=text, zorder=1)
+    low, high = axis.get_ylim()
+    if bound > high - 0.03 * (high - low):  # keep the line off the frame, where it would not be seen
+        axis.set_ylim(low, bound + 0.05 * (high - low))
+
+
+def _title(target: Any, text: str, **kwargs: Any) -> None:
+    """Set an axes' title (or a figure's suptitle), wrapped to the figure's width so it is never cut."""
+    import textwrap
+
+    fig = target.get_figure() if hasattr(target, "set_title") else target
+    width = fig.get_figwidth()  # inches
+    spec = target.get_subplotspec() if hasattr(target, "get_subplotspec") else None
+    if spec is not None:  # the axes' share of the figure's width
+        width *= (spec.colspan.stop - spec.colspan.start) / spec.get_gridspec().ncols
+    chars = max(20, int(width * 8.5))  # about 8.5 characters of a 12 pt title per inch, with the margins
+    wrapped = "\n".join(textwrap.wrap(text, chars)) or text
+    (target.set_title if hasattr(target, "set_title") else target.suptitle)(wrapped, **kwargs)
+
+
+def _xlabel(result: "FitResult") -> str:
+    return "date" if result.has_dates else "time (decimal year)"
+
+
+def _same(a: np.ndarray, b: np.ndarray, scale: float) -> np.ndarray:
+    """Elementwise: the two paths are equal to plotting precision (1e-6 of the axis range)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    tol = 1e-6 * (scale if np.isfinite(scale) and scale > 0 else 1.0)
+    return (np.abs(a - b) <= tol) | (np.isnan(a) & np.isnan(b))
+
+
+def _when_label(result: "FitResult", t: float) -> str:
+    x = _x(result, np.array([t]))[0]
+    return f"{pd.Timestamp(x):%Y-%m-%d}" if result.has_dates else f"{float(x):g}"
+
+
+def _percent_frame(frame: pd.DataFrame) -> bool:
+    """Whether a backtest frame is of a percentage series (its ``series_id`` ends in ``_pct``)."""
+    from .data import is_percent_series
+
+    if "series_id" not in frame.columns or frame.empty:
+        return False
+    return all(is_percent_series(s) for s in pd.unique(frame["series_id"]))
+
+
+def _one_series(frame: pd.DataFrame, series: Any, what: str) -> pd.DataFrame:
+    """The rows of one series: the one given, or the only one there is."""
+    if "series_id" not in frame.columns:
+        return frame
+    ids = list(pd.unique(frame["series_id"]))
+    if series is not None:
+        if series not in ids:
+            raise DataError(f"{what}: no series {series!r}; the backtest has {ids}")
+        return frame[frame["series_id"] == series]
+    if len(ids) > 1:
+        raise DataError(f"{what}: the backtest has {len(ids)} series {ids}; choose one with series=")
+    return frame
+
+
 # ---------------------------------------------------------------- single fits
 def fan_chart(
     result: "FitResult",
@@ -102,10 +194,17 @@ def fan_chart(
     saturation_level: float = 0.95,
     title: str | None = None,
     ylabel: str | None = None,
+    bound: float | bool | None = None,
+    bound_label: str | None = None,
     ax: "Axes | None" = None,
     path: str | Path | None = None,
 ) -> "Figure":
     """History and forecast with nested prediction bands and the saturation level.
+
+    Each band has its own shade and a dashed outline in the legend's
+    colour. Where a wider band has the same bounds as a narrower one (a
+    model whose interval does not depend on the level), the outlines lie on
+    each other and the legend says from when the two are equal.
 
     Parameters
     ----------
@@ -119,6 +218,13 @@ def fan_chart(
         Coverage of the interval drawn around the saturation level; the
         level is left out for models without one.
     title, ylabel : str, optional
+        The y-label should name the unit; the series name by default.
+    bound : float or bool, optional
+        The physical bound drawn as a dotted line: by default 100 for a
+        percentage (``result.percent``) and none otherwise; ``False`` for
+        none; a number such as the population for a count of people.
+    bound_label : str, optional
+        The legend entry of the bound.
     ax : matplotlib Axes, optional
         Draw here instead of on a new figure.
     path : str or Path, optional
@@ -130,35 +236,55 @@ def fan_chart(
     """
     fig, (axis,) = _new_axes(ax, (8.0, 4.8))
     levels = sorted(float(v) for v in levels)
+    percent = bool(getattr(result, "percent", False))
     x_hist = _x(result, result.t)
     if _in_sample(result):
         fitted = result.predict(result.t, level=levels[0])
         axis.plot(x_hist, fitted["mean"], color=_COLOURS[0], lw=1.0, alpha=0.6, label=f"fitted ({result.spec.name})")
-    axis.plot(x_hist, result.y, "o", ms=3.5, color="black", label="observed")
+    axis.plot(x_hist, result.y, "o", ms=3.5, color="black", label="observed", zorder=3)
 
     frames = {lev: result.forecast(until=until, level=lev) for lev in levels}
     first = next(iter(frames.values()))
     # start the fan at the last observation so that it joins the history
-    t_path = np.concatenate([[result.t[-1]], first["t"].to_numpy()])
+    t_fc = first["t"].to_numpy()
+    t_path = np.concatenate([[result.t[-1]], t_fc])
     x_path = _x(result, t_path)
+    scale = float(np.nanmax(result.y) - np.nanmin(result.y)) if result.y.size else 1.0
+    shades = np.linspace(0.16, 0.42, len(levels))  # widest (drawn first) palest
     for i, lev in enumerate(reversed(levels)):
         fc = frames[lev]
         lower = np.concatenate([[result.y[-1]], fc["lower"].to_numpy()])
         upper = np.concatenate([[result.y[-1]], fc["upper"].to_numpy()])
-        alpha = 0.18 + 0.17 * i
-        axis.fill_between(x_path, lower, upper, color=_COLOURS[0], alpha=alpha, lw=0, label=f"{lev:.0%} interval")
+        label = f"{lev:.0%} interval"
+        narrower = [v for v in levels if v < lev]
+        if narrower:  # does this band coincide with the next narrower one?
+            inner = frames[narrower[-1]]
+            equal = (_same(fc["lower"], inner["lower"], scale) & _same(fc["upper"], inner["upper"], scale))
+            if equal.all():
+                label += f" (identical to the {narrower[-1]:.0%} interval)"
+            elif equal[-1]:
+                start = len(equal) - int(np.argmin(equal[::-1]))  # the run of equal steps at the end
+                label += f" (identical to the {narrower[-1]:.0%} from {_when_label(result, t_fc[start])})"
+            elif equal.any():
+                label += f" (identical to the {narrower[-1]:.0%} at {int(equal.sum())} of {equal.size} steps)"
+        axis.fill_between(x_path, lower, upper, color=_COLOURS[0], alpha=shades[i], lw=0, label=label)
+        dashes = (0, (4, 3)) if i == 0 else (2, (4, 3))  # offset so that coinciding outlines both show
+        for edge in (lower, upper):
+            axis.plot(x_path, edge, color=_COLOURS[0], lw=0.9, ls=dashes, alpha=min(1.0, 0.5 + shades[i]))
     mean = np.concatenate([[result.y[-1]], first["mean"].to_numpy()])
-    axis.plot(x_path, mean, color=_COLOURS[0], lw=2.0, label="forecast")
+    axis.plot(x_path, mean, color=_COLOURS[0], lw=2.0, label="forecast (mean)")
 
     sat = result.saturation(level=saturation_level)
     if np.isfinite(sat["value"]):
         axis.axhline(sat["value"], color=_COLOURS[1], ls="--", lw=1.2,
                      label=f"saturation {_fmt(sat['value'])} [{_fmt(sat['lower'])}, {_fmt(sat['upper'])}] "
                      f"({saturation_level:.0%})")
-    axis.set_title(title or f"{result.series_id}: {result.spec.name} forecast")
+    _draw_bound(axis, _resolve_bound(bound, percent), bound_label, percent)
+    _title(axis, title or f"{result.series_id}: {result.spec.name} forecast")
+    axis.set_xlabel(_xlabel(result))
     axis.set_ylabel(ylabel or str(result.series_id))
     axis.grid(alpha=0.3)
-    axis.legend(loc="lower right", fontsize=8, frameon=False)
+    axis.legend(loc="upper left", fontsize=8, frameon=True, framealpha=0.9)
     return _finish(fig, path)
 
 
@@ -168,10 +294,16 @@ def fitted_curves(
     until: Any = "2030-12-31",
     title: str | None = None,
     ylabel: str | None = None,
+    bound: float | bool | None = None,
+    bound_label: str | None = None,
     ax: "Axes | None" = None,
     path: str | Path | None = None,
 ) -> "Figure":
     """The observations and each model's fitted and projected mean path.
+
+    A path that coincides with one drawn before it (two models that found
+    the same curve) is drawn dashed on top, and its legend entry names the
+    model it coincides with.
 
     Parameters
     ----------
@@ -181,15 +313,22 @@ def fitted_curves(
         without a fitted path (random walks, smoothing, combinations) are
         drawn from the last observation on.
     until : date or decimal year
-    title, ylabel, ax, path
-        As in :func:`fan_chart`.
+    title, ylabel, bound, bound_label, ax, path
+        As in :func:`fan_chart`; the bound's default follows the first fit.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     items = list(results.items()) if isinstance(results, Mapping) else [(r.spec.name, r) for r in results]
     if not items:
         raise DataError("fitted_curves needs at least one fit")
-    fig, (axis,) = _new_axes(ax, (8.0, 4.8))
+    fig, (axis,) = _new_axes(ax, (8.0, 5.6))
     ref = items[0][1]
+    percent = bool(getattr(ref, "percent", False))
     axis.plot(_x(ref, ref.t), ref.y, "o", ms=3.5, color="black", label="observed", zorder=3)
+    scale = float(np.nanmax(ref.y) - np.nanmin(ref.y)) if ref.y.size else 1.0
+    drawn: list[tuple[str, np.ndarray, np.ndarray]] = []
     for i, (label, res) in enumerate(items):
         colour = _COLOURS[i % len(_COLOURS)]
         if res.status < 0:
@@ -202,12 +341,23 @@ def fitted_curves(
         else:  # a model without a fitted path: its forecast from the last observation
             t_all = np.concatenate([res.t[-1:], fc["t"].to_numpy()])
             mean = np.concatenate([res.y[-1:], fc["mean"].to_numpy()])
-        axis.plot(_x(res, t_all), mean, color=colour, lw=1.6, label=label)
-    axis.axvline(_x(ref, ref.t[-1:])[0], color="grey", lw=0.8, ls=":")
-    axis.set_title(title or f"{ref.series_id}: fitted curves")
+        twin = next((name for name, t_o, m_o in drawn
+                     if t_o.shape == t_all.shape and np.allclose(t_o, t_all)
+                     and bool(np.all(np.abs(m_o - mean) <= 2e-3 * scale))), None)
+        if twin is None:
+            axis.plot(_x(res, t_all), mean, color=colour, lw=1.6, label=label)
+        else:
+            axis.plot(_x(res, t_all), mean, color=colour, lw=1.6, ls=(0, (5, 4)), zorder=2.5,
+                      label=f"{label} (same path as {twin})")
+        drawn.append((label, t_all, mean))
+    axis.axvline(_x(ref, ref.t[-1:])[0], color="grey", lw=0.8, ls="--", label="last observation")
+    _draw_bound(axis, _resolve_bound(bound, percent), bound_label, percent)
+    _title(axis, title or f"{ref.series_id}: fitted curves")
+    axis.set_xlabel(_xlabel(ref))
     axis.set_ylabel(ylabel or str(ref.series_id))
     axis.grid(alpha=0.3)
-    axis.legend(loc="lower right", fontsize=8, frameon=False)
+    # below the axes: with many models a legend inside would hide the paths it names
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, frameon=False, ncols=3)
     return _finish(fig, path)
 
 
@@ -235,11 +385,24 @@ def _column(frame: pd.DataFrame, candidates: Sequence[str], what: str) -> str:
     raise DataError(f"{what}: expected one of the columns {list(candidates)}; the frame has {list(frame.columns)}")
 
 
+def _metric_label(metric: str, unit: str | None) -> str:
+    if metric in ("MAE", "RMSE", "winkler"):
+        return f"{metric} ({unit})" if unit else metric
+    return {
+        "MAPE": "MAPE (%)",
+        "sMAPE": "sMAPE (%)",
+        "MASE": "MASE (scaled by the in-sample naive error; no unit)",
+        "coverage": "coverage (share of actuals inside the interval)",
+    }.get(metric, metric)
+
+
 def backtest_errors(
     backtest: Any,
     *,
     metric: str = "MAE",
     models: Sequence[str] | None = None,
+    series: str | None = None,
+    unit: str | None = None,
     title: str | None = None,
     ax: "Axes | None" = None,
     path: str | Path | None = None,
@@ -255,9 +418,30 @@ def backtest_errors(
         The score to draw, e.g. ``"MAE"``, ``"RMSE"``, ``"MASE"``, ``"coverage"``.
     models : sequence of str, optional
         The models to draw; all by default.
+    series : str, optional
+        The series to draw, for a backtest of several; required then.
+    unit : str, optional
+        The series' unit, shown on the y-axis of the scale-dependent scores
+        (MAE, RMSE, Winkler); by default ``"percentage points"`` for a
+        percentage series and none otherwise.
+    title, ax, path
+        As in :func:`fan_chart`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    DataError
+        If the frame lacks the metric, or holds several series and
+        ``series`` is not given (their errors are not on one scale).
     """
     scores = _frame(backtest, "scores", by="horizon")
     _need(scores, ["model", "horizon", metric], "backtest scores")
+    scores = _one_series(scores, series, "backtest_errors")
+    if unit is None and _percent_frame(scores):
+        unit = "percentage points"
     if models is not None:
         scores = scores[scores["model"].isin(list(models))]
     fig, (axis,) = _new_axes(ax, (7.0, 4.2))
@@ -265,11 +449,14 @@ def backtest_errors(
         grp = grp.sort_values("horizon")
         axis.plot(grp["horizon"], grp[metric], "o-", color=_COLOURS[i % len(_COLOURS)], lw=1.6, ms=4, label=str(name))
     axis.set_xlabel("horizon (report editions ahead)")
-    axis.set_ylabel(metric)
-    axis.set_title(title or f"Backtest {metric} by horizon")
+    axis.set_ylabel(_metric_label(metric, unit))
+    name = f"{series}: " if series else ""
+    _title(axis, title or f"{name}backtest {metric} by forecast horizon")
     axis.xaxis.get_major_locator().set_params(integer=True)
+    if metric != "coverage":
+        axis.set_ylim(bottom=0)
     axis.grid(alpha=0.3)
-    axis.legend(fontsize=8, frameon=False)
+    axis.legend(fontsize=8, frameon=False, title="model", title_fontsize=8)
     return _finish(fig, path)
 
 
@@ -278,14 +465,20 @@ def origin_forecasts(
     *,
     models: Sequence[str] | None = None,
     history: pd.DataFrame | None = None,
+    series: str | None = None,
     title: str | None = None,
+    ylabel: str | None = None,
+    bound: float | bool | None = None,
+    bound_label: str | None = None,
     path: str | Path | None = None,
 ) -> "Figure":
     """The forecasts made at each origin, drawn against the actual editions.
 
-    One panel per model: the actual values as points and, from each origin,
-    a thin line through its forecasts, coloured from early origins (pale) to
-    late ones (dark).
+    One panel per model, on a shared y-axis: the observed editions as
+    black points and, from each origin, a thin line through its forecasts,
+    coloured by the origin edition (pale early, dark late; the colour bar
+    is the key). Each line starts at the observation of its origin, so the
+    points to its right are the editions it did not see.
 
     Parameters
     ----------
@@ -294,26 +487,57 @@ def origin_forecasts(
         (``model, origin_edition, origin_date, target_date, actual, mean``).
     models : sequence of str, optional
     history : DataFrame, optional
-        Columns ``as_of`` and the series, to draw the editions before the
-        first target as well.
+        Columns ``as_of`` and the series (named by ``series``, or the only
+        column besides ``edition`` and ``as_of``), to draw the editions
+        before the first target as well.
+    series : str, optional
+        The series to draw, for a backtest of several.
+    title, ylabel, bound, bound_label, path
+        As in :func:`fan_chart`; the bound's default is 100 for a
+        percentage series (``series_id`` ending in ``_pct``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    DataError
+        If the frame lacks a needed column, or holds several series and
+        ``series`` is not given.
     """
     fc = _frame(backtest, "forecasts")
     _need(fc, ["model", "origin_edition", "origin_date", "target_date", "actual", "mean"], "backtest forecasts")
+    fc = _one_series(fc, series, "origin_forecasts")
+    percent = _percent_frame(fc)
     names = list(pd.unique(fc["model"])) if models is None else list(models)
     if not names:
         raise DataError("origin_forecasts: the backtest has no forecasts")
     ncols = min(len(names), 2)
     nrows = int(np.ceil(len(names) / ncols))
-    fig, axes = _new_axes(None, (6.0 * ncols, 3.6 * nrows), nrows, ncols)
+    fig, axes = _new_axes(None, (6.0 * ncols + 1.0, 3.4 * nrows + 0.6), nrows, ncols, sharey=True)
     from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
 
     cmap = colormaps["viridis_r"]
+    all_origins = sorted(pd.unique(fc["origin_edition"]))
+    norm = Normalize(vmin=float(all_origins[0]), vmax=float(max(all_origins[-1], all_origins[0] + 1)))
     actual = fc.drop_duplicates("target_date").sort_values("target_date")
-    for axis, name in zip(axes, names):
+    if history is not None:
+        column = series if series is not None else next(
+            (c for c in history.columns if c not in ("edition", "as_of", "released", "note")), None)
+        if column is None or column not in history.columns or "as_of" not in history.columns:
+            raise DataError(f"origin_forecasts: history needs the columns 'as_of' and {column!r}; "
+                            f"it has {list(history.columns)}")
+        obs_x, obs_y = history["as_of"], history[column]
+    else:
+        obs_x, obs_y = actual["target_date"], actual["actual"]
+    bound_value = _resolve_bound(bound, percent)
+    label = ylabel or (str(fc["series_id"].iloc[0]) if "series_id" in fc.columns else "value")
+    for k, (axis, name) in enumerate(zip(axes, names)):
         sub = fc[fc["model"] == name]
-        origins = sorted(pd.unique(sub["origin_edition"]))
-        span = max(len(origins) - 1, 1)
-        for k, origin in enumerate(origins):
+        for origin in sorted(pd.unique(sub["origin_edition"])):
             path_k = sub[sub["origin_edition"] == origin].sort_values("target_date")
             start = path_k.iloc[0]
             at_origin = actual.loc[actual["target_date"] == start["origin_date"], "actual"]
@@ -321,18 +545,23 @@ def origin_forecasts(
             ys = [at_origin.iloc[0] if len(at_origin) else np.nan, *path_k["mean"]]
             if not np.isfinite(ys[0]):
                 xs, ys = xs[1:], ys[1:]
-            axis.plot(xs, ys, color=cmap(0.15 + 0.85 * k / span), lw=0.9, alpha=0.85)
-        if history is not None:
-            series = [c for c in history.columns if c not in ("edition", "as_of")]
-            axis.plot(history["as_of"], history[series[0]], "o", ms=2.5, color="black", label="actual")
-        else:
-            axis.plot(actual["target_date"], actual["actual"], "o", ms=2.5, color="black", label="actual")
+            axis.plot(xs, ys, color=cmap(norm(float(origin))), lw=0.9, alpha=0.9)
+        axis.plot(obs_x, obs_y, "o", ms=2.5, color="black", label="observed edition", zorder=3)
+        _draw_bound(axis, bound_value, bound_label, percent)
+        axis.plot([], [], color=cmap(0.6), lw=0.9, label="forecast from one origin")
         axis.set_title(str(name), fontsize=10)
+        if k % ncols == 0:
+            axis.set_ylabel(label, fontsize=9)
+        if k >= len(names) - ncols:
+            axis.set_xlabel("target date", fontsize=9)
         axis.grid(alpha=0.3)
-        axis.legend(loc="upper left", fontsize=8, frameon=False)
+        if k == 0:  # the same key holds for every panel
+            axis.legend(loc="upper left", fontsize=7, frameon=True, framealpha=0.9)
     for axis in axes[len(names):]:
         axis.set_visible(False)
-    fig.suptitle(title or "Forecasts from each origin against the actual editions")
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes[: len(names)]), shrink=0.6, aspect=30)
+    bar.set_label("origin (report edition the forecast was made from)")
+    _title(fig, title or f"{label}: forecasts from each origin against the actual editions")
     return _finish(fig, path)
 
 
@@ -340,60 +569,127 @@ def saturation_drift(
     backtest: Any,
     *,
     models: Sequence[str] | None = None,
+    series: str | None = None,
     title: str | None = None,
     ylabel: str | None = None,
+    bound: float | bool | None = None,
+    bound_label: str | None = None,
     ax: "Axes | None" = None,
     path: str | Path | None = None,
 ) -> "Figure":
     """Each model's estimated ceiling, with its interval, against the origin edition.
 
     A ceiling that climbs edition after edition is a warning that the
-    curve is extrapolating a slowdown the data have not shown yet.
+    curve is extrapolating a slowdown the data have not shown yet. The
+    highest value observed after each origin is drawn in black, and a
+    ceiling whose upper bound a later edition passed (``held`` is false) is
+    drawn as an open marker: that estimate was wrong. Estimates beyond the axis (early origins can be wild) are drawn
+    as triangles at its edge.
 
     Parameters
     ----------
     backtest : Backtest or DataFrame
         A :func:`growthcast.backtest` result or its ``saturation()`` frame
-        (``model, origin_edition`` and the ceiling with ``lower, upper``).
+        (``model, origin_edition`` and the ceiling with ``lower, upper``;
+        ``later_max`` and ``held`` when present are drawn too).
         Models without a ceiling (all NaN) are left out.
+    models : sequence of str, optional
+    series : str, optional
+        The series to draw, for a backtest of several.
+    title, ylabel, bound, bound_label, ax, path
+        As in :func:`fan_chart`; the bound's default is 100 for a
+        percentage series (``series_id`` ending in ``_pct``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    DataError
+        If the frame lacks a needed column, or holds several series and
+        ``series`` is not given.
     """
     sat = _frame(backtest, "saturation")
     _need(sat, ["model", "origin_edition"], "saturation frame")
+    sat = _one_series(sat, series, "saturation_drift")
+    percent = _percent_frame(sat)
     value = _column(sat, ("value", "saturation", "ceiling", "K", "estimate", "mean"), "saturation frame")
+    later = None
+    if "later_max" in sat.columns:
+        later = (sat[["origin_edition", "later_max"]].dropna().drop_duplicates("origin_edition")
+                 .sort_values("origin_edition"))
     sat = sat[np.isfinite(pd.to_numeric(sat[value], errors="coerce"))]
     if models is not None:
         sat = sat[sat["model"].isin(list(models))]
-    fig, (axis,) = _new_axes(ax, (7.5, 4.2))
+    bound_value = _resolve_bound(bound, percent)
+    fig, (axis,) = _new_axes(ax, (7.5, 5.2))
     names = list(pd.unique(sat["model"]))
-    for i, name in enumerate(names):
-        grp = sat[sat["model"] == name].sort_values("origin_edition")
-        offset = (i - (len(names) - 1) / 2) * 0.12  # keep the error bars apart
-        x = grp["origin_edition"].to_numpy(dtype=float) + offset
-        colour = _COLOURS[i % len(_COLOURS)]
-        if {"lower", "upper"} <= set(grp.columns):
-            lower = grp["lower"].to_numpy(dtype=float)
-            upper = grp["upper"].to_numpy(dtype=float)
-            axis.fill_between(x, lower, upper, color=colour, alpha=0.15, lw=0)
-        axis.plot(x, grp[value].to_numpy(dtype=float), "o-", color=colour, ms=3, lw=1.2, label=str(name))
+    top = bottom = np.nan
     if names:
         # early origins can have enormous intervals: keep the axis on the estimates
         values = sat[value].to_numpy(dtype=float)
         lows = sat["lower"].to_numpy(dtype=float) if "lower" in sat.columns else values
         highs = sat["upper"].to_numpy(dtype=float) if "upper" in sat.columns else values
         cap = 2.0 * np.nanpercentile(values, 90)
+        if bound_value is not None:
+            cap = min(cap, 1.2 * bound_value) if cap > 0 else 1.2 * bound_value
         top = min(np.nanmax(np.where(np.isfinite(highs), highs, values)), cap) if cap > 0 else np.nanmax(values)
+        if bound_value is not None:
+            top = max(top, 1.03 * bound_value)
         bottom = np.nanmin(np.where(np.isfinite(lows), lows, values))
         if np.nanmin(values) > 0:
             bottom = max(bottom, 0.0)
+    off_scale = False
+    exceeded = False
+    drawn: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for i, name in enumerate(names):
+        grp = sat[sat["model"] == name].sort_values("origin_edition")
+        offset = (i - (len(names) - 1) / 2) * 0.12  # keep the error bars apart
+        x = grp["origin_edition"].to_numpy(dtype=float) + offset
+        y = grp[value].to_numpy(dtype=float)
+        colour = _COLOURS[i % len(_COLOURS)]
+        if {"lower", "upper"} <= set(grp.columns):
+            lower = grp["lower"].to_numpy(dtype=float)
+            upper = grp["upper"].to_numpy(dtype=float)
+            axis.fill_between(x, lower, upper, color=colour, alpha=0.13, lw=0)
+        held = np.ones(len(grp), dtype=bool)
+        if "held" in grp.columns:
+            held = (grp["held"].astype("boolean").fillna(True)).to_numpy(dtype=bool)
+            exceeded = exceeded or not held.all()
+        origins = grp["origin_edition"].to_numpy(dtype=float)
+        twin = next((other for other, (o_x, o_y) in drawn.items() if o_x.shape == origins.shape
+                     and np.array_equal(o_x, origins) and bool(np.all(np.abs(o_y - y) <= 1e-3 * np.abs(o_y)))), None)
+        drawn[str(name)] = (origins, y)
+        style = "-" if twin is None else (0, (5, 4))  # dashed over the model it coincides with
+        axis.plot(x, y, ls=style, color=colour, lw=1.2)
+        axis.plot(x[held], y[held], "o", color=colour, ms=4)
+        axis.plot(x[~held], y[~held], "o", ms=4, mfc="white", mec=colour, mew=1.0)
+        axis.plot([], [], marker="o", ls=style, color=colour, ms=4, lw=1.2,
+                  label=str(name) if twin is None else f"{name} (same ceilings as {twin})")
+        if np.isfinite(top):
+            above = y > top
+            if above.any():
+                off_scale = True
+                axis.plot(x[above], np.full(above.sum(), top), "^", color=colour, ms=6, clip_on=False, zorder=4)
+    if later is not None and not later.empty:
+        axis.step(later["origin_edition"].to_numpy(dtype=float), later["later_max"].to_numpy(dtype=float),
+                  where="mid", color="black", lw=1.4, label="highest value observed after the origin", zorder=3)
+    if exceeded:
+        axis.plot([], [], "o", ms=4, mfc="white", mec="black", label="open: a later edition passed the upper bound")
+    if off_scale:
+        axis.plot([], [], "^", ms=6, color="grey", label="estimate above the axis")
+    _draw_bound(axis, bound_value, bound_label, percent)
+    if names:
         if np.isfinite(bottom) and np.isfinite(top) and top > bottom:
             pad = 0.04 * (top - bottom)
             axis.set_ylim(bottom - pad, top + pad)
     else:
         axis.text(0.5, 0.5, "no model with a saturation level", ha="center", va="center", transform=axis.transAxes)
-    axis.set_xlabel("origin (report edition)")
+    axis.set_xlabel("origin (report edition the ceiling was estimated from)")
     axis.set_ylabel(ylabel or "estimated saturation level")
-    axis.set_title(title or "Saturation drift: the ceiling estimated at each origin")
+    _title(axis, title or "Saturation drift: the ceiling estimated at each origin")
     axis.grid(alpha=0.3)
-    if names:
-        axis.legend(fontsize=8, frameon=False)
+    if names or later is not None:  # below the axes: the estimates fill the plot area
+        axis.legend(fontsize=7.5, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3)
     return _finish(fig, path)

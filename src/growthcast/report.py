@@ -393,14 +393,21 @@ def format_projection(p: Projection) -> str:
 
 # ---------------------------------------------------------------- HTML
 _CSS = """
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 62em;
-       color: #222; line-height: 1.45; padding: 0 1em; }
+*, *::before, *::after { box-sizing: border-box; }
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 88em;
+       color: #222; line-height: 1.45; padding: 0 1em; overflow-wrap: break-word; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; }
-table { border-collapse: collapse; font-size: 0.88em; margin: 0.6em 0; }
-th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }
-th { background: #f3f5f8; } td:first-child, th:first-child { text-align: left; }
-img { max-width: 100%; } .muted { color: #666; font-size: 0.9em; }
+.table { max-width: 100%; overflow-x: auto; margin: 0.6em 0; }
+table { border-collapse: collapse; font-size: 0.88em; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; white-space: nowrap; }
+th { background: #f3f5f8; } .n { text-align: right; }
+p, figcaption, details { max-width: 52em; }
+figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
+img { max-width: 100%; height: auto; display: block; } .muted { color: #666; font-size: 0.9em; }
 details { margin: 0.8em 0; } pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+@media (max-width: 40em) { body { margin: 1em auto; padding: 0 0.6em; } table { font-size: 0.8em; }
+  /* a phone shows the figures at a readable size, scrolled sideways inside their box */
+  figure { overflow-x: auto; } figure img { max-width: none; width: 40em; } }
 """
 
 
@@ -414,17 +421,34 @@ def _figure_html(fig, path: Path, alt: str) -> str:
     return f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(alt)}">'
 
 
-def _table_html(frame: pd.DataFrame, digits: int = 3) -> str:
-    """An escaped HTML table; float columns holding whole numbers only are shown as integers."""
+def _exact(value: float) -> str:
+    """A number as stored, to its last significant digit: 0.62, 1,099.67, 338 (never rounded)."""
+    text = np.format_float_positional(float(value), trim="-")
+    whole, dot, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-') or 0):,}{dot}{frac}"
+
+
+def _table_html(frame: pd.DataFrame, digits: int | None = 3, caption: str | None = None) -> str:
+    """An escaped HTML table in a box that scrolls sideways on a narrow screen.
+
+    Float columns holding whole numbers only are shown as integers; the
+    others with ``digits`` decimals, or, with ``digits=None``, exactly as
+    stored (every digit of 0.62 and 1,099.67, nothing added or rounded),
+    which is how source data are shown.
+    """
 
     def column_format(values: pd.Series):
         numeric = pd.api.types.is_float_dtype(values)
         whole = numeric and bool(np.all([not np.isfinite(v) or float(v).is_integer() for v in values]))
-        places = 0 if whole else digits
 
         def fmt(v):
             if isinstance(v, (float, np.floating)):
-                return "" if not np.isfinite(v) else f"{v:,.{places}f}"
+                if not np.isfinite(v):
+                    return ""
+                if digits is None:
+                    return _exact(v)
+                return f"{v:,.{0 if whole else digits}f}"
             if isinstance(v, pd.Timestamp):
                 return "" if pd.isna(v) else f"{v:%Y-%m-%d}"
             return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
@@ -432,12 +456,119 @@ def _table_html(frame: pd.DataFrame, digits: int = 3) -> str:
         return fmt
 
     formats = [column_format(frame[c]) for c in frame.columns]
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    # numbers are right-aligned (class "n"); text and dates read from the left
+    right = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+             for c in frame.columns]
+    cls = [' class="n"' if r else "" for r in right]
+    head = "".join(f"<th{k}>{html.escape(str(c))}</th>" for k, c in zip(cls, frame.columns))
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(f(v))}</td>" for f, v in zip(formats, row)) + "</tr>"
+        "<tr>" + "".join(f"<td{k}>{html.escape(f(v))}</td>" for k, f, v in zip(cls, formats, row)) + "</tr>"
         for row in frame.itertuples(index=False)
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f'<div class="table"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _figure(img: str, caption: str) -> str:
+    """An embedded figure with its caption."""
+    return f"<figure>{img}<figcaption>{html.escape(caption)}</figcaption></figure>"
+
+
+#: Short status words for the fitted-models table (the full messages go below it).
+_STATUS_WORDS = {1: "converged", 2: "converged", 3: "converged", 4: "exact (closed form)", 0: "iteration limit"}
+
+
+def _status_word(res: FitResult) -> str:
+    return _STATUS_WORDS.get(res.status, "failed" if res.status < 0 else f"status {res.status}")
+
+
+def _fits_observations(res: FitResult) -> bool:
+    """Whether the fit's likelihood is that of the observations themselves.
+
+    True when the fit used every observed value, as observed: ``nobs`` is
+    the number of observations and the sum of squares is that of
+    ``y - fitted`` on them. Fits to a transform (logits), to differences
+    or to an interpolated grid fail this, and their information criteria
+    cannot be set beside those of the others.
+    """
+    if res.status < 0 or not np.isfinite(res.aicc) or res.nobs != len(res.y):
+        return False
+    try:
+        fitted = np.asarray(res.fitted_values(), dtype=float)
+    except (AttributeError, NotImplementedError, TypeError, ValueError):  # a model without a fitted path
+        return False
+    if fitted.shape != np.shape(res.y) or not np.all(np.isfinite(fitted)):
+        return False
+    sse = float(np.sum((np.asarray(res.y, dtype=float) - fitted) ** 2))
+    return bool(np.isclose(sse, float(res.sse), rtol=1e-6, atol=1e-12))
+
+
+def _fit_table(fits: dict, level: float, series: str) -> tuple[pd.DataFrame, list[str], str]:
+    """The fitted-models table, the notes below it, and which fits share information criteria."""
+    rows, notes = [], []
+    ref = next(iter(fits.values()), None)
+    n_obs = len(ref.y) if ref is not None else 0
+    # the same observations: each fit's own (nobs, y - fitted) and the same (t, y) as the first fit
+    same = [name for name, res in fits.items() if _fits_observations(res) and np.array_equal(res.t, ref.t)
+            and np.array_equal(res.y, ref.y)]
+    best = min((fits[name].aicc for name in same), default=np.nan)
+    for name, res in fits.items():
+        sat = res.saturation(level) if res.status >= 0 else {"value": np.nan, "lower": np.nan, "upper": np.nan}
+        comparable = name in same
+        flag = ""
+        if res.status >= 0:
+            warning = res.spec.ceiling_warning(res)
+            if warning:
+                flag = "ceiling above 100%" if is_percent_series(series) else "implausible ceiling"
+                notes.append(f"{name}: {warning}.")
+        if res.status <= 0:
+            notes.append(f"{name}: {res.message}.")
+        rows.append({
+            "model": name,
+            "status": _status_word(res),
+            "saturation": sat["value"],
+            f"lower ({level:.0%})": sat["lower"],
+            f"upper ({level:.0%})": sat["upper"],
+            "flag": flag,
+            "fitted to": (f"the {n_obs} observations" if comparable
+                          else (f"{res.nobs} other values" if res.status >= 0 else "")),
+            "AICc": res.aicc if comparable else np.nan,
+            "ΔAICc": res.aicc - best if comparable else np.nan,
+        })
+    if same:
+        caption = (f"AICc and ΔAICc compare only the models fitted to the same {n_obs} observations "
+                   f"({', '.join(same)}); the others are fitted to other values (a transform, differences "
+                   "or an interpolated half-year grid) and are compared by the backtest below instead.")
+    else:
+        caption = "No two models are fitted to the same values, so none are compared by AICc; see the backtest."
+    return pd.DataFrame(rows), notes, caption
+
+
+def _population(df: pd.DataFrame, series: str) -> tuple[float | None, str | None]:
+    """The population bounding a count of people, derived from the editions' own counts and penetration.
+
+    For ``netizens_million`` and ``mobile_netizens_million`` it is
+    ``netizens_million / penetration_pct * 100`` at the latest edition
+    that prints both; ``(None, None)`` for other series.
+    """
+    if series not in ("netizens_million", "mobile_netizens_million"):
+        return None, None
+    if not {"netizens_million", "penetration_pct"} <= set(df.columns):
+        return None, None
+    both = df.dropna(subset=["netizens_million", "penetration_pct"])
+    both = both[both["penetration_pct"] > 0]
+    if both.empty:
+        return None, None
+    last = both.sort_values("as_of").iloc[-1]
+    value = float(last["netizens_million"]) / float(last["penetration_pct"]) * 100.0
+    edition = f", edition {int(last['edition'])}" if "edition" in both.columns else ""
+    return value, f"population ≈ {value:,.0f} million (netizens ÷ penetration{edition})"
+
+
+def _unit(series: str) -> str | None:
+    if is_percent_series(series):
+        return "percentage points"
+    return "million" if series.endswith("_million") else None
 
 
 def write_report(
@@ -499,25 +630,39 @@ def write_report(
     fittable = set(model_names())  # ensemble_weighted exists in backtests only
     fits = {name: fit(name, df["as_of"], df[series], name=series) for name in models if name in fittable}
     label = series_label(series)
+    unit = _unit(series)
+    bound, bound_label = _population(df, series)
     figs = {}
-    figs["fan_chart"] = _figure_html(gcplot.fan_chart(proj.result, until=until, ylabel=label,
-                                                      title=f"{label}: {proj.model} forecast"),
-                                     out / "fan_chart.png", "fan chart")
-    figs["fitted_curves"] = _figure_html(gcplot.fitted_curves(fits, until=until, ylabel=label, title=f"{label}: fitted curves"),
-                                         out / "fitted_curves.png", "fitted curves")
+    figs["fan_chart"] = _figure_html(
+        gcplot.fan_chart(proj.result, until=until, ylabel=label, title=f"{label}: {proj.model} forecast",
+                         bound=bound, bound_label=bound_label),
+        out / "fan_chart.png",
+        f"Fan chart: the observed {label} and the {proj.model} model's forecast to "
+        f"{half_year(proj.forecast['date'].iloc[-1]) if len(proj.forecast) else until} "
+        f"with its 80% and 95% prediction bands and the saturation level")
+    figs["fitted_curves"] = _figure_html(
+        gcplot.fitted_curves(fits, until=until, ylabel=label, title=f"{label}: fitted curves",
+                             bound=bound, bound_label=bound_label),
+        out / "fitted_curves.png",
+        f"Line chart: the observed {label} and the fitted and projected path of each of {len(fits)} models")
     err_metric = "MAE" if "MAE" in scores.columns else metric
-    figs["backtest_errors"] = _figure_html(gcplot.backtest_errors(scores, metric=err_metric),
-                                           out / "backtest_errors.png", "backtest error by horizon")
-    figs["origin_forecasts"] = _figure_html(gcplot.origin_forecasts(bt), out / "origin_forecasts.png",
-                                            "forecasts from each origin")
-    figs["saturation_drift"] = _figure_html(gcplot.saturation_drift(bt, ylabel=label), out / "saturation_drift.png",
-                                            "saturation drift")
+    figs["backtest_errors"] = _figure_html(
+        gcplot.backtest_errors(scores, metric=err_metric, unit=unit, title=f"{label}: backtest {err_metric} by horizon"),
+        out / "backtest_errors.png",
+        f"Line chart: each model's backtest {err_metric} against the forecast horizon in report editions")
+    figs["origin_forecasts"] = _figure_html(
+        gcplot.origin_forecasts(bt, ylabel=label, bound=bound, bound_label=bound_label),
+        out / "origin_forecasts.png",
+        "Small multiples, one panel per model: the forecasts made from each origin edition, "
+        "coloured by origin, against the observed editions")
+    figs["saturation_drift"] = _figure_html(
+        gcplot.saturation_drift(bt, ylabel=label, bound=bound, bound_label=bound_label,
+                                title=f"{label}: saturation drift, the ceiling estimated at each origin"),
+        out / "saturation_drift.png",
+        f"Line chart: each curve's estimated ceiling with its 80% interval against the origin edition, "
+        "with the highest value observed after each origin")
 
-    fit_rows = []
-    for name, res in fits.items():
-        sat = res.saturation(level)
-        fit_rows.append({"model": name, "status": res.message, "saturation": sat["value"], "lower": sat["lower"],
-                         "upper": sat["upper"], "AICc": res.aicc if res.status >= 0 else np.nan})
+    fit_table, fit_notes, fit_caption = _fit_table(fits, level, series)
     pct = f"{level:.0%}"
     ms = proj.milestones
     ms_table = pd.DataFrame({
@@ -530,17 +675,19 @@ def write_report(
     sat = proj.saturation
     sat_text = (f"{format_interval(sat['value'], sat['lower'], sat['upper'], series)} ({pct} interval)"
                 if np.isfinite(sat["value"]) else f"none: the {proj.model} model has no ceiling")
-    data_cols = [c for c in df.columns if c not in ("note",)]
+    # the figures the reports printed: not the notes, nor the population columns added beside them
+    data_cols = [c for c in df.columns if c not in ("note", "implied_population_million", "official_population_million")]
     chosen = (f"<p>Model chosen by backtest: <b>{html.escape(selection.model)}</b>, "
               f"{html.escape(selection.reason)}.</p>" if selection is not None else "")
     first, last = proj.data["as_of"].iloc[0], proj.data["as_of"].iloc[-1]
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>growthcast report: {html.escape(label)}</title>
 <style>{_CSS}</style></head><body>
 <h1>{html.escape(label)}: projection</h1>
 <p class="muted">growthcast {html.escape(__version__)}; {len(proj.data)} CNNIC editions, {first:%Y-%m-%d} .. {last:%Y-%m-%d};
-model <b>{html.escape(proj.model)}</b>; {pct} prediction intervals; generated {pd.Timestamp.now():%Y-%m-%d %H:%M}.</p>
+model <b>{html.escape(proj.model)}</b>; {pct} prediction intervals; generated {pd.Timestamp.now(tz="UTC"):%Y-%m-%d %H:%M} UTC.</p>
 {chosen}
 <h2>Milestones</h2>
 <p>The half-year in which the projection reaches each level; the interval runs from where the upper
@@ -549,25 +696,35 @@ model <b>{html.escape(proj.model)}</b>; {pct} prediction intervals; generated {p
 <h2>Saturation level</h2>
 <p>{html.escape(sat_text)}</p>
 <h2>Fan chart</h2>
-{figs["fan_chart"]}
+{_figure(figs["fan_chart"], f"The {proj.model} model's forecast with its 80% and 95% prediction bands. "
+         "Where two bands have the same bounds the legend says so: their outlines then lie on each other.")}
 <h2>Fitted curves</h2>
-{figs["fitted_curves"]}
-{_table_html(pd.DataFrame(fit_rows))}
+{_figure(figs["fitted_curves"], "Each model fitted to every edition; a dashed line lies on a curve drawn "
+         "before it (the legend names which).")}
+<p>{html.escape(fit_caption)}</p>
+{_table_html(fit_table)}
+{"".join(f"<p class='muted'>{html.escape(n)}</p>" for n in fit_notes)}
 <h2>Backtest leaderboard</h2>
-<p>Every model refitted at each origin edition from edition {min_train} on, forecasting {len(list(horizons))} edition(s)
-ahead; ranked by {html.escape(metric)} (lower is better); coverage and Winkler score of 80% intervals.</p>
+<p>Every model refitted at each origin from the {min_train}th observed edition on, forecasting {len(list(horizons))}
+edition(s) ahead; ranked by {html.escape(metric)} (lower is better). Errors are in the series' unit
+({html.escape(unit or "its own")}); MASE divides them by the in-sample error of the naive forecast. Coverage is the share
+of actual values inside the 80% interval, the Winkler score the interval's width plus a penalty for each miss (lower is
+better), <i>ceiling_held</i> the share of origins whose ceiling's upper bound was not passed by a later edition,
+<i>n</i> the number of forecasts scored and <i>failed</i> the number the model could not make.</p>
 {_table_html(shown_columns(board))}
-{figs["backtest_errors"]}
+{_figure(figs["backtest_errors"], f"Backtest {err_metric} by horizon, one line per model.")}
 <details><summary>Scores by horizon</summary>{_table_html(shown_columns(scores))}</details>
 <h2>Forecasts from each origin</h2>
-{figs["origin_forecasts"]}
+{_figure(figs["origin_forecasts"], "Each thin line starts at the edition it was made from; the black points to its "
+         "right are the editions it did not see.")}
 <h2>Saturation drift</h2>
-<p>The ceiling each curve estimates from the editions available at each origin, with its 80% interval.</p>
-{figs["saturation_drift"]}
+{_figure(figs["saturation_drift"], "The ceiling each curve estimates from the editions available at each origin, "
+         "with its 80% interval; open markers: a later edition passed the interval's upper bound.")}
 <h2>Projection ({html.escape(proj.model)})</h2>
 {_table_html(proj.forecast.assign(half_year=[half_year(d) for d in proj.forecast["date"]])[["date", "half_year", "mean", "lower", "upper"]], 2)}
 <h2>Data</h2>
-{_table_html(df[data_cols], 1)}
+<p>The editions as printed in the CNNIC reports, every digit as recorded (nothing rounded); blank: not printed.</p>
+{_table_html(df[data_cols], None)}
 <details><summary>Fit summary</summary><pre>{html.escape(proj.result.summary(level))}</pre></details>
 </body></html>
 """
