@@ -39,7 +39,10 @@ repository root::
 Options: ``--panel mobile|broadband|cnnic|all``, ``--quick`` (every 8th
 country of a panel), ``--models auto,drift,...``, ``--no-peers``,
 ``--out DIR`` (tidy CSV of every forecast; default
-``benchmarks/panel_output/``), ``--n-boot``, ``--seed``.
+``benchmarks/panel_output/``), ``--n-boot``, ``--seed``, ``--n-jobs``
+(statsforecast's worker processes), ``--check-backtest`` (fit the panels
+with ``gc.backtest`` too, an ``edition`` column holding the year, and show
+that the workaround gives the same forecasts on the protocol's origins).
 
 The functions are importable (``load_panel``, ``make_windows``,
 ``run_growthcast``, ``run_peers``, ``score``) so a prototype forecaster
