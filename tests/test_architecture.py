@@ -26,7 +26,7 @@ SRC = Path(gc.__file__).parent
 # Lower layers never import higher ones; a module may import its own layer's modules (without a cycle).
 LAYERS = [
     {"errors", "_frozen", "_checks", "intervals", "metrics", "curves"},
-    {"_numerics", "_numerics.linalg", "_numerics.lm", "_numerics.curvefit", "_numerics.smoothing", "data"},
+    {"_numerics", "_numerics.linalg", "_numerics.lm", "_numerics.curvefit", "_numerics.smoothing", "data", "frequency"},
     {"panel"},
     {"models.base", "models.registry"},
     {"models", "models.curve", "models.regression", "models.random_walk", "models.local_trend",

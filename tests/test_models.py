@@ -266,13 +266,13 @@ def test_every_model_returns_the_same_frames(name):
     res = gc.fit(name, T_GRID, y, percent=True)
     assert res.converged or res.status == 0, res.message
     frame = res.forecast(steps=6, level=0.9)
-    assert list(frame.columns) == ["date", "t", "mean", "lower", "upper"]
-    assert frame.shape == (6, 5)
+    assert list(frame.columns) == ["t", "mean", "lower", "upper"]  # decimal years in: no date column out
+    assert frame.shape == (6, 4)
     np.testing.assert_allclose(frame["t"], T_GRID[-1] + 0.5 * np.arange(1, 7))
     assert np.isfinite(frame[["mean", "lower", "upper"]].to_numpy()).all()
     assert ((frame["lower"] <= frame["mean"]) & (frame["mean"] <= frame["upper"])).all()
     assert list(res.params.index) == list(res.spec.param_names)
-    assert res.predict(T_NEW).shape == (len(T_NEW), 5)
+    assert res.predict(T_NEW).shape == (len(T_NEW), 4)
     assert isinstance(res.summary(), str)
 
 

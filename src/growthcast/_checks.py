@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["check_level", "check_int", "check_horizons", "as_list"]
+__all__ = ["check_level", "check_levels", "check_int", "check_horizons", "as_list"]
 
 
 def check_level(level: Any) -> float:
@@ -18,6 +18,16 @@ def check_level(level: Any) -> float:
             or not 0.0 < float(level) < 1.0:
         raise DataError(f"level must be a probability in (0, 1), got {level!r}")
     return float(level)
+
+
+def check_levels(level: Any) -> tuple[list[float], bool]:
+    """One coverage probability or several (``[0.8, 0.95]``): the sorted distinct levels, and whether several."""
+    if isinstance(level, (str, bytes)) or not np.iterable(level):
+        return [check_level(level)], False
+    levels = sorted({check_level(v) for v in level})
+    if not levels:
+        raise DataError("level: expected a probability in (0, 1) or a non-empty list of them, got an empty list")
+    return levels, True
 
 
 def check_int(value: Any, name: str, minimum: int) -> int:

@@ -15,6 +15,7 @@ import pandas as pd
 from .backtest import backtest
 from .data import as_long, series_from_arrays
 from .errors import DataError
+from .frequency import resolve_freq
 from .intervals import MIN_CALIBRATION_ERRORS
 from .models import Calibration, Model, get_model
 from .panel import panel_of_long
@@ -40,8 +41,11 @@ def _check_interval(interval: str) -> str:
     return interval
 
 
-def _fit_batch(spec: Model, long: pd.DataFrame, interval: str, n_boot: int, random_state: Any) -> BatchFitResult:
+def _fit_batch(
+    spec: Model, long: pd.DataFrame, interval: str, n_boot: int, random_state: Any, freq: Any = None
+) -> BatchFitResult:
     p = panel_of_long(long)
+    steps = resolve_freq(freq, len(p.ids))
     fitted = spec.fit_arrays(p.t, p.y, p.mask, p.percent)
     if interval == "bootstrap":
         fitted = bootstrap(spec, fitted, p.t, p.y, p.mask, p.percent, n_boot, random_state)
@@ -50,6 +54,7 @@ def _fit_batch(spec: Model, long: pd.DataFrame, interval: str, n_boot: int, rand
     return BatchFitResult(
         spec=spec, series_ids=tuple(p.ids), t=p.t, y=p.y, mask=p.mask, has_dates=p.has_dates, fitted=fitted,
         interval=interval, percent=p.percent, n_missing=p.n_missing,
+        step=None if steps is None else steps[0], months=None if steps is None else steps[1],
     )
 
 
@@ -102,6 +107,7 @@ def fit(
     random_state: int | np.random.Generator | None = None,
     percent: bool | None = None,
     name: str | None = None,
+    freq: str | float | None = None,
 ) -> FitResult:
     """Fit a model to one adoption series.
 
@@ -131,6 +137,11 @@ def fit(
         [0, 100]). By default, whether the name of ``y`` ends in ``_pct``.
     name : str, optional
         The series' name; by default ``y.name``.
+    freq : str or float, optional
+        The step of forecasts, the unit of ``forecast(steps=...)``:
+        ``"yearly"``, ``"half-yearly"``, ``"quarterly"``, ``"monthly"`` (or
+        ``"Y"``, ``"6M"``, ``"Q"``, ``"M"``), or a number of years. By default
+        inferred from the median spacing of the observations.
 
     Returns
     -------
@@ -157,7 +168,7 @@ def fit(
     if name is not None:
         y = pd.Series(np.asarray(y), name=name)
     long = series_from_arrays(t, y, percent=percent)
-    batch = _fit_batch(spec, long, interval, n_boot, random_state)
+    batch = _fit_batch(spec, long, interval, n_boot, random_state, freq)
     return batch[batch.series_ids[0]]
 
 
@@ -173,6 +184,7 @@ def fit_many(
     n_boot: int = 1000,
     random_state: int | np.random.Generator | None = None,
     percent: bool | None = None,
+    freq: str | float | None = None,
 ) -> BatchFitResult:
     """Fit one model to many series in one call of the batch core.
 
@@ -184,8 +196,8 @@ def fit_many(
         or the output of :func:`growthcast.from_frame`.
     date, value, series_id : str
         Column names.
-    fixed, interval, n_boot, random_state, percent
-        As in :func:`fit`.
+    fixed, interval, n_boot, random_state, percent, freq
+        As in :func:`fit` (the frequency is inferred per series).
 
     Returns
     -------
@@ -198,4 +210,4 @@ def fit_many(
     interval = _check_interval(interval)
     spec = _resolve(model, fixed)
     long = as_long(data, date=date, value=value, series_id=series_id, percent=percent)
-    return _fit_batch(spec, long, interval, n_boot, random_state)
+    return _fit_batch(spec, long, interval, n_boot, random_state, freq)

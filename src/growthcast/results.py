@@ -10,18 +10,28 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import errors
-from ._checks import check_level
-from .data import from_decimal_year, half_year_grid, to_decimal_year
+from ._checks import check_level, check_levels
+from .data import from_decimal_year, to_decimal_year
+from .frequency import forecast_grid, frequency_name, infer_steps
 from .models import Fitted, Model
 from .uncertainty import inflection_interval, param_intervals, predict_interval, saturation_interval, stderr
 
 __all__ = ["FitResult", "BatchFitResult"]
+
+
+def _bound_name(side: str, level: float, several: bool) -> str:
+    """``lower``/``upper``, or ``lower_80``/``upper_95``... when several levels are asked for."""
+    return f"{side}_{100 * level:g}" if several else side
+
+
+def _until(until: Any) -> float:
+    return float(_times([until] if np.ndim(until) == 0 else until, "until")[0][-1])
 
 
 def _times(values: Any, what: str) -> tuple[np.ndarray, bool]:
@@ -60,10 +70,21 @@ class FitResult:
     interval: str = "delta"
     percent: bool = False
     n_missing: int = 0
+    step: float | None = None  # years per step of the forecast grid; inferred from t when None
+    months: int | None = None  # calendar months per step, 0 when irregular
 
     def __post_init__(self) -> None:
         for name in ("t", "y"):
             getattr(self, name).setflags(write=False)
+        if self.step is None:
+            step, months = infer_steps(self.t[None, :], np.ones((1, len(self.t)), bool))
+            object.__setattr__(self, "step", float(step[0]))
+            object.__setattr__(self, "months", int(months[0]))
+
+    @property
+    def frequency(self) -> str:
+        """The data's frequency, the unit of ``forecast(steps=...)``: ``"yearly"``, ``"half-yearly"``, ..."""
+        return frequency_name(self.step, self.months)
 
     # ------------------------------------------------------------ state
     @property
@@ -163,38 +184,41 @@ class FitResult:
         return float(-2.0 * self.loglike + np.log(self.nobs) * self._k)
 
     # ------------------------------------------------------------ prediction
-    def _frame(self, t_new: np.ndarray, mean, lower, upper) -> pd.DataFrame:
+    def _frame(self, t_new: np.ndarray, levels: list[float], several: bool) -> pd.DataFrame:
         lo, hi = (0.0, 100.0) if self.percent else (0.0, np.inf)
-        out = pd.DataFrame(
-            {
-                "date": from_decimal_year(t_new) if self.has_dates else pd.NaT,
-                "t": t_new,
-                "mean": np.clip(mean, lo, hi),
-                "lower": np.clip(lower, lo, hi),
-                "upper": np.clip(upper, lo, hi),
-            }
-        )
-        return out
+        out = {"date": from_decimal_year(t_new)} if self.has_dates else {}
+        out["t"] = t_new
+        for level in levels:
+            mean, lower, upper = self._predict_arrays(t_new, level)
+            out["mean"] = np.clip(mean, lo, hi)
+            out[_bound_name("lower", level, several)] = np.clip(lower, lo, hi)
+            out[_bound_name("upper", level, several)] = np.clip(upper, lo, hi)
+        return pd.DataFrame(out)[[*(["date"] if self.has_dates else []), "t", "mean",
+                                  *[c for lv in levels for c in (_bound_name("lower", lv, several),
+                                                                 _bound_name("upper", lv, several))]]]
 
     def _predict_arrays(self, t_new: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         self.raise_for_status()
         mean, lower, upper = predict_interval(self.spec, self.fitted, t_new[None, :], level, self.interval)
         return mean[0], lower[0], upper[0]
 
-    def predict(self, when: Any = None, level: float = 0.95) -> pd.DataFrame:
+    def predict(self, when: Any = None, level: float | Sequence[float] = 0.95) -> pd.DataFrame:
         """Point forecasts and prediction intervals at given dates or times.
 
         Parameters
         ----------
         when : dates or decimal years, optional
             Where to predict; the observed times by default.
-        level : float
-            Coverage probability of the interval, in (0, 1).
+        level : float or sequence of float
+            Coverage probability of the interval, in (0, 1); several, e.g.
+            ``[0.8, 0.95]``, give one pair of bounds per level.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``date, t, mean, lower, upper``.
+            Columns ``date`` (when the data had dates), ``t``, ``mean``,
+            ``lower``, ``upper``; with several levels ``lower_80, upper_80,
+            lower_95, upper_95``, ...
 
         Raises
         ------
@@ -204,37 +228,41 @@ class FitResult:
             :meth:`time_to_reach`, :meth:`saturation` and :meth:`inflection`
             raise it too.
         """
-        level = check_level(level)
+        levels, several = check_levels(level)
+        self.raise_for_status()
         t_new = self.t.copy() if when is None else _times(when, "when")[0]
-        return self._frame(t_new, *self._predict_arrays(t_new, level))
+        return self._frame(t_new, levels, several)
 
-    def forecast(self, until: Any = None, level: float = 0.95, *, steps: int | None = None) -> pd.DataFrame:
-        """Forecasts on the half-yearly report grid after the last observation.
+    def forecast(
+        self, until: Any = None, level: float | Sequence[float] = 0.95, *, steps: int | None = None
+    ) -> pd.DataFrame:
+        """Forecasts on the data's own grid after the last observation.
+
+        The grid steps by the data's frequency (:attr:`frequency`: yearly
+        data are forecast a year at a time, the CNNIC editions a half-year at
+        a time, on 30 June and 31 December) and keeps the dates' calendar anchor.
 
         Parameters
         ----------
         until : date or decimal year, optional
-            The last date to forecast; by default ``steps`` half-years.
-        level : float
+            The last date to forecast; by default ``steps`` steps.
+        level : float or sequence of float
+            As in :meth:`predict`.
         steps : int, optional
-            Number of half-years when ``until`` is not given (default 10).
+            Steps ahead when ``until`` is not given (default 10, at most
+            :data:`growthcast.frequency.MAX_STEPS`).
         """
+        levels, several = check_levels(level)
+        self.raise_for_status()
         t_last = float(self.t[-1])
-        if until is None:
-            if steps is None:
-                steps = 10
-            if steps < 1:
-                raise errors.DataError(f"steps must be a positive integer, got {steps}")
-            until_t = t_last + 0.5 * steps + 1e-6
-        else:
-            until_t = float(_times([until] if np.ndim(until) == 0 else until, "until")[0][-1])
-        if self.has_dates:
-            grid = half_year_grid(t_last, until_t)
-        else:
-            grid = t_last + np.arange(1, int(np.floor((until_t - t_last) / 0.5 + 1e-9)) + 1) * 0.5
+        until_t = None if until is None else _until(until)
+        t_new, keep = forecast_grid(np.array([t_last]), np.array([self.step]), np.array([self.months]),
+                                    self.has_dates, steps=steps, until=until_t)
+        grid = t_new[0][keep[0]]
         if grid.size == 0:
-            raise errors.DataError(f"until must be after the last observation ({self._when(t_last)})")
-        return self.predict(grid, level=level)
+            raise errors.DataError(f"until must be after the last observation ({self._when(t_last)}); got "
+                                   f"{self._when(until_t)}")
+        return self._frame(grid, levels, several)
 
     def _when(self, t: float) -> str:
         if self.has_dates and np.isfinite(t):
@@ -398,6 +426,14 @@ class BatchFitResult:
     interval: str = "delta"
     percent: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     n_missing: Mapping[str, int] = field(default_factory=dict)
+    step: np.ndarray | None = None  # (B,) years per step of the forecast grid; inferred when None
+    months: np.ndarray | None = None  # (B,) calendar months per step, 0 when irregular
+
+    def __post_init__(self) -> None:
+        if self.step is None:
+            step, months = infer_steps(self.t, self.mask)
+            object.__setattr__(self, "step", step)
+            object.__setattr__(self, "months", months)
 
     def __len__(self) -> int:
         return len(self.series_ids)
@@ -418,6 +454,7 @@ class BatchFitResult:
             spec=self.spec, series_id=key, t=self.t[b][m].copy(), y=self.y[b][m].copy(),
             has_dates=self.has_dates, fitted=self.fitted.take(slice(b, b + 1)), interval=self.interval,
             percent=bool(self.percent[b]) if len(self.percent) else False, n_missing=int(self.n_missing.get(key, 0)),
+            step=float(self.step[b]), months=int(self.months[b]),
         )
 
     def results(self) -> dict[str, FitResult]:
@@ -472,56 +509,48 @@ class BatchFitResult:
             }
         )
 
-    def forecast(self, until: Any = None, level: float = 0.95, *, steps: int | None = None) -> pd.DataFrame:
-        """Forecasts of every series on the half-yearly grid after its last observation.
+    def forecast(
+        self, until: Any = None, level: float | Sequence[float] = 0.95, *, steps: int | None = None
+    ) -> pd.DataFrame:
+        """Forecasts of every series on its own grid after its last observation.
 
         One prediction call for the whole batch; see :meth:`FitResult.forecast`.
 
         Returns
         -------
         pandas.DataFrame
-            ``series_id, date, t, mean, lower, upper, status``; NaN only
-            beside a failure status (see :attr:`status` for the reason).
+            ``series_id, date`` (when the data had dates), ``t, mean, lower,
+            upper, status`` (several levels: ``lower_80, upper_80, ...``); NaN
+            only beside a failure status (see :attr:`status` for the reason).
         """
-        level = check_level(level)
+        levels, several = check_levels(level)
         t_last = self.fitted.t_last
-        if until is None:
-            steps = 10 if steps is None else steps
-            if steps < 1:
-                raise errors.DataError(f"steps must be a positive integer, got {steps}")
-            until_t = t_last + 0.5 * steps + 1e-6
-        else:
-            until_t = np.full(len(t_last), float(_times([until] if np.ndim(until) == 0 else until, "until")[0][-1]))
         finite = np.isfinite(t_last)
         if not finite.any():
             raise errors.DataError("no series has an observation to forecast from")
-        if self.has_dates:
-            grid = half_year_grid(np.nanmin(t_last), np.nanmax(until_t))
-            t_new = np.broadcast_to(grid, (len(t_last), grid.size))
-        else:
-            k = int(np.floor(np.nanmax(until_t - t_last) / 0.5 + 1e-9))
-            t_new = t_last[:, None] + 0.5 * np.arange(1, k + 1)
-        keep = (t_new > t_last[:, None] + 1e-9) & (t_new <= until_t[:, None] + 1e-9) & finite[:, None]
+        t_new, keep = forecast_grid(t_last, self.step, self.months, self.has_dates, steps=steps,
+                                    until=None if until is None else _until(until))
         if not keep.any():
             raise errors.DataError("until must be after the last observation of the series")
-        safe_t = np.where(finite[:, None], t_new, 0.0)
-        mean, lower, upper = predict_interval(self.spec, self.fitted, safe_t, level, self.interval)
         failed = (self.fitted.status < 0)[:, None]
         hi = np.where(self.percent, 100.0, np.inf)[:, None] if len(self.percent) else np.inf
-        bounded = [np.where(failed, np.nan, np.clip(a, 0.0, hi)) for a in (mean, lower, upper)]
         rows, cols = np.nonzero(keep)
         t_out = t_new[rows, cols]
-        return pd.DataFrame(
-            {
-                "series_id": np.asarray(self.series_ids, dtype=object)[rows],
-                "date": from_decimal_year(t_out) if self.has_dates else pd.NaT,
-                "t": t_out,
-                "mean": bounded[0][rows, cols],
-                "lower": bounded[1][rows, cols],
-                "upper": bounded[2][rows, cols],
-                "status": self.fitted.status[rows],
-            }
-        )
+        out = {"series_id": np.asarray(self.series_ids, dtype=object)[rows]}
+        if self.has_dates:
+            out["date"] = from_decimal_year(t_out)
+        out["t"] = t_out
+        for lv in levels:
+            mean, lower, upper = predict_interval(self.spec, self.fitted, t_new, lv, self.interval)
+            bounded = [np.where(failed, np.nan, np.clip(a, 0.0, hi)) for a in (mean, lower, upper)]
+            out["mean"] = bounded[0][rows, cols]
+            out[_bound_name("lower", lv, several)] = bounded[1][rows, cols]
+            out[_bound_name("upper", lv, several)] = bounded[2][rows, cols]
+        out["status"] = self.fitted.status[rows]
+        order = [*(["series_id", "date"] if self.has_dates else ["series_id"]), "t", "mean",
+                 *[c for lv in levels for c in (_bound_name("lower", lv, several), _bound_name("upper", lv, several))],
+                 "status"]
+        return pd.DataFrame(out)[order]
 
     def __repr__(self) -> str:
         ok = int((self.fitted.status > 0).sum())
