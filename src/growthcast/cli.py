@@ -111,6 +111,27 @@ def _horizons(text: str) -> list[int]:
     return sorted(set(out))
 
 
+_PLOT_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg", "webp", "tif", "tiff", "eps", "ps")
+
+
+def _plot_path(text: str) -> Path:
+    """A file to draw into: a name with an image suffix, not a directory."""
+    path = Path(text)
+    suffix = path.suffix.lower().lstrip(".")
+    if not text.strip() or path.is_dir() or text.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(f"expected a file name such as fan.png, got {text!r}")
+    if suffix not in _PLOT_FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"the file name must end in an image format ({', '.join('.' + f for f in _PLOT_FORMATS)}), got {text!r}")
+    return path
+
+
+def _out_dir(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a directory name, got ''")
+    return Path(text)
+
+
 def _names(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
@@ -170,7 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="levels to date (default 80,85,90 for a percentage; the next three round "
                         "levels above the last value for a count)")
     format_opt(p, "csv prints the projection only, json everything")
-    p.add_argument("--plot", type=Path, default=None, metavar="PATH.png", help="also draw the fan chart there")
+    p.add_argument("--plot", type=_plot_path, default=None, metavar="PATH.png",
+                   help="also draw the fan chart there (the format from the suffix: .png, .svg, .pdf, ...)")
 
     p = sub.add_parser("backtest", help="score models on held-out editions: leaderboard and per-horizon table",
                        description="Refit each model at every origin edition and score its forecasts of the "
@@ -185,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", type=_level, default=0.8, help="coverage of the scored intervals (default 0.8)")
     p.add_argument("--metric", default="MASE", choices=METRICS, help="the leaderboard's ranking metric (default MASE)")
     format_opt(p, "csv prints the per-horizon scores, json both tables")
-    p.add_argument("--plot", type=Path, default=None, metavar="PATH.png", help="also draw a figure there")
+    p.add_argument("--plot", type=_plot_path, default=None, metavar="PATH.png",
+                   help="also draw a figure there (the format from the suffix: .png, .svg, .pdf, ...)")
     p.add_argument("--plot-kind", choices=("errors", "origins", "saturation"), default="errors",
                    help="what --plot draws: error by horizon (default), forecasts from each origin, "
                         "or the saturation drift")
@@ -200,7 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="write an HTML report with figures into a directory",
                        description="Write report.html (figures embedded, and saved beside it as PNG files).")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="the directory to write into")
+    p.add_argument("--out", type=_out_dir, required=True, metavar="DIR",
+                   help="the directory to write into (created if needed); files are replaced, never written "
+                        "through a symbolic link")
     series_opt(p)
     p.add_argument("--model", default=None, metavar="NAME|best", help="the model projected (default "
                    f"{default_model()}; 'best': the backtest winner)")
@@ -247,8 +272,44 @@ def _check_models(names: Sequence[str], option: str, allow_best: bool = False, b
                          f"choose from {', '.join(known)}{extra}")
 
 
+def _save_figure(fig: Any, path: Path) -> None:
+    """Render ``fig`` in the format of ``path``'s suffix and write it atomically."""
+    from .report import write_file
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format=path.suffix.lower().lstrip("."), dpi=120)
+    write_file(path, buf.getvalue())
+
+
+def _encodable(text: str, stream: Any) -> str:
+    """``text`` as ``stream`` can write it: characters its encoding lacks become escapes."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode(encoding, errors="backslashreplace").decode(encoding)
+    except LookupError:
+        pass
+    return text
+
+
 def _emit(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.write(_encodable(text if text.endswith("\n") else text + "\n", sys.stdout))
+
+
+def _check_until(df: pd.DataFrame, series: str, until: pd.Timestamp) -> None:
+    """``--until`` must leave at least one half-year (30 June, 31 December) to project."""
+    from .data import from_decimal_year, half_year_grid, to_decimal_year
+
+    last = df.loc[df[series].notna(), "as_of"].max()
+    t_last, t_until = to_decimal_year([last, until])
+    if t_until <= t_last:
+        raise DataError(f"--until must be after the last observation ({last:%Y-%m-%d}), got {until:%Y-%m-%d}")
+    if half_year_grid(float(t_last), float(t_until)).size == 0:
+        first = half_year_grid(float(t_last), float(t_last) + 1.0)[0]
+        raise DataError(f"--until {until:%Y-%m-%d} is after the last observation ({last:%Y-%m-%d}) but before "
+                        f"the first projected date, {from_decimal_year([first]).round('D')[0]:%Y-%m-%d}: "
+                        "projections are made for 30 June and 31 December")
 
 
 def _frame_text(frame: pd.DataFrame, digits: int = 3) -> str:
@@ -256,7 +317,11 @@ def _frame_text(frame: pd.DataFrame, digits: int = 3) -> str:
 
 
 def _json(obj: Any) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
+    """JSON text; non-ASCII characters stay readable unless stdout cannot encode them."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
+    if _encodable(text, sys.stdout) != text:
+        text = json.dumps(obj, indent=2, ensure_ascii=True, allow_nan=False)
+    return text
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -273,6 +338,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
         _check_models(args.models, "--models")
     df = _load()
     _check_series(df, args.series)
+    _check_until(df, args.series, args.until)
     selection = None
     if model == "best":
         selection = choose_model(df, args.series, args.models, min_train=args.min_train, horizons=args.horizons)
@@ -283,8 +349,8 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
         from .plot import fan_chart
         from .report import series_label
 
-        fan_chart(proj.result, until=args.until, ylabel=series_label(args.series),
-                  title=f"{series_label(args.series)}: {model} forecast", path=args.plot)
+        _save_figure(fan_chart(proj.result, until=args.until, ylabel=series_label(args.series),
+                               title=f"{series_label(args.series)}: {model} forecast"), args.plot)
     if args.format == "json":
         _emit(_json(proj.to_dict()))
     elif args.format == "csv":
@@ -294,7 +360,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     else:
         _emit(format_projection(proj))
     if args.plot is not None:
-        sys.stderr.write(f"fan chart written to {args.plot}\n")
+        sys.stderr.write(_encodable(f"fan chart written to {args.plot}\n", sys.stderr))
     return 0
 
 
@@ -312,11 +378,12 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         from . import plot
 
         if args.plot_kind == "errors":
-            plot.backtest_errors(bt, metric="MAE" if "MAE" in scores.columns else args.metric, path=args.plot)
+            fig = plot.backtest_errors(bt, metric="MAE" if "MAE" in scores.columns else args.metric)
         elif args.plot_kind == "origins":
-            plot.origin_forecasts(bt, path=args.plot)
+            fig = plot.origin_forecasts(bt)
         else:
-            plot.saturation_drift(bt, path=args.plot)
+            fig = plot.saturation_drift(bt)
+        _save_figure(fig, args.plot)
     if args.format == "json":
         _emit(_json({"series": args.series, "models": args.models, "horizons": args.horizons,
                      "min_train": args.min_train, "level": args.level, "metric": args.metric,
@@ -331,7 +398,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
               f"Leaderboard (ranked by {args.metric}, lower is better)\n{_frame_text(board)}\n\n"
               f"Scores by horizon\n{_frame_text(scores)}")
     if args.plot is not None:
-        sys.stderr.write(f"figure written to {args.plot}\n")
+        sys.stderr.write(_encodable(f"figure written to {args.plot}\n", sys.stderr))
     return 0
 
 
@@ -383,6 +450,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     _check_models(args.models, "--models", backtest=True)
     df = _load()
     _check_series(df, args.series)
+    _check_until(df, args.series, args.until)
     path = write_report(args.out, df, args.series, model, models=args.models, until=args.until, level=args.level,
                         milestone_values=args.milestones, min_train=args.min_train, horizons=args.horizons)
     _emit(f"report written to {path}")
@@ -447,7 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _fail(message: str, code: int) -> int:
     """Write a one-line error to stderr and return the exit code."""
-    sys.stderr.write(" ".join(message.split()) + "\n")
+    sys.stderr.write(_encodable(" ".join(message.split()) + "\n", sys.stderr))
     return code
 
 

@@ -46,7 +46,7 @@ _OFFSET = re.compile(r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\
 # Quarter labels (``2020Q2``): which day of the quarter is not said.
 _QUARTER = re.compile(r"^\s*\d{4}\s*-?\s*Q[1-4]\s*$|^\s*Q[1-4]\s*-?\s*\d{4}\s*$", re.I)
 _YEAR_RANGE = (1, 9999)  # what a date (Python's datetime, strftime) can hold
-_EPOCH_LIKE = 1e8  # numeric times this large are Unix timestamps, not years or days
+_EPOCH_LIKE = 1e6  # numeric times this large are timestamps or yyyymmdd numbers, not years or days
 
 
 def _is_numeric_time(values: Any) -> bool:
@@ -138,7 +138,7 @@ def _parse_unique(uniq: np.ndarray, index: np.ndarray, codes: np.ndarray, what: 
                 day, month = (a, b) if day_first.any() else (b, a)
                 rest = strings[dmy].str.replace(_DMY, "", n=1, regex=True).to_numpy(dtype=object)
                 iso = [f"{y:04d}-{m:02d}-{d:02d}{r}" for y, m, d, r in zip(c[last], month[last], day[last], rest[last])]
-                sub = strings[dmy].to_numpy(dtype=object)
+                sub = np.array(strings[dmy], dtype=object)
                 sub[last] = iso
                 strings[dmy] = sub
         values[text] = strings.to_numpy(dtype=object)
@@ -496,11 +496,14 @@ def _validate(
     if dates is None:
         big = np.abs(t) >= _EPOCH_LIKE
         if big.any():
+            yyyymmdd = bool(np.all((t[big] >= 1e7) & (t[big] < 1e8) & (t[big] == np.round(t[big]))))
+            like, fix = (("yyyymmdd dates", "pd.to_datetime(column.astype(str), format='%Y%m%d')") if yyyymmdd else
+                         ("timestamps (seconds, milliseconds or nanoseconds since 1970)",
+                          "pd.to_datetime(column, unit='s')"))
             raise DataError(
                 f"column {date!r}: numbers are read as times in your own unit (decimal years such as "
-                f"2025.5), but {short_list(t[big][:3])} in rows {short_list(rows[big])} look like Unix "
-                "timestamps (seconds, milliseconds or nanoseconds since 1970); convert them to dates "
-                "first, e.g. pd.to_datetime(column, unit='s')"
+                f"2025.5, or days), which must be below {_EPOCH_LIKE:.0e} in size; {short_list(t[big][:3])} "
+                f"in rows {short_list(rows[big])} look like {like}; convert them to dates first, e.g. {fix}"
             )
         dates = pd.DatetimeIndex(np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"))
 

@@ -18,6 +18,7 @@ saturation_drift    each model's ceiling, with its interval, by origin edition
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["fan_chart", "fitted_curves", "backtest_errors", "origin_forecasts", "saturation_drift", "save"]
 
 _INSTALL_HINT = 'plotting needs matplotlib, which is not installed: pip install "growthcast[plot]"'
+_OWN_FIGURES: "weakref.WeakSet[Figure]" = weakref.WeakSet()  # figures drawn here, not on a user's ax
 _COLOURS = ("#1f5f9e", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8d6a41", "#555555")
 
 
@@ -57,18 +59,37 @@ def _new_axes(ax: "Axes | None", figsize: tuple[float, float], nrows: int = 1, n
         return ax.figure, np.array([ax])
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
+    _OWN_FIGURES.add(fig)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     return fig, axes.ravel()
 
 
 def save(fig: "Figure", path: str | Path, *, dpi: int = 120) -> Path:
-    """Write ``fig`` to ``path`` (format from the suffix, e.g. ``.png``, ``.svg``)."""
+    """Write ``fig`` to ``path`` (format from the suffix, e.g. ``.png``, ``.svg``).
+
+    The file is written atomically and a symbolic link at ``path`` is
+    replaced, not followed (:func:`growthcast.report.write_file`).
+    """
+    import io
+
+    from .report import write_file
+
     path = Path(path)
-    fig.savefig(path, dpi=dpi)
-    return path
+    fmt = path.suffix.lower().lstrip(".")
+    if not fmt:
+        raise DataError(f"path: give a file name with a format suffix such as .png, got {str(path)!r}")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi)
+    return write_file(path, buf.getvalue())
 
 
 def _finish(fig: "Figure", path: str | Path | None) -> "Figure":
+    if fig in _OWN_FIGURES:  # names such as "cost $x^$" are text, not mathtext (on a user's own ax: theirs)
+        from matplotlib.text import Text
+
+        for text in fig.findobj(Text):
+            if "$" in text.get_text():
+                text.set_parse_math(False)
     if path is not None:
         save(fig, path)
     return fig

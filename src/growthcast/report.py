@@ -16,6 +16,8 @@ import html
 import io
 import json
 import math
+import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -405,12 +407,43 @@ details { margin: 0.8em 0; } pre { background: #f6f6f6; padding: 0.8em; overflow
 """
 
 
-def _figure_html(fig, path: Path, alt: str) -> str:
-    """Save the figure beside the report and embed the same PNG as a data URI."""
+def write_file(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically, never through a symbolic link.
+
+    The bytes go to a new temporary file in the same directory, which then
+    replaces ``path`` in one step (:func:`os.replace`): a reader sees the old
+    file or the new one, never half of one, a failure leaves no partial
+    file, and a symbolic link at ``path`` is replaced, not followed. The new
+    file gets the permissions a newly created file would get.
+    """
+    path = Path(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            fd = os.open(tmp, flags, 0o666)  # the umask applies, as for any new file
+            break
+        except FileExistsError:
+            continue
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def _figure_html(fig, path: Path, alt: str, files: dict[Path, bytes]) -> str:
+    """Render the figure as a PNG to be saved beside the report, and embed it as a data URI."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     data = buf.getvalue()
-    path.write_bytes(data)
+    files[path] = data
     encoded = base64.b64encode(data).decode("ascii")
     return f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(alt)}">'
 
@@ -466,7 +499,9 @@ def write_report(
     Parameters
     ----------
     out : str or Path
-        The directory; created if needed.
+        The directory; created if needed. ``report.html`` and the PNG files
+        are written last, each atomically (:func:`write_file`); a symbolic
+        link in their place is replaced, never followed.
     model : str, optional
         The model projected; ``"best"`` takes the backtest winner, and by
         default :func:`default_model`.
@@ -485,6 +520,7 @@ def write_report(
     gcplot._matplotlib()  # fail early, before any fitting, if matplotlib is missing
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    files: dict[Path, bytes] = {}  # written at the end, each atomically
     models = list(dict.fromkeys(candidate_models() if models is None else models))
     bt = run_backtest(df, series=series, models=models, min_train=min_train, horizons=horizons, level=0.8)
     selection = None
@@ -503,16 +539,16 @@ def write_report(
     figs = {}
     figs["fan_chart"] = _figure_html(gcplot.fan_chart(proj.result, until=until, ylabel=label,
                                                       title=f"{label}: {proj.model} forecast"),
-                                     out / "fan_chart.png", "fan chart")
+                                     out / "fan_chart.png", "fan chart", files)
     figs["fitted_curves"] = _figure_html(gcplot.fitted_curves(fits, until=until, ylabel=label, title=f"{label}: fitted curves"),
-                                         out / "fitted_curves.png", "fitted curves")
+                                         out / "fitted_curves.png", "fitted curves", files)
     err_metric = "MAE" if "MAE" in scores.columns else metric
     figs["backtest_errors"] = _figure_html(gcplot.backtest_errors(scores, metric=err_metric),
-                                           out / "backtest_errors.png", "backtest error by horizon")
+                                           out / "backtest_errors.png", "backtest error by horizon", files)
     figs["origin_forecasts"] = _figure_html(gcplot.origin_forecasts(bt), out / "origin_forecasts.png",
-                                            "forecasts from each origin")
+                                            "forecasts from each origin", files)
     figs["saturation_drift"] = _figure_html(gcplot.saturation_drift(bt, ylabel=label), out / "saturation_drift.png",
-                                            "saturation drift")
+                                            "saturation drift", files)
 
     fit_rows = []
     for name, res in fits.items():
@@ -573,5 +609,7 @@ ahead; ranked by {html.escape(metric)} (lower is better); coverage and Winkler s
 </body></html>
 """
     path = out / "report.html"
-    path.write_text(page, encoding="utf-8")
+    files[path] = page.encode("utf-8")
+    for target, data in files.items():
+        write_file(target, data)
     return path
