@@ -46,6 +46,7 @@ _OFFSET = re.compile(r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\
 # Quarter labels (``2020Q2``): which day of the quarter is not said.
 _QUARTER = re.compile(r"^\s*\d{4}\s*-?\s*Q[1-4]\s*$|^\s*Q[1-4]\s*-?\s*\d{4}\s*$", re.I)
 _YEAR_RANGE = (1, 9999)  # what a date (Python's datetime, strftime) can hold
+_VALUE_RANGE = (1e-150, 1e150)  # squares of values beyond these over- or underflow in the fits
 _EPOCH_LIKE = 1e6  # numeric times this large are timestamps or yyyymmdd numbers, not years or days
 
 
@@ -493,18 +494,19 @@ def _validate(
             raise DataError(str(err).replace("positions", "rows")) from None
     else:
         t, dates = times
+    numbers = np.ones(n, dtype=bool) if dates is None else np.asarray(dates.isna())  # times given as numbers
+    big = numbers & (np.abs(t) >= _EPOCH_LIKE)
+    if big.any():
+        yyyymmdd = bool(np.all((t[big] >= 1e7) & (t[big] < 1e8) & (t[big] == np.round(t[big]))))
+        like, fix = (("yyyymmdd dates", "pd.to_datetime(column.astype(str), format='%Y%m%d')") if yyyymmdd else
+                     ("timestamps (seconds, milliseconds or nanoseconds since 1970)",
+                      "pd.to_datetime(column, unit='s')"))
+        raise DataError(
+            f"column {date!r}: numbers are read as times in your own unit (decimal years such as "
+            f"2025.5, or days), which must be below {_EPOCH_LIKE:.0e} in size; {short_list(t[big][:3])} "
+            f"in rows {short_list(rows[big])} look like {like}; convert them to dates first, e.g. {fix}"
+        )
     if dates is None:
-        big = np.abs(t) >= _EPOCH_LIKE
-        if big.any():
-            yyyymmdd = bool(np.all((t[big] >= 1e7) & (t[big] < 1e8) & (t[big] == np.round(t[big]))))
-            like, fix = (("yyyymmdd dates", "pd.to_datetime(column.astype(str), format='%Y%m%d')") if yyyymmdd else
-                         ("timestamps (seconds, milliseconds or nanoseconds since 1970)",
-                          "pd.to_datetime(column, unit='s')"))
-            raise DataError(
-                f"column {date!r}: numbers are read as times in your own unit (decimal years such as "
-                f"2025.5, or days), which must be below {_EPOCH_LIKE:.0e} in size; {short_list(t[big][:3])} "
-                f"in rows {short_list(rows[big])} look like {like}; convert them to dates first, e.g. {fix}"
-            )
         dates = pd.DatetimeIndex(np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"))
 
     nan = np.isnan(values)
@@ -514,6 +516,13 @@ def _validate(
     if inf.any():
         raise DataError(
             f"column {value!r}: infinite values in rows {short_list(rows[inf])}; expected finite numbers"
+        )
+    extreme = np.isfinite(values) & ((np.abs(values) > _VALUE_RANGE[1]) | (values != 0) & (np.abs(values) < _VALUE_RANGE[0]))
+    if extreme.any():
+        raise DataError(
+            f"column {value!r}: values {short_list(values[extreme][:3])} in rows {short_list(rows[extreme])} are "
+            f"outside the magnitudes growthcast can fit ({_VALUE_RANGE[0]:.0e} to {_VALUE_RANGE[1]:.0e}, or 0); "
+            "change their unit (e.g. to millions)"
         )
     neg = values < 0
     if neg.any():
