@@ -419,3 +419,11 @@ def test_29_a_dollar_pair_in_a_name_is_drawn_as_text():
     fig.savefig(buf, format="png")  # mathtext would raise a ValueError here
     assert buf.getvalue()[:4] == b"\x89PNG"
     assert any("$x^$" in t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+
+
+# ---------------------------------------------------------------- 27 (loader side): values whose squares overflow
+def test_27_values_above_1e150_are_a_data_error_and_tiny_ones_fit():
+    with pytest.raises(gc.DataError, match=r"values \[1e\+200\] in rows \[2\] are above 1e\+150"):
+        gc.fit("linear", [2000.0, 2001, 2002], [1e149, 2e149, 1e200])
+    res = gc.fit("linear", [2000.0, 2001, 2002], [1e-200, 0.0, 1.0])
+    assert res.status >= 0

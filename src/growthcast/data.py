@@ -46,7 +46,7 @@ _OFFSET = re.compile(r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\
 # Quarter labels (``2020Q2``): which day of the quarter is not said.
 _QUARTER = re.compile(r"^\s*\d{4}\s*-?\s*Q[1-4]\s*$|^\s*Q[1-4]\s*-?\s*\d{4}\s*$", re.I)
 _YEAR_RANGE = (1, 9999)  # what a date (Python's datetime, strftime) can hold
-_VALUE_RANGE = (1e-150, 1e150)  # squares of values beyond these over- or underflow in the fits
+_MAX_VALUE = 1e150  # squares of larger values overflow in the fits
 _EPOCH_LIKE = 1e6  # numeric times this large are timestamps or yyyymmdd numbers, not years or days
 
 
@@ -517,12 +517,11 @@ def _validate(
         raise DataError(
             f"column {value!r}: infinite values in rows {short_list(rows[inf])}; expected finite numbers"
         )
-    extreme = np.isfinite(values) & ((np.abs(values) > _VALUE_RANGE[1]) | (values != 0) & (np.abs(values) < _VALUE_RANGE[0]))
-    if extreme.any():
+    huge = np.isfinite(values) & (np.abs(values) > _MAX_VALUE)
+    if huge.any():
         raise DataError(
-            f"column {value!r}: values {short_list(values[extreme][:3])} in rows {short_list(rows[extreme])} are "
-            f"outside the magnitudes growthcast can fit ({_VALUE_RANGE[0]:.0e} to {_VALUE_RANGE[1]:.0e}, or 0); "
-            "change their unit (e.g. to millions)"
+            f"column {value!r}: values {short_list(values[huge][:3])} in rows {short_list(rows[huge])} are above "
+            f"{_MAX_VALUE:.0e}, beyond the magnitudes growthcast can fit; change their unit (e.g. to millions)"
         )
     neg = values < 0
     if neg.any():
