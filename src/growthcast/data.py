@@ -408,6 +408,7 @@ def from_frame(
             f"missing column(s) {absent}; the frame has {short_list(df.columns)}"
         )
     repeated = [c for c in dict.fromkeys(needed) if int((df.columns == c).sum()) > 1]
+    df = pd.DataFrame(df, copy=False)  # a view without attrs, which pandas would deep-copy at every step
     if repeated:
         raise DataError(f"column(s) {repeated} appear more than once in the frame; rename one of each")
     ids = df[series_id] if series_id is not None else None
@@ -422,28 +423,28 @@ def _check_options(percent: Any, missing: Any) -> None:
         raise DataError(f"percent must be True, False or None (by the series name), got {percent!r}")
 
 
-def _series_ids(raw: pd.Series, name: str, rows: np.ndarray) -> pd.Series:
-    """The ids as text; missing or blank ids and distinct ids with one text are errors."""
-    ids = raw.astype(str)
-    blank = raw.isna().to_numpy() | (ids.str.strip() == "").to_numpy(dtype=bool, na_value=True)
+def _series_ids(raw: pd.Series, name: str, rows: np.ndarray) -> np.ndarray:
+    """The ids as text; missing or blank ids and distinct ids with one text are errors.
+
+    Each distinct id is looked at once, so a long panel of few series is quick.
+    """
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
+    blank_u = (text.str.strip() == "").to_numpy(dtype=bool)
+    blank = (codes < 0) | blank_u[np.maximum(codes, 0)]
     if blank.any():
         raise DataError(
             f"column {name!r}: missing or blank series ids at rows {short_list(rows[blank])}; "
             "name every row's series"
         )
-    if raw.dtype == object:  # mixed types: 1 and "1" must not become one series
-        raw_codes = pd.factorize(raw)[0]
-        str_codes = pd.factorize(ids)[0]
-        pairs = pd.DataFrame({"raw": raw_codes, "text": str_codes}).drop_duplicates()
-        clash = pairs["text"].duplicated(keep=False).to_numpy()
-        if clash.any():
-            first = pairs.index[clash]
-            raise DataError(
-                f"column {name!r}: distinct series ids {short_list(raw.iloc[first].tolist())} read the same "
-                f"as text ({short_list(pd.unique(ids.iloc[first]).tolist())}); give every series a distinct id "
-                "of one type"
-            )
-    return ids
+    clash = text.duplicated(keep=False).to_numpy()  # 1 and "1": distinct ids, one text
+    if clash.any():
+        raise DataError(
+            f"column {name!r}: distinct series ids {short_list(np.asarray(uniques, dtype=object)[clash].tolist())} "
+            f"read the same as text ({short_list(pd.unique(text[clash]).tolist())}); give every series a "
+            "distinct id of one type"
+        )
+    return text.to_numpy(dtype=object)[codes]
 
 
 def _validate(
@@ -469,8 +470,7 @@ def _validate(
     n = len(value_col)
     if n == 0:
         raise DataError("the frame is empty: no rows to fit")
-    ids = (_series_ids(id_col.reset_index(drop=True), series_id, rows) if id_col is not None
-           else pd.Series(np.full(n, str(value), dtype=object)))
+    ids = _series_ids(id_col, series_id, rows) if id_col is not None else np.full(n, str(value), dtype=object)
 
     if pd.api.types.is_datetime64_any_dtype(value_col) or pd.api.types.is_timedelta64_dtype(value_col):
         raise DataError(f"column {value!r}: holds dates or durations, expected numbers (values)")
@@ -530,7 +530,7 @@ def _validate(
             "adoption counts and shares cannot be negative"
         )
 
-    out = pd.DataFrame({"series_id": ids.to_numpy(), "date": dates, "t": t, "value": values}, index=rows)
+    out = pd.DataFrame({"series_id": ids, "date": dates, "t": t, "value": values}, index=rows)
     n_missing = out[nan].groupby("series_id").size().to_dict()
     out = out[~nan]
     if out.empty:
@@ -546,14 +546,16 @@ def _validate(
             "each series may have one value per date"
         )
 
-    sids = pd.unique(out["series_id"])
-    if isinstance(percent, Mapping):
-        rule = pd.Series(sids, dtype=object).str.endswith("_pct").to_numpy(dtype=bool)
-        flag_arr = np.array([bool(percent.get(s, r)) for s, r in zip(sids, rule)], dtype=bool)
-    elif percent is None:
-        flag_arr = pd.Series(sids, dtype=object).str.endswith("_pct").to_numpy(dtype=bool)
+    sids = pd.Series(pd.unique(out["series_id"]), dtype=object)
+    if percent is None or isinstance(percent, Mapping):
+        flag_arr = np.array(sids.str.endswith("_pct"), dtype=bool)
+        if isinstance(percent, Mapping) and percent:
+            given = sids.map(lambda s: percent.get(s, None)) if not isinstance(percent, dict) else sids.map(percent)
+            known = given.notna().to_numpy()
+            flag_arr[known] = given[known].astype(bool).to_numpy()
     else:
         flag_arr = np.full(len(sids), bool(percent))
+    sids = sids.to_numpy()
     flags = dict(zip(sids.tolist(), flag_arr.tolist()))
     if flag_arr.any():
         in_pct = out["series_id"].isin(sids[flag_arr]).to_numpy()
@@ -670,6 +672,9 @@ def _revalidate(data: pd.DataFrame, percent: bool | None) -> pd.DataFrame:
     repeated = [c for c in ("series_id", "date", "t", "value") if int((data.columns == c).sum()) > 1]
     if repeated:
         raise DataError(f"column(s) {repeated} appear more than once in the frame; rename one of each")
+    flags = dict(data.attrs.get("percent") or {}) if percent is None else percent
+    dropped = dict(data.attrs.get("n_missing") or {})
+    data = pd.DataFrame(data, copy=False)  # a view without attrs, which pandas would deep-copy at every step
     rows = data.index.to_numpy()
     if not pd.api.types.is_numeric_dtype(data["t"]) or pd.api.types.is_bool_dtype(data["t"]):
         raise DataError(f"column 't': expected decimal years (numbers), got dtype {data['t'].dtype}")
@@ -685,10 +690,8 @@ def _revalidate(data: pd.DataFrame, percent: bool | None) -> pd.DataFrame:
             t = t_dates
     if not np.all(np.isfinite(t)):
         raise DataError(f"column 't': non-finite times in rows {short_list(rows[~np.isfinite(t)])}")
-    flags = dict(data.attrs.get("percent") or {}) if percent is None else percent
     out = _validate(pd.Series(t), data["value"], data["series_id"], rows, date="t", value="value",
                     series_id="series_id", percent=flags, missing="drop", times=(t, dates))
-    dropped = data.attrs.get("n_missing") or {}
     counts = dict(out.attrs["n_missing"])
     for sid, k in dropped.items():
         if sid in out.attrs["percent"]:
