@@ -427,3 +427,12 @@ def test_27_values_above_1e150_are_a_data_error_and_tiny_ones_fit():
         gc.fit("linear", [2000.0, 2001, 2002], [1e149, 2e149, 1e200])
     res = gc.fit("linear", [2000.0, 2001, 2002], [1e-200, 0.0, 1.0])
     assert res.status >= 0
+
+
+def test_24_project_without_edition_columns_is_a_data_error():
+    from growthcast import report
+
+    frame = pd.DataFrame({"as_of": pd.to_datetime(["2020-06-30", "2020-12-31", "2021-06-30"]),
+                          "x_pct": [10.0, 20.0, 30.0]})
+    with pytest.raises(gc.DataError, match=r"missing column\(s\) \['edition'\]"):
+        report.project(frame, "x_pct", "linear")

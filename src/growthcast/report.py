@@ -334,6 +334,10 @@ def project(
     """
     if series not in df.columns:
         raise DataError(f"no series {series!r}; the data have {[c for c in df.columns if c.endswith(('_pct', '_million'))]}")
+    absent = [c for c in ("edition", "as_of") if c not in df.columns]
+    if absent:
+        raise DataError(f"missing column(s) {absent}: project() takes CNNIC-style editions "
+                        f"(edition, as_of and the series); the frame has {list(df.columns)[:8]}")
     model = model or default_model()
     data = df.loc[df[series].notna(), ["edition", "as_of", series]].sort_values("as_of", ignore_index=True)
     result = fit(model, df["as_of"], df[series], name=series)
