@@ -436,3 +436,19 @@ def test_24_project_without_edition_columns_is_a_data_error():
                           "x_pct": [10.0, 20.0, 30.0]})
     with pytest.raises(gc.DataError, match=r"missing column\(s\) \['edition'\]"):
         report.project(frame, "x_pct", "linear")
+
+
+def test_4_a_validated_frame_keeps_its_index_for_the_edition_lookup():
+    cnnic = gc.load_cnnic()
+    long = gc.from_frame(cnnic, date="as_of", value="netizens_million")
+    shuffled = long.sample(frac=1.0, random_state=0)
+    shuffled.attrs = dict(long.attrs)
+    again = gcdata.as_long(shuffled)
+    assert again.index.tolist() == long.index.tolist()  # sorted back by time, original labels kept
+    pd.testing.assert_frame_equal(again.reset_index(drop=True), long, check_dtype=False)
+
+
+def test_10_cli_until_accepts_a_decimal_year(capsys):
+    code, out, err = run(capsys, "forecast", "--model", "linear", "--until", "2030.5", "--format", "csv")
+    assert code == 0, err
+    assert out.strip().splitlines()[-1].split(",")[2] == "2030-06-30"  # 2030.5 is 2 July: the half-year before

@@ -59,9 +59,17 @@ class _Parser(argparse.ArgumentParser):
 
 # ---------------------------------------------------------------- argument types
 def _until(text: str) -> pd.Timestamp:
-    """``2030`` -> 2030-12-31, ``2030-12`` -> 2030-12-31 (end of the month), or a date."""
+    """``2030`` -> 2030-12-31, ``2030-12`` -> 2030-12-31 (end of the month), ``2030.5`` (a decimal
+    year) -> 2030-07-02, or a date."""
     text = text.strip()
     try:
+        if re.fullmatch(r"\d{1,4}\.\d*", text):
+            from .data import from_decimal_year
+
+            when = from_decimal_year([float(text)])[0]
+            if pd.isna(when):
+                raise ValueError(text)
+            return when.normalize()
         if re.fullmatch(r"\d{4}", text):
             return pd.Timestamp(f"{text}-12-31")
         if re.fullmatch(r"\d{4}-\d{1,2}", text):

@@ -459,12 +459,14 @@ def _validate(
     percent: bool | Mapping | None,
     missing: str,
     times: tuple[np.ndarray, pd.DatetimeIndex | None] | None = None,
+    keep_index: bool = False,
 ) -> pd.DataFrame:
     """The checks of :func:`from_frame` on columns; ``rows`` label the rows in messages.
 
     ``percent`` may map series ids to flags (the ``attrs`` of a validated
     frame); ids it does not name follow the ``_pct`` rule. ``times`` are the
-    decimal years and dates when already known.
+    decimal years and dates when already known. With ``keep_index`` the
+    output keeps the labels of ``rows`` instead of a fresh range.
     """
     _check_options(percent, missing)
     n = len(value_col)
@@ -567,7 +569,7 @@ def _validate(
                 f"{short_list(vals[bad])} in rows {short_list(out.index[bad])}"
             )
 
-    out = out.sort_values(["series_id", "t"], kind="stable", ignore_index=True)
+    out = out.sort_values(["series_id", "t"], kind="stable", ignore_index=not keep_index)
     out.attrs["percent"] = flags
     out.attrs["n_missing"] = {k: int(v) for k, v in n_missing.items()}
     return out
@@ -691,7 +693,7 @@ def _revalidate(data: pd.DataFrame, percent: bool | None) -> pd.DataFrame:
     if not np.all(np.isfinite(t)):
         raise DataError(f"column 't': non-finite times in rows {short_list(rows[~np.isfinite(t)])}")
     out = _validate(pd.Series(t), data["value"], data["series_id"], rows, date="t", value="value",
-                    series_id="series_id", percent=flags, missing="drop", times=(t, dates))
+                    series_id="series_id", percent=flags, missing="drop", times=(t, dates), keep_index=True)
     counts = dict(out.attrs["n_missing"])
     for sid, k in dropped.items():
         if sid in out.attrs["percent"]:
