@@ -452,3 +452,18 @@ def test_10_cli_until_accepts_a_decimal_year(capsys):
     code, out, err = run(capsys, "forecast", "--model", "linear", "--until", "2030.5", "--format", "csv")
     assert code == 0, err
     assert out.strip().splitlines()[-1].split(",")[2] == "2030-06-30"  # 2030.5 is 2 July: the half-year before
+
+
+def test_item5_a_failed_write_names_the_users_path_not_a_temporary_one(capsys, tmp_path):
+    target = tmp_path / "missing" / "fan.png"
+    code, out, err = run(capsys, "forecast", "--model", "linear", "--plot", str(target))
+    assert code == 1
+    line = one_line(err, "growthcast forecast: error:", str(target))
+    assert ".tmp" not in line
+    (tmp_path / "dir.png").mkdir()
+    from growthcast.report import write_file
+
+    with pytest.raises(OSError) as info:
+        write_file(tmp_path / "dir.png", b"x")
+    assert info.value.filename == str(tmp_path / "dir.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.png"]  # no temporary file left behind

@@ -429,15 +429,19 @@ def write_file(path: str | Path, data: bytes) -> Path:
             break
         except FileExistsError:
             continue
+        except OSError as err:  # name the user's path, not the temporary one
+            raise type(err)(err.errno, err.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(err, OSError) and err.errno is not None:
+            raise type(err)(err.errno, err.strerror, str(path)) from None
         raise
     return path
 
