@@ -467,3 +467,25 @@ def test_item5_a_failed_write_names_the_users_path_not_a_temporary_one(capsys, t
         write_file(tmp_path / "dir.png", b"x")
     assert info.value.filename == str(tmp_path / "dir.png")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.png"]  # no temporary file left behind
+
+
+# ---------------------------------------------------------------- issue item 3: no process-wide state in the CLI
+def test_item3_the_cli_leaves_the_warning_filters_alone(capsys, monkeypatch):
+    import traceback
+    import warnings
+
+    calls = []
+    original = warnings.simplefilter
+
+    def recording(*args, **kwargs):
+        caller = sys._getframe(1).f_code.co_filename
+        if "growthcast" in Path(caller).parts:  # pandas' own, restored at once, are not ours to judge
+            calls.append("".join(traceback.format_stack(limit=4)))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(warnings, "simplefilter", recording)
+    code = main(["forecast", "--model", "linear", "--format", "csv"])
+    monkeypatch.undo()
+    out, err = capsys.readouterr()
+    assert code == 0 and err == ""
+    assert calls == [], calls[0]

@@ -24,7 +24,6 @@ import json
 import os
 import re
 import sys
-import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -490,20 +489,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     0 on success, 2 for a usage error, 1 for a data error (or a file that
     cannot be read or written, or matplotlib missing for a plot). Errors
-    are one line on stderr; warnings are not shown.
+    are one line on stderr. The warning filters are left alone (they are
+    process-wide): the commands emit no warnings.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv and argv[0] in _COMMANDS else None
     prog = f"{PROG} {command}" if command else PROG
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parser = build_parser()
-            try:
-                args = parser.parse_args(argv)
-            except SystemExit as done:  # --help and --version
-                return int(done.code or 0)
-            return _COMMANDS[args.command](args)
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --help and --version
+            return int(done.code or 0)
+        return _COMMANDS[args.command](args)
     except UsageError as err:
         return _fail(str(err), 2)
     except OptionError as err:
