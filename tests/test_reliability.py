@@ -489,3 +489,10 @@ def test_item3_the_cli_leaves_the_warning_filters_alone(capsys, monkeypatch):
     out, err = capsys.readouterr()
     assert code == 0 and err == ""
     assert calls == [], calls[0]
+
+
+def test_8_ids_equal_in_python_but_written_apart_stay_apart():
+    frame = pd.DataFrame({"series_id": pd.Series([1] * 3 + [1.0] * 3 + [True] * 3, dtype=object),
+                          "date": np.tile(2000.0 + np.arange(3), 3), "value": np.arange(1.0, 10)})
+    many = gc.fit_many("linear", frame)
+    assert sorted(many.status.index) == ["1", "1.0", "True"]

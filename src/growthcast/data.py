@@ -4,7 +4,12 @@ Time inside growthcast is always ``t`` in decimal years, with the spacing kept
 as it is: 2019-06-30 to 2020-03-31 is three quarters of a year, not one step.
 :func:`to_decimal_year` and :func:`from_decimal_year` are the only conversions
 in the package. Numbers (ints or floats) are taken to be times already, in the
-user's own unit, and then the output frames carry ``t`` but no dates.
+user's own unit (below 1e6 in size: larger ones are timestamps or yyyymmdd
+numbers, and an error), and then the output frames carry ``t`` but no dates.
+Dates run from the year 1 to 9999.
+
+Every frame that reaches a fit is validated here, with vectorised checks that
+look at each distinct date string and series id once.
 """
 
 from __future__ import annotations
@@ -426,24 +431,34 @@ def _check_options(percent: Any, missing: Any) -> None:
 def _series_ids(raw: pd.Series, name: str, rows: np.ndarray) -> np.ndarray:
     """The ids as text; missing or blank ids and distinct ids with one text are errors.
 
-    Each distinct id is looked at once, so a long panel of few series is quick.
+    An id is its text, ``str(id)``: ``1``, ``1.0`` and ``True`` are three
+    series, while ``1`` and ``"1"`` would be one and are an error. Apart
+    from object columns (mixed types), each distinct id is looked at once.
     """
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
-    blank_u = (text.str.strip() == "").to_numpy(dtype=bool)
-    blank = (codes < 0) | blank_u[np.maximum(codes, 0)]
+    if raw.dtype == object:
+        codes, uniques = pd.factorize(raw.astype(str), use_na_sentinel=True)
+        text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        raw_codes = pd.factorize(raw, use_na_sentinel=True)[0]
+    else:
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+        text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
+        raw_codes = None
+    blank = (codes < 0) | raw.isna().to_numpy() | (text.str.strip() == "").to_numpy(dtype=bool)[np.maximum(codes, 0)]
     if blank.any():
         raise DataError(
             f"column {name!r}: missing or blank series ids at rows {short_list(rows[blank])}; "
             "name every row's series"
         )
-    clash = text.duplicated(keep=False).to_numpy()  # 1 and "1": distinct ids, one text
-    if clash.any():
-        raise DataError(
-            f"column {name!r}: distinct series ids {short_list(np.asarray(uniques, dtype=object)[clash].tolist())} "
-            f"read the same as text ({short_list(pd.unique(text[clash]).tolist())}); give every series a "
-            "distinct id of one type"
-        )
+    if raw_codes is not None:  # 1 and "1": distinct ids, one text
+        pairs = pd.DataFrame({"raw": raw_codes, "text": codes}).drop_duplicates()
+        clash = pairs["text"].duplicated(keep=False).to_numpy()
+        if clash.any():
+            first = pairs.index[clash]
+            raise DataError(
+                f"column {name!r}: distinct series ids {short_list(raw.iloc[first].tolist())} read the same "
+                f"as text ({short_list(pd.unique(text.iloc[codes[first]]).tolist())}); give every series a "
+                "distinct id of one type"
+            )
     return text.to_numpy(dtype=object)[codes]
 
 
@@ -472,7 +487,7 @@ def _validate(
     n = len(value_col)
     if n == 0:
         raise DataError("the frame is empty: no rows to fit")
-    ids = _series_ids(id_col, series_id, rows) if id_col is not None else np.full(n, str(value), dtype=object)
+    ids = _series_ids(id_col.reset_index(drop=True), series_id, rows) if id_col is not None else np.full(n, str(value), dtype=object)
 
     if pd.api.types.is_datetime64_any_dtype(value_col) or pd.api.types.is_timedelta64_dtype(value_col):
         raise DataError(f"column {value!r}: holds dates or durations, expected numbers (values)")
