@@ -16,7 +16,6 @@ results.
 from __future__ import annotations
 
 import datetime
-import io
 from decimal import Decimal
 
 import numpy as np

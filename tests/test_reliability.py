@@ -174,7 +174,8 @@ def test_8_ids_that_print_alike_but_differ_are_a_data_error():
 
 
 def test_8_read_csv_keeps_ids_as_written(tmp_path):
-    path = write(tmp_path, "ids.csv", "id,date,value\n01,2020,1\n01,2021,2\n1,2020,3\n1,2021,4\n1.0,2020,5\n1.0,2021,6\n")
+    path = write(tmp_path, "ids.csv",
+                 "id,date,value\n01,2020,1\n01,2021,2\n1,2020,3\n1,2021,4\n1.0,2020,5\n1.0,2021,6\n")
     long = gc.read_csv(path, series_id="id")
     assert sorted(pd.unique(long["series_id"])) == ["01", "1", "1.0"]
     assert long.groupby("series_id")["value"].sum().to_dict() == {"01": 3.0, "1": 7.0, "1.0": 11.0}

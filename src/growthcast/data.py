@@ -487,7 +487,10 @@ def _validate(
     n = len(value_col)
     if n == 0:
         raise DataError("the frame is empty: no rows to fit")
-    ids = _series_ids(id_col.reset_index(drop=True), series_id, rows) if id_col is not None else np.full(n, str(value), dtype=object)
+    if id_col is not None:
+        ids = _series_ids(id_col.reset_index(drop=True), series_id, rows)
+    else:
+        ids = np.full(n, str(value), dtype=object)
 
     if pd.api.types.is_datetime64_any_dtype(value_col) or pd.api.types.is_timedelta64_dtype(value_col):
         raise DataError(f"column {value!r}: holds dates or durations, expected numbers (values)")
