@@ -192,9 +192,13 @@ def test_from_frame_mutations_give_a_valid_frame_or_a_data_error(n, data, id_dty
     try:
         long = gc.from_frame(frame, series_id="series_id")
     except gc.DataError:
+        with pytest.raises(gc.DataError):  # fit_many on the raw frame refuses it too
+            gc.fit_many("linear", frame)
         return
     _check_long(long)
     _check_fits(long)
+    direct = gc.fit_many("linear", frame)  # the raw frame, validated inside fit_many
+    pd.testing.assert_frame_equal(direct.params, gc.fit_many("linear", long).params)
 
 
 def _clean_frame() -> pd.DataFrame:

@@ -506,3 +506,9 @@ def test_10_backtest_dates_after_2262_are_kept():
     frame = pd.DataFrame({"date": [f"{y}-12-31" for y in range(2270, 2290)], "value": np.linspace(1.0, 50.0, 20)})
     bt = gc.backtest(gc.from_frame(frame), models=["naive"], min_train=10, horizons=[1])
     assert bt.forecasts["origin_date"].iloc[0] == pd.Timestamp("2279-12-31")
+
+
+def test_7_a_frame_whose_every_id_is_missing_is_a_data_error():
+    frame = pd.DataFrame({"series_id": [None, None], "date": [2000.0, 2001.0], "value": [1.0, 2.0]})
+    with pytest.raises(gc.DataError, match=r"missing or blank series ids at rows \[0, 1\]"):
+        gc.fit_many("linear", frame)

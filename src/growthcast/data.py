@@ -443,7 +443,8 @@ def _series_ids(raw: pd.Series, name: str, rows: np.ndarray) -> np.ndarray:
         codes, uniques = pd.factorize(raw, use_na_sentinel=True)
         text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
         raw_codes = None
-    blank = (codes < 0) | raw.isna().to_numpy() | (text.str.strip() == "").to_numpy(dtype=bool)[np.maximum(codes, 0)]
+    blank_text = np.append((text.str.strip() == "").to_numpy(dtype=bool), True)  # code -1 (missing): the last
+    blank = raw.isna().to_numpy() | blank_text[codes]
     if blank.any():
         raise DataError(
             f"column {name!r}: missing or blank series ids at rows {short_list(rows[blank])}; "
