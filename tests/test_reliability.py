@@ -512,3 +512,12 @@ def test_7_a_frame_whose_every_id_is_missing_is_a_data_error():
     frame = pd.DataFrame({"series_id": [None, None], "date": [2000.0, 2001.0], "value": [1.0, 2.0]})
     with pytest.raises(gc.DataError, match=r"missing or blank series ids at rows \[0, 1\]"):
         gc.fit_many("linear", frame)
+
+
+def test_4_an_all_missing_series_keeps_its_place_after_revalidation():
+    frame = pd.DataFrame({"series_id": ["a", "a", "a", "b", "b"], "date": [2000.0, 2001, 2002, 2000, 2001],
+                          "value": [1.0, 2.0, 3.0, np.nan, np.nan]})
+    direct = gc.fit_many("linear", frame)
+    via_long = gc.fit_many("linear", gc.from_frame(frame, series_id="series_id"))
+    assert sorted(direct.status.index) == sorted(via_long.status.index) == ["a", "b"]
+    assert via_long.status.loc["b", "status"] == gc.errors.FAILED_TOO_FEW_POINTS

@@ -187,12 +187,12 @@ def _times(values: Any, what: str) -> tuple[np.ndarray, pd.DatetimeIndex | None]
         parsed = _parse_unique(uniq[~numeric], np.flatnonzero(~numeric), codes, what)
         t_u[~numeric] = _years(parsed)
         d_u[~numeric] = parsed.as_unit("us").to_numpy()
-    t = np.where(codes >= 0, t_u[np.maximum(codes, 0)], np.nan)
+    t = np.append(t_u, np.nan)[codes]  # code -1 (missing): the appended NaN
     if not np.all(np.isfinite(t)):
         bad = np.flatnonzero(~np.isfinite(t))
         kind = "missing dates or non-finite times" if numeric.any() else "missing dates"
         raise DataError(f"{what}: {kind} at positions {short_list(bad)}")
-    dates = pd.DatetimeIndex(np.where(codes >= 0, d_u[np.maximum(codes, 0)], np.datetime64("NaT")))
+    dates = pd.DatetimeIndex(np.append(d_u, np.datetime64("NaT"))[codes])
     return t, dates
 
 
@@ -714,8 +714,7 @@ def _revalidate(data: pd.DataFrame, percent: bool | None) -> pd.DataFrame:
     out = _validate(pd.Series(t), data["value"], data["series_id"], rows, date="t", value="value",
                     series_id="series_id", percent=flags, missing="drop", times=(t, dates), keep_index=True)
     counts = dict(out.attrs["n_missing"])
-    for sid, k in dropped.items():
-        if sid in out.attrs["percent"]:
-            counts[sid] = counts.get(sid, 0) + int(k)
+    for sid, k in dropped.items():  # including series whose every value was missing: they keep their place
+        counts[sid] = counts.get(sid, 0) + int(k)
     out.attrs["n_missing"] = counts
     return out
