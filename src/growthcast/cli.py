@@ -279,15 +279,6 @@ def _check_models(names: Sequence[str], option: str, allow_best: bool = False, b
                          f"choose from {', '.join(known)}{extra}")
 
 
-def _save_figure(fig: Any, path: Path) -> None:
-    """Render ``fig`` in the format of ``path``'s suffix and write it atomically."""
-    from .report import write_file
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format=path.suffix.lower().lstrip("."), dpi=120)
-    write_file(path, buf.getvalue())
-
-
 def _encodable(text: str, stream: Any) -> str:
     """``text`` as ``stream`` can write it: characters its encoding lacks become escapes."""
     encoding = getattr(stream, "encoding", None) or "utf-8"
@@ -356,8 +347,8 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
         from .plot import fan_chart
         from .report import series_label
 
-        _save_figure(fan_chart(proj.result, until=args.until, ylabel=series_label(args.series),
-                               title=f"{series_label(args.series)}: {model} forecast"), args.plot)
+        fan_chart(proj.result, until=args.until, ylabel=series_label(args.series),
+                  title=f"{series_label(args.series)}: {model} forecast", path=args.plot)
     if args.format == "json":
         _emit(_json(proj.to_dict()))
     elif args.format == "csv":
@@ -385,12 +376,11 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         from . import plot
 
         if args.plot_kind == "errors":
-            fig = plot.backtest_errors(bt, metric="MAE" if "MAE" in scores.columns else args.metric)
+            plot.backtest_errors(bt, metric="MAE" if "MAE" in scores.columns else args.metric, path=args.plot)
         elif args.plot_kind == "origins":
-            fig = plot.origin_forecasts(bt)
+            plot.origin_forecasts(bt, path=args.plot)
         else:
-            fig = plot.saturation_drift(bt)
-        _save_figure(fig, args.plot)
+            plot.saturation_drift(bt, path=args.plot)
     if args.format == "json":
         _emit(_json({"series": args.series, "models": args.models, "horizons": args.horizons,
                      "min_train": args.min_train, "level": args.level, "metric": args.metric,
