@@ -24,7 +24,6 @@ import json
 import os
 import re
 import sys
-import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -60,9 +59,17 @@ class _Parser(argparse.ArgumentParser):
 
 # ---------------------------------------------------------------- argument types
 def _until(text: str) -> pd.Timestamp:
-    """``2030`` -> 2030-12-31, ``2030-12`` -> 2030-12-31 (end of the month), or a date."""
+    """``2030`` -> 2030-12-31, ``2030-12`` -> 2030-12-31 (end of the month), ``2030.5`` (a decimal
+    year) -> 2030-07-02, or a date."""
     text = text.strip()
     try:
+        if re.fullmatch(r"\d{1,4}\.\d*", text):
+            from .data import from_decimal_year
+
+            when = from_decimal_year([float(text)])[0]
+            if pd.isna(when):
+                raise ValueError(text)
+            return when.normalize()
         if re.fullmatch(r"\d{4}", text):
             return pd.Timestamp(f"{text}-12-31")
         if re.fullmatch(r"\d{4}-\d{1,2}", text):
@@ -110,6 +117,27 @@ def _horizons(text: str) -> list[int]:
     if not out or min(out) < 1:
         raise argparse.ArgumentTypeError(f"horizons must be positive integers, got {text!r}")
     return sorted(set(out))
+
+
+_PLOT_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg", "webp", "tif", "tiff", "eps", "ps")
+
+
+def _plot_path(text: str) -> Path:
+    """A file to draw into: a name with an image suffix, not a directory."""
+    path = Path(text)
+    suffix = path.suffix.lower().lstrip(".")
+    if not text.strip() or path.is_dir() or text.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(f"expected a file name such as fan.png, got {text!r}")
+    if suffix not in _PLOT_FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"the file name must end in an image format ({', '.join('.' + f for f in _PLOT_FORMATS)}), got {text!r}")
+    return path
+
+
+def _out_dir(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a directory name, got ''")
+    return Path(text)
 
 
 def _names(text: str) -> list[str]:
@@ -171,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="levels to date (default 80,85,90 for a percentage; the next three round "
                         "levels above the last value for a count)")
     format_opt(p, "csv prints the projection only, json everything")
-    p.add_argument("--plot", type=Path, default=None, metavar="PATH.png", help="also draw the fan chart there")
+    p.add_argument("--plot", type=_plot_path, default=None, metavar="PATH.png",
+                   help="also draw the fan chart there (the format from the suffix: .png, .svg, .pdf, ...)")
 
     p = sub.add_parser("backtest", help="score models on held-out editions: leaderboard and per-horizon table",
                        description="Refit each model at every origin edition and score its forecasts of the "
@@ -186,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", type=_level, default=0.8, help="coverage of the scored intervals (default 0.8)")
     p.add_argument("--metric", default="MASE", choices=list(METRICS), help="the leaderboard's ranking metric (default MASE)")
     format_opt(p, "csv prints the per-horizon scores, json both tables")
-    p.add_argument("--plot", type=Path, default=None, metavar="PATH.png", help="also draw a figure there")
+    p.add_argument("--plot", type=_plot_path, default=None, metavar="PATH.png",
+                   help="also draw a figure there (the format from the suffix: .png, .svg, .pdf, ...)")
     p.add_argument("--plot-kind", choices=("errors", "origins", "saturation"), default="errors",
                    help="what --plot draws: error by horizon (default), forecasts from each origin, "
                         "or the saturation drift")
@@ -201,7 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="write an HTML report with figures into a directory",
                        description="Write report.html (figures embedded, and saved beside it as PNG files).")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="the directory to write into")
+    p.add_argument("--out", type=_out_dir, required=True, metavar="DIR",
+                   help="the directory to write into (created if needed); files are replaced, never written "
+                        "through a symbolic link")
     series_opt(p)
     p.add_argument("--model", default=None, metavar="NAME|best", help="the model projected (default "
                    f"{default_model()}; 'best': the backtest winner)")
@@ -246,8 +278,35 @@ def _check_models(names: Sequence[str], option: str, allow_best: bool = False, b
                          f"choose from {', '.join(known)}{extra}")
 
 
+def _encodable(text: str, stream: Any) -> str:
+    """``text`` as ``stream`` can write it: characters its encoding lacks become escapes."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode(encoding, errors="backslashreplace").decode(encoding)
+    except LookupError:
+        pass
+    return text
+
+
 def _emit(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.write(_encodable(text if text.endswith("\n") else text + "\n", sys.stdout))
+
+
+def _check_until(df: pd.DataFrame, series: str, until: pd.Timestamp) -> None:
+    """``--until`` must leave at least one half-year (30 June, 31 December) to project."""
+    from .data import from_decimal_year, half_year_grid, to_decimal_year
+
+    last = df.loc[df[series].notna(), "as_of"].max()
+    t_last, t_until = to_decimal_year([last, until])
+    if t_until <= t_last:
+        raise DataError(f"--until must be after the last observation ({last:%Y-%m-%d}), got {until:%Y-%m-%d}")
+    if half_year_grid(float(t_last), float(t_until)).size == 0:
+        first = half_year_grid(float(t_last), float(t_last) + 1.0)[0]
+        raise DataError(f"--until {until:%Y-%m-%d} is after the last observation ({last:%Y-%m-%d}) but before "
+                        f"the first projected date, {from_decimal_year([first]).round('D')[0]:%Y-%m-%d}: "
+                        "projections are made for 30 June and 31 December")
 
 
 def _frame_text(frame: pd.DataFrame, digits: int = 3) -> str:
@@ -255,7 +314,11 @@ def _frame_text(frame: pd.DataFrame, digits: int = 3) -> str:
 
 
 def _json(obj: Any) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
+    """JSON text; non-ASCII characters stay readable unless stdout cannot encode them."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
+    if _encodable(text, sys.stdout) != text:
+        text = json.dumps(obj, indent=2, ensure_ascii=True, allow_nan=False)
+    return text
 
 
 # ---------------------------------------------------------------- commands
@@ -268,6 +331,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
         _check_models(args.models, "--models")
     df = _load()
     _check_series(df, args.series)
+    _check_until(df, args.series, args.until)
     selection = None
     if model == "best":
         selection = choose_model(df, args.series, args.models, min_train=args.min_train, horizons=args.horizons)
@@ -289,7 +353,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     else:
         _emit(format_projection(proj))
     if args.plot is not None:
-        sys.stderr.write(f"fan chart written to {args.plot}\n")
+        sys.stderr.write(_encodable(f"fan chart written to {args.plot}\n", sys.stderr))
     return 0
 
 
@@ -326,7 +390,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
               f"Leaderboard (ranked by {args.metric}, lower is better)\n{_frame_text(board)}\n\n"
               f"Scores by horizon\n{_frame_text(scores)}")
     if args.plot is not None:
-        sys.stderr.write(f"figure written to {args.plot}\n")
+        sys.stderr.write(_encodable(f"figure written to {args.plot}\n", sys.stderr))
     return 0
 
 
@@ -378,6 +442,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     _check_models(args.models, "--models", backtest=True)
     df = _load()
     _check_series(df, args.series)
+    _check_until(df, args.series, args.until)
     path = write_report(args.out, df, args.series, model, models=args.models, until=args.until, level=args.level,
                         milestone_values=args.milestones, min_train=args.min_train, horizons=args.horizons)
     _emit(f"report written to {path}")
@@ -407,20 +472,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     0 on success, 2 for a usage error, 1 for a data error (or a file that
     cannot be read or written, or matplotlib missing for a plot). Errors
-    are one line on stderr; warnings are not shown.
+    are one line on stderr. The warning filters are left alone (they are
+    process-wide): the commands emit no warnings.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv and argv[0] in _COMMANDS else None
     prog = f"{PROG} {command}" if command else PROG
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parser = build_parser()
-            try:
-                args = parser.parse_args(argv)
-            except SystemExit as done:  # --help and --version
-                return int(done.code or 0)
-            return _COMMANDS[args.command](args)
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --help and --version
+            return int(done.code or 0)
+        return _COMMANDS[args.command](args)
     except UsageError as err:
         return _fail(str(err), 2)
     except OptionError as err:
@@ -440,7 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _fail(message: str, code: int) -> int:
     """Write a one-line error to stderr and return the exit code."""
-    sys.stderr.write(" ".join(message.split()) + "\n")
+    sys.stderr.write(_encodable(" ".join(message.split()) + "\n", sys.stderr))
     return code
 
 

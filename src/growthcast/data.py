@@ -4,12 +4,18 @@ Time inside growthcast is always ``t`` in decimal years, with the spacing kept
 as it is: 2019-06-30 to 2020-03-31 is three quarters of a year, not one step.
 :func:`to_decimal_year` and :func:`from_decimal_year` are the only conversions
 in the package. Numbers (ints or floats) are taken to be times already, in the
-user's own unit, and then the output frames carry ``t`` but no dates.
+user's own unit (below 1e6 in size: larger ones are timestamps or yyyymmdd
+numbers, and an error), and then the output frames carry ``t`` but no dates.
+Dates run from the year 1 to 9999.
+
+Every frame that reaches a fit is validated here, with vectorised checks that
+look at each distinct date string and series id once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,32 +48,156 @@ _SECONDS_PER_DAY = 86400.0
 # --------------------------------------------------------------------------
 # time axis
 # --------------------------------------------------------------------------
+# The day-month-year strings (``01/06/2020``): one order for a whole column.
+_DMY = re.compile(r"^\s*(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})(?=$|[\sT])")
+# A zone offset after a time of day (``...T00:00:00+08:00``, ``... 12:00 Z``).
+_OFFSET = re.compile(r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)\s*$", re.I)
+# Quarter labels (``2020Q2``): which day of the quarter is not said.
+_QUARTER = re.compile(r"^\s*\d{4}\s*-?\s*Q[1-4]\s*$|^\s*Q[1-4]\s*-?\s*\d{4}\s*$", re.I)
+_YEAR_RANGE = (1, 9999)  # what a date (Python's datetime, strftime) can hold
+_MAX_VALUE = 1e150  # squares of larger values overflow in the fits
+_EPOCH_LIKE = 1e6  # numeric times this large are timestamps or yyyymmdd numbers, not years or days
+
+
 def _is_numeric_time(values: Any) -> bool:
     arr = np.asarray(values)
     return arr.dtype.kind in "iuf" or (arr.dtype.kind == "b")
 
 
-def _parse_dates(values: Any, what: str) -> pd.DatetimeIndex:
-    """Parse date-like input to a DatetimeIndex, naming the bad entries."""
+def _as_series(values: Any) -> pd.Series:
     if isinstance(values, (str, pd.Timestamp, np.datetime64)) or np.ndim(values) == 0:
         values = [values]
-    seq = pd.Series(list(values) if not isinstance(values, (pd.Series, pd.Index)) else values)
-    seq = seq.reset_index(drop=True)
-    if pd.api.types.is_datetime64_any_dtype(seq):
-        parsed = pd.to_datetime(seq)
-    else:
-        parsed = pd.to_datetime(seq, errors="coerce", format="mixed")
-        bad = parsed.isna() & seq.notna()
-        if bad.any():
+    if not isinstance(values, (pd.Series, pd.Index)):
+        values = list(values)
+    return pd.Series(values).reset_index(drop=True)
+
+
+def _naive(dates: pd.Series) -> pd.DatetimeIndex:
+    """Datetimes as naive wall-clock times (a zone is dropped, the local time kept)."""
+    dates = pd.to_datetime(dates)
+    if dates.dt.tz is not None:
+        dates = dates.dt.tz_localize(None)
+    return pd.DatetimeIndex(dates)
+
+
+def _at(codes: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """Positions of the entries whose unique value is one of ``which``."""
+    return np.flatnonzero(np.isin(codes, which))
+
+
+def _parse_unique(uniq: np.ndarray, index: np.ndarray, codes: np.ndarray, what: str) -> pd.DatetimeIndex:
+    """Parse the distinct non-numeric entries of a column, with one reading for the column.
+
+    ``uniq`` are the distinct values, ``index`` their numbers in ``codes``
+    (which maps every position to its distinct value) for error messages.
+    Strings in the same day/month/year layout are read in one order: an
+    entry that could be day-first or month-first takes the order the other
+    entries prove, and a column that proves neither, or both, is an error;
+    so are two-digit years and quarter labels. A zone offset is dropped and
+    the local time kept, as for a single zone.
+    """
+    text = np.array([isinstance(v, str) for v in uniq], dtype=bool)
+    values = uniq.copy()
+    # datetimes in several zones: each is kept at its local time
+    for i in np.flatnonzero(~text):
+        if getattr(values[i], "tzinfo", None) is not None:
+            values[i] = pd.Timestamp(values[i]).tz_localize(None)
+    strings = pd.Series(values[text], dtype=object)
+    if len(strings):
+        quarter = strings.str.match(_QUARTER).to_numpy(dtype=bool)
+        if quarter.any():
+            shown = strings[quarter].tolist()
             raise DataError(
-                f"{what}: could not parse {int(bad.sum())} date(s) at positions "
-                f"{short_list(np.flatnonzero(bad.to_numpy()))}: "
-                f"{short_list(seq[bad].tolist())}; expected dates such as '2025-06-30' "
-                "or decimal years such as 2025.5"
+                f"{what}: quarter labels such as {shown[0]!r} at positions "
+                f"{short_list(_at(codes, index[text][quarter]))} do not say which day of the quarter is "
+                "meant; give dates such as '2020-06-30'"
             )
-    if parsed.dt.tz is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return pd.DatetimeIndex(parsed)
+        strings = strings.str.replace(_OFFSET, r"\1", regex=True)
+        parts = strings.str.extract(_DMY)
+        dmy = parts[0].notna().to_numpy()
+        if dmy.any():
+            a, b, c = (parts[k][dmy].astype(int).to_numpy() for k in (0, 2, 3))
+            wa, wc = parts[0][dmy].str.len().to_numpy(), parts[3][dmy].str.len().to_numpy()
+            where = index[text][dmy]
+            short_year = (wa < 3) & (wc < 3)
+            if short_year.any():
+                raise DataError(
+                    f"{what}: two-digit years are ambiguous at positions "
+                    f"{short_list(_at(codes, where[short_year]))}: {short_list(strings[dmy][short_year].tolist())}; "
+                    "write the year in full, e.g. '2020-06-30'"
+                )
+            last = wc >= 3  # day and month first; the year-first ones are ISO-like and unambiguous
+            day_first, month_first = last & (a > 12), last & (b > 12)
+            if day_first.any() and month_first.any():
+                raise DataError(
+                    f"{what}: the dates mix day-first {short_list(strings[dmy][day_first].tolist()[:3])} "
+                    f"(positions {short_list(_at(codes, where[day_first]))}) and month-first "
+                    f"{short_list(strings[dmy][month_first].tolist()[:3])} (positions "
+                    f"{short_list(_at(codes, where[month_first]))}); use one order for the column, "
+                    "or ISO dates such as '2020-06-30'"
+                )
+            ambiguous = last & (a != b) & (a <= 12) & (b <= 12)
+            if ambiguous.any() and not (day_first.any() or month_first.any()):
+                raise DataError(
+                    f"{what}: dates such as {strings[dmy][ambiguous].iloc[0]!r} could be day-first or "
+                    f"month-first (positions {short_list(_at(codes, where[ambiguous]))}) and no date in the "
+                    "column tells which; write them as ISO dates such as '2020-06-30', or parse the "
+                    "column first, e.g. pd.to_datetime(column, format='%d/%m/%Y')"
+                )
+            if last.any():
+                day, month = (a, b) if day_first.any() else (b, a)
+                rest = strings[dmy].str.replace(_DMY, "", n=1, regex=True).to_numpy(dtype=object)
+                iso = [f"{y:04d}-{m:02d}-{d:02d}{r}" for y, m, d, r in zip(c[last], month[last], day[last], rest[last])]
+                sub = np.array(strings[dmy], dtype=object)
+                sub[last] = iso
+                strings[dmy] = sub
+        values[text] = strings.to_numpy(dtype=object)
+    parsed = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce", format="mixed")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        raise DataError(
+            f"{what}: could not parse {int(np.isin(codes, index[bad]).sum())} date(s) at positions "
+            f"{short_list(_at(codes, index[bad]))}: {short_list(uniq[bad].tolist())}; expected dates such as "
+            "'2025-06-30' or decimal years such as 2025.5"
+        )
+    return _naive(parsed)
+
+
+def _times(values: Any, what: str) -> tuple[np.ndarray, pd.DatetimeIndex | None]:
+    """Decimal years of ``values``, and their dates (NaT at numbers); ``None`` for numbers only.
+
+    Each distinct value is parsed once, so a long panel of few dates is quick.
+    """
+    if _is_numeric_time(values):
+        arr = np.atleast_1d(np.asarray(values, dtype=float))
+        if not np.all(np.isfinite(arr)):
+            bad = np.flatnonzero(~np.isfinite(arr))
+            raise DataError(f"{what}: non-finite times at positions {short_list(bad)}")
+        return arr, None
+    seq = _as_series(values)
+    if pd.api.types.is_datetime64_any_dtype(seq):
+        dates = _naive(seq)
+        if dates.isna().any():
+            raise DataError(f"{what}: missing dates at positions {short_list(np.flatnonzero(dates.isna()))}")
+        return _years(dates), dates
+    codes, uniques = pd.factorize(seq, use_na_sentinel=True)
+    uniq = np.asarray(uniques, dtype=object)
+    numeric = np.array([isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+                        for v in uniq], dtype=bool)
+    t_u = np.full(len(uniq), np.nan)
+    t_u[numeric] = uniq[numeric].astype(float)
+    d_u = np.full(len(uniq), np.datetime64("NaT"), dtype="datetime64[us]")
+    if (~numeric).any():
+        parsed = _parse_unique(uniq[~numeric], np.flatnonzero(~numeric), codes, what)
+        t_u[~numeric] = _years(parsed)
+        d_u[~numeric] = parsed.as_unit("us").to_numpy()
+    t = np.append(t_u, np.nan)[codes]  # code -1 (missing): the appended NaN
+    if not np.all(np.isfinite(t)):
+        bad = np.flatnonzero(~np.isfinite(t))
+        kind = "missing dates or non-finite times" if numeric.any() else "missing dates"
+        raise DataError(f"{what}: {kind} at positions {short_list(bad)}")
+    dates = pd.DatetimeIndex(np.append(d_u, np.datetime64("NaT"))[codes])
+    return t, dates
 
 
 def to_decimal_year(values: Any, *, what: str = "dates") -> np.ndarray:
@@ -76,8 +206,12 @@ def to_decimal_year(values: Any, *, what: str = "dates") -> np.ndarray:
     Parameters
     ----------
     values : date-like or float, or a sequence of them
-        Timestamps, ``datetime64``, ISO strings, or numbers that already are
-        times (decimal years or any unit the user works in).
+        Timestamps, ``datetime64``, date strings, or numbers that already are
+        times (decimal years or any unit the user works in). Strings are read
+        with one day/month order for the whole sequence: ``30/06/2020`` fixes
+        ``01/06/2020`` as 1 June; a sequence that leaves the order open, mixes
+        both orders or writes two-digit years is an error. A zone offset is
+        dropped and the local time kept.
     what : str
         How the input is named in error messages.
 
@@ -87,6 +221,11 @@ def to_decimal_year(values: Any, *, what: str = "dates") -> np.ndarray:
         ``year + (moment - 1 January) / (length of that year)``, so that
         2020-01-01 is 2020.0 and 2020-07-01 is 2020.497 (a leap year).
 
+    Raises
+    ------
+    DataError
+        Unparsable, missing or ambiguous dates, naming their positions.
+
     Examples
     --------
     >>> float(to_decimal_year("2021-01-01")[0])
@@ -94,73 +233,64 @@ def to_decimal_year(values: Any, *, what: str = "dates") -> np.ndarray:
     >>> round(float(to_decimal_year("2020-03-31")[0] - to_decimal_year("2019-06-30")[0]), 3)
     0.753
     """
-    if _is_numeric_time(values):
-        arr = np.atleast_1d(np.asarray(values, dtype=float))
-        if not np.all(np.isfinite(arr)):
-            bad = np.flatnonzero(~np.isfinite(arr))
-            raise DataError(f"{what}: non-finite times at positions {short_list(bad)}")
-        return arr
-    if isinstance(values, (list, tuple)) or (np.ndim(values) == 1 and np.asarray(values).dtype == object):
-        # a sequence mixing dates and numbers: the numbers are decimal years
-        items = list(values)
-        numeric = np.array([isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in items])
-        if numeric.any():
-            out = np.array([float(v) if n else np.nan for v, n in zip(items, numeric)])
-            # numbers stand aside as NaT, so that a bad date is named by its own position
-            dates = _parse_dates([pd.NaT if n else v for v, n in zip(items, numeric)], what)
-            out[~numeric] = _years(dates[~numeric])
-            if not np.all(np.isfinite(out)):
-                bad = np.flatnonzero(~np.isfinite(out))
-                raise DataError(f"{what}: missing dates or non-finite times at positions {short_list(bad)}")
-            return out
-    dates = _parse_dates(values, what)
-    if dates.isna().any():
-        bad = np.flatnonzero(dates.isna())
-        raise DataError(f"{what}: missing dates at positions {short_list(bad)}")
-    return _years(dates)
+    return _times(values, what)[0]
+
+
+def _year_starts(year: np.ndarray) -> np.ndarray:
+    """1 January of each (integer) year as ``datetime64[s]``, for any year numpy holds."""
+    return (np.asarray(year, dtype=np.int64) - 1970).astype("datetime64[Y]").astype("datetime64[s]")
 
 
 def _years(dates: pd.DatetimeIndex) -> np.ndarray:
     """Decimal years of dates without NaT."""
     year = dates.year.to_numpy()
-    start = pd.to_datetime({"year": year, "month": 1, "day": 1})
-    end = pd.to_datetime({"year": year + 1, "month": 1, "day": 1})
-    elapsed = (dates - pd.DatetimeIndex(start)).total_seconds().to_numpy()
-    length = (pd.DatetimeIndex(end) - pd.DatetimeIndex(start)).total_seconds().to_numpy()
+    start, end = _year_starts(year), _year_starts(year + 1)
+    elapsed = (dates.as_unit("us").to_numpy() - start) / np.timedelta64(1, "s")
+    length = (end - start) / np.timedelta64(1, "s")
     return year + elapsed / length
 
 
 def from_decimal_year(t: Any) -> pd.DatetimeIndex:
     """Inverse of :func:`to_decimal_year`, rounded to the second.
 
+    Times outside the years 1 to 9999 (which no date can hold) and
+    non-finite times give NaT.
+
     Examples
     --------
     >>> from_decimal_year([2021.0])[0]
     Timestamp('2021-01-01 00:00:00')
+    >>> from_decimal_year([2300.0])[0]
+    Timestamp('2300-01-01 00:00:00')
     """
     t = np.atleast_1d(np.asarray(t, dtype=float))
-    out = np.full(t.shape, np.datetime64("NaT"), dtype="datetime64[s]")
-    ok = np.isfinite(t) & (t > 1678) & (t < 2261)
-    year = np.floor(t[ok]).astype(int)
-    start = pd.to_datetime({"year": year, "month": 1, "day": 1}).to_numpy()
-    end = pd.to_datetime({"year": year + 1, "month": 1, "day": 1}).to_numpy()
+    out = np.full(t.shape, np.datetime64("NaT"), dtype="datetime64[us]")
+    ok = np.isfinite(t) & (t >= _YEAR_RANGE[0]) & (t < _YEAR_RANGE[1] + 1)
+    year = np.floor(t[ok]).astype(np.int64)
+    start, end = _year_starts(year), _year_starts(year + 1)
     length = (end - start) / np.timedelta64(1, "s")
     seconds = np.round((t[ok] - year) * length)
-    out[ok] = (start.astype("datetime64[s]") + seconds.astype("timedelta64[s]"))
-    return pd.DatetimeIndex(out.astype("datetime64[ns]"))
+    out[ok] = start + seconds.astype("timedelta64[s]")
+    return pd.DatetimeIndex(out)
 
 
 def half_year_grid(after: float, until: float) -> np.ndarray:
     """Decimal years of the 30 June and 31 December after ``after``, up to ``until``.
 
     These are the dates the CNNIC reports refer to; forecasts are laid on them.
+
+    Raises
+    ------
+    DataError
+        ``until`` beyond the year 9999, which no date can hold.
     """
-    first_year = int(np.floor(after)) - 1
-    last_year = int(np.floor(until)) + 1
-    dates = []
-    for year in range(first_year, last_year + 1):
-        dates += [f"{year}-06-30", f"{year}-12-31"]
-    grid = to_decimal_year(dates)
+    if not until < _YEAR_RANGE[1] + 1:
+        raise DataError(f"until: dates are supported up to 9999-12-31, got the decimal year {until:.6g}")
+    years = np.arange(int(np.floor(after)) - 1, int(np.floor(until)) + 2)
+    leap = ((years % 4 == 0) & ((years % 100 != 0) | (years % 400 == 0))).astype(int)
+    length = 365 + leap
+    # 30 June and 31 December at midnight: 180 and 364 days into a common year
+    grid = np.column_stack([years + (180 + leap) / length, years + (364 + leap) / length]).ravel()
     eps = 1e-9
     return grid[(grid > after + eps) & (grid <= until + eps)]
 
@@ -248,9 +378,14 @@ def from_frame(
         ``series_id`` column too, like statsforecast's ``unique_id, ds, y``).
     date, value : str
         Column names of the dates (or decimal-year numbers) and the values.
+        Date strings are read with one day/month order for the column (see
+        :func:`to_decimal_year`); a zone offset is dropped and the local time
+        kept.
     series_id : str, optional
         Column naming the series; without it the frame is one series named
-        after the ``value`` column.
+        after the ``value`` column. Ids are compared as text, so ids that
+        differ but print alike (``1`` and ``"1"``) are an error, as are
+        missing or blank ids.
     percent : bool, optional
         Whether values are percentages that must lie in (0, 100]. By default
         a series whose name ends in ``_pct`` is one.
@@ -264,13 +399,17 @@ def from_frame(
         Long frame ``series_id, date, t, value`` sorted by series and time,
         where ``t`` is in decimal years (``date`` is NaT when times were
         given as numbers). ``attrs["percent"]`` maps each series to its flag.
+        Whatever reaches a fit is checked again, so editing this frame (or
+        concatenating two of them) cannot skip validation.
 
     Raises
     ------
     DataError
-        Missing columns, unparsable dates, duplicate dates within a series,
-        infinite or negative values, percentages outside (0, 100]; the
-        message names the column and the offending rows or dates.
+        Missing or repeated columns, unparsable or ambiguous dates, numeric
+        times that look like Unix timestamps, missing or clashing series ids,
+        duplicate dates within a series, infinite, complex or negative
+        values, percentages outside (0, 100]; the message names the column
+        and the offending rows or dates.
     """
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(df).__name__}")
@@ -280,32 +419,123 @@ def from_frame(
         raise DataError(
             f"missing column(s) {absent}; the frame has {short_list(df.columns)}"
         )
+    repeated = [c for c in dict.fromkeys(needed) if int((df.columns == c).sum()) > 1]
+    df = pd.DataFrame(df, copy=False)  # a view without attrs, which pandas would deep-copy at every step
+    if repeated:
+        raise DataError(f"column(s) {repeated} appear more than once in the frame; rename one of each")
+    ids = df[series_id] if series_id is not None else None
+    return _validate(df[date], df[value], ids, df.index.to_numpy(), date=date, value=value,
+                     series_id=series_id, percent=percent, missing=missing)
+
+
+def _check_options(percent: Any, missing: Any) -> None:
     if missing not in ("drop", "raise"):
         raise DataError(f"missing must be 'drop' or 'raise', got {missing!r}")
-    if len(df) == 0:
-        raise DataError("the frame is empty: no rows to fit")
-    ids = df[series_id].astype(str) if series_id is not None else pd.Series(str(value), index=df.index)
-    rows = df.index.to_numpy()
+    if not (percent is None or isinstance(percent, (bool, np.bool_, Mapping))):
+        raise DataError(f"percent must be True, False or None (by the series name), got {percent!r}")
 
-    raw_values = pd.to_numeric(df[value], errors="coerce")
-    unparsable = raw_values.isna() & df[value].notna()
-    if unparsable.any():
+
+def _series_ids(raw: pd.Series, name: str, rows: np.ndarray) -> np.ndarray:
+    """The ids as text; missing or blank ids and distinct ids with one text are errors.
+
+    An id is its text, ``str(id)``: ``1``, ``1.0`` and ``True`` are three
+    series, while ``1`` and ``"1"`` would be one and are an error. Apart
+    from object columns (mixed types), each distinct id is looked at once.
+    """
+    if raw.dtype == object:
+        codes, uniques = pd.factorize(raw.astype(str), use_na_sentinel=True)
+        text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        raw_codes = pd.factorize(raw, use_na_sentinel=True)[0]
+    else:
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+        text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
+        raw_codes = None
+    blank_text = np.append((text.str.strip() == "").to_numpy(dtype=bool), True)  # code -1 (missing): the last
+    blank = raw.isna().to_numpy() | blank_text[codes]
+    if blank.any():
         raise DataError(
-            f"column {value!r}: non-numeric values in rows {short_list(rows[unparsable.to_numpy()])}"
+            f"column {name!r}: missing or blank series ids at rows {short_list(rows[blank])}; "
+            "name every row's series"
         )
-    values = raw_values.to_numpy(dtype=float)
+    if raw_codes is not None:  # 1 and "1": distinct ids, one text
+        pairs = pd.DataFrame({"raw": raw_codes, "text": codes}).drop_duplicates()
+        clash = pairs["text"].duplicated(keep=False).to_numpy()
+        if clash.any():
+            first = pairs.index[clash]
+            raise DataError(
+                f"column {name!r}: distinct series ids {short_list(raw.iloc[first].tolist())} read the same "
+                f"as text ({short_list(pd.unique(text.iloc[codes[first]]).tolist())}); give every series a "
+                "distinct id of one type"
+            )
+    return text.to_numpy(dtype=object)[codes]
 
-    date_col = df[date]
-    numeric_time = _is_numeric_time(date_col.to_numpy())
-    try:
-        t = to_decimal_year(date_col, what=f"column {date!r}")
-    except DataError as err:
-        raise DataError(str(err).replace("positions", "rows")) from None
-    dates = (
-        pd.DatetimeIndex(np.full(len(df), np.datetime64("NaT"), dtype="datetime64[ns]"))
-        if numeric_time
-        else _parse_dates(date_col, f"column {date!r}")
-    )
+
+def _validate(
+    date_col: pd.Series,
+    value_col: pd.Series,
+    id_col: pd.Series | None,
+    rows: np.ndarray,
+    *,
+    date: str,
+    value: str,
+    series_id: str | None,
+    percent: bool | Mapping | None,
+    missing: str,
+    times: tuple[np.ndarray, pd.DatetimeIndex | None] | None = None,
+    keep_index: bool = False,
+) -> pd.DataFrame:
+    """The checks of :func:`from_frame` on columns; ``rows`` label the rows in messages.
+
+    ``percent`` may map series ids to flags (the ``attrs`` of a validated
+    frame); ids it does not name follow the ``_pct`` rule. ``times`` are the
+    decimal years and dates when already known. With ``keep_index`` the
+    output keeps the labels of ``rows`` instead of a fresh range.
+    """
+    _check_options(percent, missing)
+    n = len(value_col)
+    if n == 0:
+        raise DataError("the frame is empty: no rows to fit")
+    if id_col is not None:
+        ids = _series_ids(id_col.reset_index(drop=True), series_id, rows)
+    else:
+        ids = np.full(n, str(value), dtype=object)
+
+    if pd.api.types.is_datetime64_any_dtype(value_col) or pd.api.types.is_timedelta64_dtype(value_col):
+        raise DataError(f"column {value!r}: holds dates or durations, expected numbers (values)")
+    raw_values = pd.to_numeric(value_col, errors="coerce")
+    unparsable = (raw_values.isna() & value_col.notna()).to_numpy()
+    if unparsable.any():
+        raise DataError(f"column {value!r}: non-numeric values in rows {short_list(rows[unparsable])}")
+    if np.iscomplexobj(raw_values.to_numpy()):
+        imag = np.imag(raw_values.to_numpy())
+        complex_rows = np.isfinite(imag) & (imag != 0) | np.isnan(imag) & raw_values.notna().to_numpy()
+        if complex_rows.any():
+            raise DataError(f"column {value!r}: complex values in rows {short_list(rows[complex_rows])}; "
+                            "expected real numbers")
+        raw_values = pd.Series(np.real(raw_values.to_numpy()))
+    values = raw_values.to_numpy(dtype=float, na_value=np.nan)
+
+    if times is None:
+        try:
+            t, dates = _times(date_col, f"column {date!r}")
+        except DataError as err:
+            raise DataError(str(err).replace("positions", "rows")) from None
+    else:
+        t, dates = times
+    numbers = np.ones(n, dtype=bool) if dates is None else np.asarray(dates.isna())  # times given as numbers
+    big = numbers & (np.abs(t) >= _EPOCH_LIKE)
+    if big.any():
+        yyyymmdd = bool(np.all((t[big] >= 1e7) & (t[big] < 1e8) & (t[big] == np.round(t[big]))))
+        like, fix = (("yyyymmdd dates", "pd.to_datetime(column.astype(str), format='%Y%m%d')") if yyyymmdd else
+                     ("timestamps (seconds, milliseconds or nanoseconds since 1970)",
+                      "pd.to_datetime(column, unit='s')"))
+        raise DataError(
+            f"column {date!r}: numbers are read as times in your own unit (decimal years such as "
+            f"2025.5, or days), which must be below {_EPOCH_LIKE:.0e} in size; {short_list(t[big][:3])} "
+            f"in rows {short_list(rows[big])} look like {like}; convert them to dates first, e.g. {fix}"
+        )
+    if dates is None:
+        dates = pd.DatetimeIndex(np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"))
 
     nan = np.isnan(values)
     if nan.any() and missing == "raise":
@@ -315,6 +545,12 @@ def from_frame(
         raise DataError(
             f"column {value!r}: infinite values in rows {short_list(rows[inf])}; expected finite numbers"
         )
+    huge = np.isfinite(values) & (np.abs(values) > _MAX_VALUE)
+    if huge.any():
+        raise DataError(
+            f"column {value!r}: values {short_list(values[huge][:3])} in rows {short_list(rows[huge])} are above "
+            f"{_MAX_VALUE:.0e}, beyond the magnitudes growthcast can fit; change their unit (e.g. to millions)"
+        )
     neg = values < 0
     if neg.any():
         raise DataError(
@@ -322,29 +558,35 @@ def from_frame(
             "adoption counts and shares cannot be negative"
         )
 
-    out = pd.DataFrame({"series_id": ids.to_numpy(), "date": dates, "t": t, "value": values})
+    out = pd.DataFrame({"series_id": ids, "date": dates, "t": t, "value": values}, index=rows)
     n_missing = out[nan].groupby("series_id").size().to_dict()
     out = out[~nan]
     if out.empty:
         raise DataError(f"column {value!r}: every value is missing; nothing to fit")
 
-    dup = out.duplicated(["series_id", "t"], keep=False)
+    dup = out.duplicated(["series_id", "t"], keep=False).to_numpy()
     if dup.any():
         where = out.loc[dup]
-        shown = where["date"].dt.strftime("%Y-%m-%d") if not numeric_time else where["t"]
+        shown = where["date"].dt.strftime("%Y-%m-%d") if where["date"].notna().all() else where["t"]
         raise DataError(
             f"column {date!r}: duplicate dates within a series at rows "
             f"{short_list(where.index)}: {short_list(list(zip(where['series_id'], shown)))}; "
             "each series may have one value per date"
         )
 
-    flags = {}
-    for sid in pd.unique(out["series_id"]):
-        flag = is_percent_series(sid) if percent is None else bool(percent)
-        flags[sid] = flag
-    pct_ids = [s for s, f in flags.items() if f]
-    if pct_ids:
-        in_pct = out["series_id"].isin(pct_ids).to_numpy()
+    sids = pd.Series(pd.unique(out["series_id"]), dtype=object)
+    if percent is None or isinstance(percent, Mapping):
+        flag_arr = np.array(sids.str.endswith("_pct"), dtype=bool)
+        if isinstance(percent, Mapping) and percent:
+            given = sids.map(lambda s: percent.get(s, None)) if not isinstance(percent, dict) else sids.map(percent)
+            known = given.notna().to_numpy()
+            flag_arr[known] = given[known].astype(bool).to_numpy()
+    else:
+        flag_arr = np.full(len(sids), bool(percent))
+    sids = sids.to_numpy()
+    flags = dict(zip(sids.tolist(), flag_arr.tolist()))
+    if flag_arr.any():
+        in_pct = out["series_id"].isin(sids[flag_arr]).to_numpy()
         vals = out["value"].to_numpy()
         bad = in_pct & ((vals <= 0) | (vals > 100))
         if bad.any():
@@ -353,7 +595,7 @@ def from_frame(
                 f"{short_list(vals[bad])} in rows {short_list(out.index[bad])}"
             )
 
-    out = out.sort_values(["series_id", "t"], kind="stable", ignore_index=True)
+    out = out.sort_values(["series_id", "t"], kind="stable", ignore_index=not keep_index)
     out.attrs["percent"] = flags
     out.attrs["n_missing"] = {k: int(v) for k, v in n_missing.items()}
     return out
@@ -369,11 +611,25 @@ def read_csv(
     missing: str = "drop",
     **read_kwargs: Any,
 ) -> pd.DataFrame:
-    """Read and validate adoption series from a CSV file; see :func:`from_frame`."""
+    """Read and validate adoption series from a CSV file; see :func:`from_frame`.
+
+    The ``series_id`` column is read as text, so ids such as ``01`` and ``1``
+    stay distinct (unless ``dtype`` in ``read_kwargs`` says otherwise).
+    """
+    if series_id is not None:
+        dtype = read_kwargs.get("dtype")
+        if dtype is None:
+            read_kwargs["dtype"] = {series_id: str}
+        elif isinstance(dtype, Mapping) and series_id not in dtype:
+            read_kwargs["dtype"] = {**dtype, series_id: str}
     try:
         df = pd.read_csv(path, **read_kwargs)
     except FileNotFoundError:
         raise DataError(f"no such file: {str(path)!r}") from None
+    except IsADirectoryError:
+        raise DataError(f"{str(path)!r} is a directory, not a CSV file") from None
+    except PermissionError:
+        raise DataError(f"{str(path)!r} cannot be read: permission denied") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise DataError(f"{str(path)!r} is not a readable CSV file: {err}") from None
     return from_frame(df, date=date, value=value, series_id=series_id, percent=percent, missing=missing)
@@ -382,7 +638,16 @@ def read_csv(
 def series_from_arrays(
     t: Any, y: Any, *, name: object = None, percent: bool | None = None, missing: str = "drop"
 ) -> pd.DataFrame:
-    """Validate a single series given as two sequences (``fit``'s input)."""
+    """Validate a single series given as two sequences (``fit``'s input).
+
+    Two pandas Series are paired by position, so their indexes must be equal
+    (a DataError otherwise: align them first, e.g. ``y.reindex(t.index)``).
+    """
+    if isinstance(t, pd.Series) and isinstance(y, pd.Series) and not t.index.equals(y.index):
+        raise DataError(
+            "t and y are pandas Series with different indexes, and would be paired by position; "
+            "align them first (e.g. y = y.reindex(t.index)) or pass arrays"
+        )
     t_values = t.to_numpy() if isinstance(t, (pd.Series, pd.Index)) else t
     y_values = y.to_numpy() if isinstance(y, (pd.Series, pd.Index)) else y
     t_arr = np.atleast_1d(np.asarray(t_values))
@@ -398,8 +663,10 @@ def series_from_arrays(
     if name is None:
         name = getattr(y, "name", None) or "y"
     name = str(name)
-    frame = pd.DataFrame({"date": list(t_arr) if t_arr.dtype == object else t_arr, name: y_arr})
-    return from_frame(frame, "date", name, percent=percent, missing=missing)
+    # columns are passed apart, so a series named "date" is not taken for the time axis
+    t_col = pd.Series(list(t_arr) if t_arr.dtype == object else t_arr)
+    return _validate(t_col, pd.Series(y_arr), None, np.arange(len(y_arr)), date="date", value=name,
+                     series_id=None, percent=percent, missing=missing)
 
 
 def as_long(
@@ -410,14 +677,54 @@ def as_long(
     series_id: str | None = "series_id",
     percent: bool | None = None,
 ) -> pd.DataFrame:
-    """Accept an already validated long frame, or validate a raw one."""
-    if isinstance(data, pd.DataFrame) and {"series_id", "t", "value"} <= set(data.columns) and "percent" in data.attrs:
-        return data
+    """Validate the frame that is about to be fitted.
+
+    The output of :func:`from_frame` (columns ``series_id, t, value`` and
+    ``attrs["percent"]``) is checked again, whatever its ``attrs`` say: it may
+    have been edited or concatenated since. Its dates, when every row has
+    one, are the time axis (and must agree with ``t``); otherwise ``t`` is.
+    The index of such a frame is kept. Any other frame goes through
+    :func:`from_frame`.
+    """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(data).__name__}")
+    if {"series_id", "t", "value"} <= set(data.columns) and "percent" in data.attrs:
+        return _revalidate(data, percent)
     if series_id is not None and series_id not in data.columns:
         series_id = None
     return from_frame(data, date=date, value=value, series_id=series_id, percent=percent)
+
+
+def _revalidate(data: pd.DataFrame, percent: bool | None) -> pd.DataFrame:
+    """:func:`as_long` for a frame that looks validated: every check again, vectorised."""
+    repeated = [c for c in ("series_id", "date", "t", "value") if int((data.columns == c).sum()) > 1]
+    if repeated:
+        raise DataError(f"column(s) {repeated} appear more than once in the frame; rename one of each")
+    flags = dict(data.attrs.get("percent") or {}) if percent is None else percent
+    dropped = dict(data.attrs.get("n_missing") or {})
+    data = pd.DataFrame(data, copy=False)  # a view without attrs, which pandas would deep-copy at every step
+    rows = data.index.to_numpy()
+    if not pd.api.types.is_numeric_dtype(data["t"]) or pd.api.types.is_bool_dtype(data["t"]):
+        raise DataError(f"column 't': expected decimal years (numbers), got dtype {data['t'].dtype}")
+    t = data["t"].to_numpy(dtype=float, na_value=np.nan)
+    dates = None
+    if "date" in data.columns and pd.api.types.is_datetime64_any_dtype(data["date"]):
+        if len(data) and data["date"].notna().all():
+            t_dates, dates = _times(data["date"], "column 'date'")
+            off = ~np.isclose(t_dates, t, rtol=0.0, atol=1e-6)
+            if off.any():
+                raise DataError(f"columns 'date' and 't' disagree in rows {short_list(rows[off])}; "
+                                "edit both, or validate the frame again with gc.from_frame")
+            t = t_dates
+    if not np.all(np.isfinite(t)):
+        raise DataError(f"column 't': non-finite times in rows {short_list(rows[~np.isfinite(t)])}")
+    out = _validate(pd.Series(t), data["value"], data["series_id"], rows, date="t", value="value",
+                    series_id="series_id", percent=flags, missing="drop", times=(t, dates), keep_index=True)
+    counts = dict(out.attrs["n_missing"])
+    for sid, k in dropped.items():  # including series whose every value was missing: they keep their place
+        counts[sid] = counts.get(sid, 0) + int(k)
+    out.attrs["n_missing"] = counts
+    return out
 
 
 # --------------------------------------------------------------------------

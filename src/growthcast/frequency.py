@@ -11,7 +11,6 @@ With plain numbers (decimal years) the grid is the last time plus whole steps.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -55,9 +54,10 @@ def infer_steps(t: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray
     tt = np.take_along_axis(np.where(mask, t, np.nan), order, axis=1)
     spacing = np.diff(tt, axis=1)
     spacing = np.where(spacing > 0, spacing, np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a series of one point: no spacing
-        step = np.nanmedian(spacing, axis=1) if spacing.shape[1] else np.full(len(t), np.nan)
+    step = np.full(len(t), np.nan)
+    has = np.isfinite(spacing).any(axis=1)  # a series of one point has no spacing
+    if has.any():
+        step[has] = np.nanmedian(spacing[has], axis=1)
     step = np.where(np.isfinite(step), step, 1.0)
     months = np.zeros(len(step), dtype=int)
     for m in FREQUENCIES.values():

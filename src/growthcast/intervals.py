@@ -5,8 +5,6 @@ Pure functions on arrays; nothing here knows about models or results.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from scipy import special
 
@@ -28,12 +26,27 @@ def student_quantile(level: float, df) -> np.ndarray:
 
 
 def nanquantiles(draws: np.ndarray, level: float, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """Central ``level`` interval of the finite draws along ``axis``; NaN where there are none."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN slice gives NaN, which is the answer
-        lo = np.nanquantile(draws, 0.5 - level / 2, axis=axis)
-        hi = np.nanquantile(draws, 0.5 + level / 2, axis=axis)
-    return lo, hi
+    """Central ``level`` interval of the finite draws along ``axis``; NaN where there are none.
+
+    numpy's default (linear) quantile of the finite values, computed without
+    ``np.nanquantile`` so that an all-NaN slice is an answer, not a warning.
+    """
+    ordered = np.sort(np.moveaxis(draws, axis, -1), axis=-1)  # NaN last
+    n = np.isfinite(ordered).sum(axis=-1)
+    out = []
+    for q in (0.5 - level / 2, 0.5 + level / 2):
+        pos = q * np.maximum(n - 1, 0)
+        below = np.floor(pos).astype(int)
+        above = np.minimum(below + 1, np.maximum(n - 1, 0))
+        lo = np.take_along_axis(ordered, below[..., None], axis=-1)[..., 0]
+        hi = np.take_along_axis(ordered, above[..., None], axis=-1)[..., 0]
+        frac = pos - below
+        diff = hi - lo
+        with np.errstate(invalid="ignore"):  # numpy's own interpolation, to the last bit
+            value = np.where(frac >= 0.5, hi - diff * (1 - frac), lo + diff * frac)
+        value = np.where(lo == hi, lo, value)
+        out.append(np.where(n > 0, value, np.nan))
+    return out[0], out[1]
 
 
 def conformal_quantiles(errs: np.ndarray, level: float, *, min_errors: int = 1) -> tuple[np.ndarray, np.ndarray]:

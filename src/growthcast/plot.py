@@ -27,12 +27,14 @@ another without the reader being told.
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ._files import write_file
 from .errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["fan_chart", "fitted_curves", "backtest_errors", "origin_forecasts", "saturation_drift", "save"]
 
 _INSTALL_HINT = 'plotting needs matplotlib, which is not installed: pip install "growthcast[plot]"'
+_OWN_FIGURES: "weakref.WeakSet[Figure]" = weakref.WeakSet()  # figures drawn here, not on a user's ax
 _COLOURS = ("#1f5f9e", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8d6a41", "#555555")
 
 
@@ -67,18 +70,36 @@ def _new_axes(ax: "Axes | None", figsize: tuple[float, float], nrows: int = 1, n
         return ax.figure, np.array([ax])
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
+    _OWN_FIGURES.add(fig)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=sharey)
     return fig, axes.ravel()
 
 
 def save(fig: "Figure", path: str | Path, *, dpi: int = 120) -> Path:
-    """Write ``fig`` to ``path`` (format from the suffix, e.g. ``.png``, ``.svg``)."""
+    """Write ``fig`` to ``path`` (format from the suffix, e.g. ``.png``, ``.svg``).
+
+    The file is written atomically and a symbolic link at ``path`` is
+    replaced, not followed (:func:`growthcast._files.write_file`).
+    """
+    import io
+
+
     path = Path(path)
-    fig.savefig(path, dpi=dpi)
-    return path
+    fmt = path.suffix.lower().lstrip(".")
+    if not fmt:
+        raise DataError(f"path: give a file name with a format suffix such as .png, got {str(path)!r}")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi)
+    return write_file(path, buf.getvalue())
 
 
 def _finish(fig: "Figure", path: str | Path | None) -> "Figure":
+    if fig in _OWN_FIGURES:  # names such as "cost $x^$" are text, not mathtext (on a user's own ax: theirs)
+        from matplotlib.text import Text
+
+        for text in fig.findobj(Text):
+            if "$" in text.get_text():
+                text.set_parse_math(False)
     if path is not None:
         save(fig, path)
     return fig
@@ -690,6 +711,7 @@ def saturation_drift(
     axis.set_ylabel(ylabel or "estimated saturation level")
     _title(axis, title or "Saturation drift: the ceiling estimated at each origin")
     axis.grid(alpha=0.3)
-    if names or later is not None:  # below the axes: the estimates fill the plot area
+    labelled = [h for h in axis.get_lines() + list(axis.collections) if not h.get_label().startswith("_")]
+    if labelled:  # below the axes: the estimates fill the plot area
         axis.legend(fontsize=7.5, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3)
     return _finish(fig, path)

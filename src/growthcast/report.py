@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .data import is_percent_series
+from ._files import write_file
 from .errors import DataError
 from .fitting import fit
 from .models import model_names
@@ -331,6 +332,10 @@ def project(
     """
     if series not in df.columns:
         raise DataError(f"no series {series!r}; the data have {[c for c in df.columns if c.endswith(('_pct', '_million'))]}")
+    absent = [c for c in ("edition", "as_of") if c not in df.columns]
+    if absent:
+        raise DataError(f"missing column(s) {absent}: project() takes CNNIC-style editions "
+                        f"(edition, as_of and the series); the frame has {list(df.columns)[:8]}")
     model = model or default_model()
     data = df.loc[df[series].notna(), ["edition", "as_of", series]].sort_values("as_of", ignore_index=True)
     result = fit(model, df["as_of"], df[series], name=series)
@@ -411,12 +416,12 @@ details { margin: 0.8em 0; } pre { background: #f6f6f6; padding: 0.8em; overflow
 """
 
 
-def _figure_html(fig, path: Path, alt: str) -> str:
-    """Save the figure beside the report and embed the same PNG as a data URI."""
+def _figure_html(fig, path: Path, alt: str, files: dict[Path, bytes]) -> str:
+    """Render the figure as a PNG to be saved beside the report, and embed it as a data URI."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     data = buf.getvalue()
-    path.write_bytes(data)
+    files[path] = data
     encoded = base64.b64encode(data).decode("ascii")
     return f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(alt)}">'
 
@@ -596,7 +601,9 @@ def write_report(
     Parameters
     ----------
     out : str or Path
-        The directory; created if needed.
+        The directory; created if needed. ``report.html`` and the PNG files
+        are written last, each atomically (:func:`growthcast._files.write_file`); a symbolic
+        link in their place is replaced, never followed.
     model : str, optional
         The model projected; ``"best"`` takes the backtest winner, and by
         default :func:`default_model`.
@@ -615,6 +622,7 @@ def write_report(
     gcplot._matplotlib()  # fail early, before any fitting, if matplotlib is missing
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    files: dict[Path, bytes] = {}  # written at the end, each atomically
     models = list(dict.fromkeys(candidate_models() if models is None else models))
     bt = run_backtest(df, series=series, models=models, min_train=min_train, horizons=horizons, level=0.8)
     selection = None
@@ -639,28 +647,28 @@ def write_report(
         out / "fan_chart.png",
         f"Fan chart: the observed {label} and the {proj.model} model's forecast to "
         f"{half_year(proj.forecast['date'].iloc[-1]) if len(proj.forecast) else until} "
-        f"with its 80% and 95% prediction bands and the saturation level")
+        f"with its 80% and 95% prediction bands and the saturation level", files)
     figs["fitted_curves"] = _figure_html(
         gcplot.fitted_curves(fits, until=until, ylabel=label, title=f"{label}: fitted curves",
                              bound=bound, bound_label=bound_label),
         out / "fitted_curves.png",
-        f"Line chart: the observed {label} and the fitted and projected path of each of {len(fits)} models")
+        f"Line chart: the observed {label} and the fitted and projected path of each of {len(fits)} models", files)
     err_metric = "MAE" if "MAE" in scores.columns else metric
     figs["backtest_errors"] = _figure_html(
         gcplot.backtest_errors(scores, metric=err_metric, unit=unit, title=f"{label}: backtest {err_metric} by horizon"),
         out / "backtest_errors.png",
-        f"Line chart: each model's backtest {err_metric} against the forecast horizon in report editions")
+        f"Line chart: each model's backtest {err_metric} against the forecast horizon in report editions", files)
     figs["origin_forecasts"] = _figure_html(
         gcplot.origin_forecasts(bt, ylabel=label, bound=bound, bound_label=bound_label),
         out / "origin_forecasts.png",
         "Small multiples, one panel per model: the forecasts made from each origin edition, "
-        "coloured by origin, against the observed editions")
+        "coloured by origin, against the observed editions", files)
     figs["saturation_drift"] = _figure_html(
         gcplot.saturation_drift(bt, ylabel=label, bound=bound, bound_label=bound_label,
                                 title=f"{label}: saturation drift, the ceiling estimated at each origin"),
         out / "saturation_drift.png",
         f"Line chart: each curve's estimated ceiling with its 80% interval against the origin edition, "
-        "with the highest value observed after each origin")
+        "with the highest value observed after each origin", files)
 
     fit_table, fit_notes, fit_caption = _fit_table(fits, level, series)
     pct = f"{level:.0%}"
@@ -729,5 +737,7 @@ better), <i>ceiling_held</i> the share of origins whose ceiling's upper bound wa
 </body></html>
 """
     path = out / "report.html"
-    path.write_text(page, encoding="utf-8")
+    files[path] = page.encode("utf-8")
+    for target, data in files.items():
+        write_file(target, data)
     return path

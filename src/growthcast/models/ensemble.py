@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -73,11 +72,27 @@ class Ensemble(Model):
             failed = (fit.status < 0)[:, None]
             outs.append(np.where(failed, np.nan, np.stack([m, lo, hi])))
         stack = np.stack(outs)  # (members, 3, B, M)
-        reducer = np.nanmedian if self.combine == "median" else np.nanmean
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: every member failed
-            mean, lower, upper = reducer(stack, axis=0)
+        mean, lower, upper = (_nanmedian if self.combine == "median" else _nanmean)(stack)
         return mean, lower, upper
+
+
+def _nanmedian(stack: np.ndarray) -> np.ndarray:
+    """``np.nanmedian(stack, axis=0)``, NaN where every member failed (without numpy's warning)."""
+    ordered = np.sort(stack, axis=0)  # NaN last
+    k = np.isfinite(ordered).sum(axis=0)
+    lo = np.take_along_axis(ordered, np.maximum((k - 1) // 2, 0)[None], axis=0)[0]
+    hi = np.take_along_axis(ordered, np.maximum(k // 2, 0)[None], axis=0)[0]
+    with np.errstate(invalid="ignore"):
+        middle = np.where(k % 2 == 1, lo, (lo + hi) / 2.0)
+    return np.where(k > 0, middle, np.nan)
+
+
+def _nanmean(stack: np.ndarray) -> np.ndarray:
+    """``np.nanmean(stack, axis=0)``, NaN where every member failed (without numpy's warning)."""
+    k = np.isfinite(stack).sum(axis=0)
+    total = np.where(np.isnan(stack), 0.0, stack).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(k > 0, total / k, np.nan)
 
 
 
