@@ -499,9 +499,6 @@ def test_8_ids_equal_in_python_but_written_apart_stay_apart():
     assert sorted(many.status.index) == ["1", "1.0", "True"]
 
 
-@pytest.mark.xfail(strict=True, reason="defect 10, result layer: backtest.py casts dates to datetime64[ns] "
-                                       "(_panel: .astype('datetime64[ns]')), which wraps after 2262; left to the "
-                                       "model/fit restructuring")
 def test_10_backtest_dates_after_2262_are_kept():
     frame = pd.DataFrame({"date": [f"{y}-12-31" for y in range(2270, 2290)], "value": np.linspace(1.0, 50.0, 20)})
     bt = gc.backtest(gc.from_frame(frame), models=["naive"], min_train=10, horizons=[1])

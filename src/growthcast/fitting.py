@@ -17,7 +17,7 @@ from .data import as_long, series_from_arrays
 from .errors import DataError
 from .frequency import resolve_freq
 from .intervals import MIN_CALIBRATION_ERRORS
-from .models import Calibration, Model, get_model
+from .models import Calibration, Model, get_model, require_residual_dof
 from .panel import panel_of_long
 from .results import BatchFitResult, FitResult
 from .uncertainty import INTERVALS, bootstrap
@@ -46,7 +46,7 @@ def _fit_batch(
 ) -> BatchFitResult:
     p = panel_of_long(long)
     steps = resolve_freq(freq, len(p.ids))
-    fitted = spec.fit_arrays(p.t, p.y, p.mask, p.percent)
+    fitted = require_residual_dof(spec.fit_arrays(p.t, p.y, p.mask, p.percent))
     if interval == "bootstrap":
         fitted = bootstrap(spec, fitted, p.t, p.y, p.mask, p.percent, n_boot, random_state)
     elif interval == "backtest":

@@ -50,7 +50,7 @@ class Panel:
     has_dates: bool
     n_missing: dict = field(default_factory=dict)
     edition: np.ndarray | None = None  # (S, N) int, -1 on padding (backtests)
-    date: np.ndarray | None = None  # (S, N) datetime64[ns], NaT on padding or without dates (backtests)
+    date: np.ndarray | None = None  # (S, N) datetime64[us], NaT on padding or without dates (backtests)
 
     @property
     def n(self) -> np.ndarray:
@@ -155,8 +155,8 @@ def backtest_panel(
         rows = np.flatnonzero((steps <= 0).any(axis=1))
         raise DataError(f"column {edition_col!r}: editions must increase with the date within a series; "
                         f"they do not in {short_list([ids[i] for i in rows])}")
-    dates = pd.DatetimeIndex(long["date"]).to_numpy().astype("datetime64[ns]")
-    date_arr = np.where(mask, dates[pos], np.datetime64("NaT", "ns"))
+    dates = pd.DatetimeIndex(long["date"]).to_numpy().astype("datetime64[us]")
+    date_arr = np.where(mask, dates[pos], np.datetime64("NaT", "us"))
     flags = attrs.get("percent", {})
     return Panel(
         ids=ids, t=t, y=y, mask=mask, edition=edition_arr, date=date_arr,

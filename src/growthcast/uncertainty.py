@@ -81,7 +81,9 @@ def bootstrap(
     e = np.where(mask, z - zhat, np.nan)
     n = mask.sum(axis=1)
     dof = np.maximum(n - fitted.n_params, 1)
-    e = (e - np.nanmean(np.where(mask, e, np.nan), axis=1, keepdims=True)) * np.sqrt(n / dof)[:, None]
+    with np.errstate(all="ignore"):  # a row without a residual stays NaN, without numpy's warning
+        centre = np.where(mask, e, 0.0).sum(axis=1, keepdims=True) / n[:, None]
+    e = (e - centre) * np.sqrt(n / dof)[:, None]
     order = np.argsort(~mask, axis=1, kind="stable")  # observed entries first
     packed = np.take_along_axis(np.where(mask, e, 0.0), order, axis=1)
     pick = (rng.random((B, R, N)) * n[:, None, None]).astype(int)

@@ -48,7 +48,7 @@ from .._frozen import FrozenMap
 from .._checks import as_list, check_horizons, check_int, check_level
 from ..errors import DataError, short_list
 from ..intervals import MIN_CALIBRATION_ERRORS, conformal_quantiles
-from ..models import Ensemble, Model, get_model, model_names
+from ..models import Ensemble, Model, get_model, model_names, require_residual_dof
 from ..panel import Panel, backtest_panel
 from ..uncertainty import bootstrap, check_n_boot, predict_interval, saturation_interval, stderr
 from .layout import Layout, by_horizon, first_pass, from_horizon, layout, later_max, origin_history
@@ -125,7 +125,7 @@ def _run_model(
     pct = p.percent[lay.rs]
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")  # statsmodels' and numpy's noise; failures come back as statuses
-        fitted = spec.fit_arrays(t, y, lay.train, pct)
+        fitted = require_residual_dof(spec.fit_arrays(t, y, lay.train, pct))
         mean, lower, upper = predict_interval(spec, fitted, lay.t_new, level, "delta")
         bounds = {"delta": (lower, upper)}
         if "bootstrap" in kinds:

@@ -15,7 +15,7 @@ package imports them all, so every model is reachable by name.
 
 # The family modules register their models as they are imported, in this order
 # (the ensembles last: their members must exist).
-from .base import Bootstrap, Calibration, Fitted, Model
+from .base import Bootstrap, Calibration, Fitted, Model, require_residual_dof
 from .registry import available_models, get_model, model_names, register
 from .curve import Bass, CurveModel, Gompertz, Logistic, Richards, Weibull  # noqa: I001
 from .regression import Exponential, Linear, LogitLinear, Quadratic
@@ -27,5 +27,5 @@ from .ensemble import Ensemble
 __all__ = [
     "ARIMA", "Auto", "Bass", "Bootstrap", "Calibration", "CurveModel", "Drift", "ETS", "Ensemble", "Exponential", "Fitted", "Gompertz",
     "Holt", "Linear", "LocalTrend", "Logistic", "LogitLinear", "Model", "Naive", "Quadratic", "Richards",
-    "Weibull", "available_models", "get_model", "model_names", "register", "regular_grid",
+    "Weibull", "available_models", "get_model", "model_names", "register", "regular_grid", "require_residual_dof",
 ]

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 import numpy as np
 
 from .._frozen import FrozenMap
+from .. import errors
 from ..errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..results import FitResult
 
-__all__ = ["Model", "Fitted", "Bootstrap", "Calibration", "last_observed", "pack"]
+__all__ = ["Model", "Fitted", "Bootstrap", "Calibration", "last_observed", "pack", "require_residual_dof"]
 
 
 def last_observed(t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -40,6 +41,26 @@ def pack(t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np
     tt = np.take_along_axis(np.where(mask, t, np.nan), order, axis=1)
     yy = np.take_along_axis(np.where(mask, y, np.nan), order, axis=1)
     return tt, yy, n
+
+
+def require_residual_dof(fitted: "Fitted") -> "Fitted":
+    """Fits with no residual degree of freedom (as many points as free parameters) as failures.
+
+    Such a fit passes through every point: its parameters exist but no
+    interval does (the noise variance has no estimate), so it is reported as
+    a failure with the reason instead of a success with NaN intervals.
+    """
+    exact = (fitted.status >= 0) & (fitted.n_params > 0) & (fitted.n_obs <= fitted.n_params)
+    if not exact.any():
+        return fitted
+    message = np.array([""] * len(fitted), dtype=object) if fitted.message is None else fitted.message.copy()
+    message[exact] = (f"{errors.STATUS_MESSAGES[errors.FAILED_TOO_FEW_POINTS]}: as many points as free parameters "
+                      "leave no residual to estimate the noise, so there is no interval; add points or fix a parameter")
+    bad = exact[:, None]
+    return fitted.replace(
+        status=np.where(exact, errors.FAILED_TOO_FEW_POINTS, fitted.status), message=message,
+        params=np.where(bad, np.nan, fitted.params), cov=np.where(bad[..., None], np.nan, fitted.cov),
+    )
 
 
 def _take(value: Any, idx) -> Any:

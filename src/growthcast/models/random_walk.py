@@ -63,7 +63,8 @@ class _RandomWalk(Model):
         if self.with_drift:
             params = np.stack([y_last, slope], axis=1)
             cov = np.full((B, 2, 2), np.nan)  # only the drift's variance is estimated
-            cov[:, 1, 1] = sigma2 / span
+            with np.errstate(all="ignore"):  # a one-point series has no span: it fails below
+                cov[:, 1, 1] = sigma2 / span
         else:
             params = y_last[:, None]
             cov = np.full((B, 1, 1), np.nan)  # the last value: not an estimate with a variance
