@@ -1,0 +1,1 @@
+"""Private numerical kernels on arrays shaped (problems, points)."""
