@@ -26,9 +26,10 @@ parameter (statsmodels' ``df_model``).
 
 Estimation is a bounded Levenberg-Marquardt on the one-step errors, with
 exact derivatives carried through the recursion (forward sensitivities),
-started from the best point of a small grid of smoothing parameters at which
-the initial states are solved for exactly (the one-step errors are linear
-in them).
+started up to three times per problem: from the two best local minima of a
+small grid of smoothing parameters and from statsmodels' default start,
+with the initial states solved for exactly at each (the one-step errors are
+linear in them); the lowest sum of squares wins.
 
 References
 ----------
@@ -59,9 +60,10 @@ _LAM_MAX = 1e16
 _RHO_MIN = 1e-4
 
 # starting grid of (alpha, beta*, phi); the initial states are solved for at each point
-_GRID_ALPHA = (0.05, 0.2, 0.5, 0.8, 0.9999)
-_GRID_BSTAR = (0.02, 0.2, 0.6, 0.9999)
-_GRID_PHI = (0.85, 0.95)
+_GRID_ALPHA = (0.05, 0.2, 0.4, 0.6, 0.8, 0.9999)
+_GRID_BSTAR = (1e-4, 0.05, 0.2, 0.5, 0.9999)
+_GRID_PHI = (0.8, 0.9, 0.98)
+_SM_START = (0.101, 0.011 / 0.101, 0.98)
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,10 @@ def _grid_start(yT, mT, trend, damped):
         A = alphas
         S = np.zeros_like(A)
         F = np.ones_like(A)
+    # statsmodels' own start, last: alpha 0.1, beta 0.01, phi 0.98, each + 1e-3 and clipped
+    A = np.append(A, _SM_START[0])
+    S = np.append(S, _SM_START[1] if trend else 0.0)
+    F = np.append(F, _SM_START[2] if damped else 1.0)
     Bt = A * S
     K = A.size
     # states of the three recursions, (3, b, K): data from zero, zeros from unit level, unit slope
@@ -288,9 +294,27 @@ def _grid_start(yT, mT, trend, damped):
             b0 = np.zeros_like(l0)
         sse = uu + 2.0 * (c1 * l0 + c2 * b0) + a11 * l0 * l0 + 2.0 * a12 * l0 * b0 + a22 * b0 * b0
     sse = np.where(good & np.isfinite(sse), sse, np.inf)
-    best = np.argmin(sse, axis=1)
+    # the grid's local minima (no lower neighbour along any axis) head distinct basins
+    shape = (len(_GRID_ALPHA), len(_GRID_BSTAR) if trend else 1, len(_GRID_PHI) if damped else 1)
+    G = sse[:, :-1].reshape((b,) + shape)
+    local = np.isfinite(G)
+    for axis in (1, 2, 3):
+        pad = [(0, 0)] * 4
+        pad[axis] = (1, 1)
+        P = np.pad(G, pad, constant_values=np.inf)
+        lower = np.take(P, np.arange(0, shape[axis - 1]), axis=axis)
+        upper = np.take(P, np.arange(2, shape[axis - 1] + 2), axis=axis)
+        local &= (G <= lower) & (G <= upper)
+    key = np.where(local.reshape(b, -1), sse[:, :-1], np.inf)
+    order = np.argsort(key, axis=1, kind="stable")[:, :2]
     r = np.arange(b)
-    return np.stack([A[best], S[best] if trend else np.zeros(b), F[best], l0[r, best], b0[r, best]])
+    starts = []
+    for j in range(2):
+        i = order[:, j]
+        starts.append(np.stack([A[i], S[i], F[i], l0[r, i], b0[r, i]]))
+    has_second = np.isfinite(key[r, order[:, 1]])
+    sm = np.stack([np.full(b, A[-1]), np.full(b, S[-1]), np.full(b, F[-1]), l0[:, -1], b0[:, -1]])
+    return starts[0], starts[1], has_second, sm
 
 
 def _cholesky_solve(A, rhs):
@@ -520,8 +544,32 @@ def fit_ets(
     yT = np.ascontiguousarray(((yz[rows] - first[rows, None]) / scale[rows, None]).T)
     mT = np.ascontiguousarray(inside[rows].T.astype(float))
     yT *= mT
-    x0 = _grid_start(yT, mT, trend, damped)
-    x, _, n_iter_r, status_r = _lm(yT, mT, x0, free, max_iter, ftol, xtol, gtol)
+    # up to three starts per problem, run side by side as one batch: the two best
+    # local minima of the grid and statsmodels' default start; the lowest sum of
+    # squares wins (the likelihood has several local maxima, often on the bounds)
+    x_a, x_b, has_b, x_sm = _grid_start(yT, mT, trend, damped)
+    b = rows.size
+    cols = [np.arange(b), np.flatnonzero(has_b), np.arange(b)]
+    offsets = np.cumsum([0] + [c.size for c in cols])
+    x3, cost3, it3, st3 = _lm(
+        np.concatenate([yT[:, c] for c in cols], axis=1),
+        np.concatenate([mT[:, c] for c in cols], axis=1),
+        np.concatenate([x_a, x_b[:, cols[1]], x_sm], axis=1),
+        free, max_iter, ftol, xtol, gtol,
+    )
+    x = np.empty((5, b))
+    best = np.full(b, np.inf)
+    status_r = np.full(b, errors.FAILED_NONFINITE)
+    n_iter_r = np.zeros(b, dtype=int)
+    for j, c in enumerate(cols):
+        sl = slice(offsets[j], offsets[j + 1])
+        cj = np.where(st3[sl] >= 0, cost3[sl], np.inf)
+        n_iter_r[c] += it3[sl]
+        better = (cj < best[c]) | ((j == 0) & ~np.isfinite(best[c]))
+        w = c[better]
+        best[w] = cj[better]
+        x[:, w] = x3[:, sl][:, better]
+        status_r[w] = st3[sl][better]
     last = n[rows] - 1
     pred, lev, slo = _smooth(yT, mT, x, last)
     with np.errstate(all="ignore"):
