@@ -26,7 +26,7 @@ parameter (statsmodels' ``df_model``).
 
 Estimation is a bounded Levenberg-Marquardt on the one-step errors, with
 exact derivatives carried through the recursion (forward sensitivities),
-started up to three times per problem: from the two best local minima of a
+started up to four times per problem: from the three best local minima of a
 small grid of smoothing parameters and from statsmodels' default start,
 with the initial states solved for exactly at each (the one-step errors are
 linear in them); the lowest sum of squares wins.
@@ -63,6 +63,7 @@ _RHO_MIN = 1e-4
 _GRID_ALPHA = (0.05, 0.2, 0.4, 0.6, 0.8, 0.9999)
 _GRID_BSTAR = (1e-4, 0.05, 0.2, 0.5, 0.9999)
 _GRID_PHI = (0.8, 0.9, 0.98)
+_N_LOCAL = 3  # grid local minima used as starts
 _SM_START = (0.101, 0.011 / 0.101, 0.98)
 
 
@@ -235,7 +236,9 @@ def _smooth(yT, mT, x, last):
 
 
 def _grid_start(yT, mT, trend, damped):
-    """Best (alpha, beta*, phi, l0, b0) of the starting grid, (5, b).
+    """Starting points (alpha, beta*, phi, l0, b0), each (5, b), and which problems use each.
+
+    The grid's best local minima in order, then statsmodels' default start.
 
     At each grid point the one-step errors are ``u + l0 v1 + b0 v2``, with
     ``u`` the errors from zero initial states and ``v1``, ``v2`` those of a
@@ -306,15 +309,16 @@ def _grid_start(yT, mT, trend, damped):
         upper = np.take(P, np.arange(2, shape[axis - 1] + 2), axis=axis)
         local &= (G <= lower) & (G <= upper)
     key = np.where(local.reshape(b, -1), sse[:, :-1], np.inf)
-    order = np.argsort(key, axis=1, kind="stable")[:, :2]
+    order = np.argsort(key, axis=1, kind="stable")[:, :_N_LOCAL]
     r = np.arange(b)
     starts = []
-    for j in range(2):
+    for j in range(order.shape[1]):
         i = order[:, j]
-        starts.append(np.stack([A[i], S[i], F[i], l0[r, i], b0[r, i]]))
-    has_second = np.isfinite(key[r, order[:, 1]])
+        use = np.isfinite(key[r, i]) | (j == 0)
+        starts.append((np.stack([A[i], S[i], F[i], l0[r, i], b0[r, i]]), use))
     sm = np.stack([np.full(b, A[-1]), np.full(b, S[-1]), np.full(b, F[-1]), l0[:, -1], b0[:, -1]])
-    return starts[0], starts[1], has_second, sm
+    starts.append((sm, np.ones(b, dtype=bool)))
+    return starts
 
 
 def _cholesky_solve(A, rhs):
@@ -412,12 +416,13 @@ def _lm(yT, mT, x, free, max_iter, ftol, xtol, gtol):
                 actual = cost - cost_n
                 positive = predicted > 0
                 rho = np.where(positive, actual / np.where(positive, predicted, 1.0), -1.0)
-                accept = finite & (actual > 0) & (rho > _RHO_MIN)
+                # a problem already converged at x does not move (as when it is alone)
+                accept = finite & (actual > 0) & (rho > _RHO_MIN) & ~done
                 snorm = np.sqrt(_pdot(s, s))
                 xnorm = np.sqrt(_pdot(xf, xf))
                 small_step = snorm <= xtol * (xnorm + xtol)
                 tiny = ftol * cost
-                small_cost = finite & (np.abs(actual) <= tiny) & (predicted <= tiny) & (rho <= 2.0)
+                small_cost = finite & (np.abs(actual) <= tiny) & (predicted <= tiny) & (rho <= 2.0) & ~done
                 shrink = 2.0 * rho - 1.0
                 shrink = np.maximum(1.0 / 3.0, 1.0 - shrink * shrink * shrink)
                 lam = np.where(accept, lam * shrink, lam * nu)
@@ -437,7 +442,7 @@ def _lm(yT, mT, x, free, max_iter, ftol, xtol, gtol):
                 out_x[:, sel] = x[:, finished]
                 out_cost[sel] = cost[finished]
                 status[sel] = codes[finished]
-                n_iter[sel] = it + (0 if done.all() else 1)
+                n_iter[sel] = np.where(done, it, it + 1)[finished]
                 k = ~finished
                 rows, x, cost, g, H = rows[k], x[:, k], cost[k], g[:, k], H[:, :, k]
                 yT, mT, lam, nu, dscale = yT[:, k], mT[:, k], lam[k], nu[k], dscale[k]
@@ -490,7 +495,7 @@ def fit_ets(
     trend: bool = True,
     damped: bool = False,
     min_points: int = 6,
-    max_iter: int = 100,
+    max_iter: int = 200,
     ftol: float = 1e-12,
     xtol: float = 1e-10,
     gtol: float = 1e-8,
@@ -512,7 +517,7 @@ def fit_ets(
     min_points : int, default 6
         Series with fewer observations fail with
         :data:`growthcast.errors.FAILED_TOO_FEW_POINTS`.
-    max_iter : int, default 100
+    max_iter : int, default 200
         Levenberg-Marquardt iterations per problem.
     ftol, xtol, gtol : float
         Stop when the relative reduction of the sum of squares (actual and
@@ -544,17 +549,17 @@ def fit_ets(
     yT = np.ascontiguousarray(((yz[rows] - first[rows, None]) / scale[rows, None]).T)
     mT = np.ascontiguousarray(inside[rows].T.astype(float))
     yT *= mT
-    # up to three starts per problem, run side by side as one batch: the two best
+    # up to four starts per problem, run side by side as one batch: the three best
     # local minima of the grid and statsmodels' default start; the lowest sum of
     # squares wins (the likelihood has several local maxima, often on the bounds)
-    x_a, x_b, has_b, x_sm = _grid_start(yT, mT, trend, damped)
+    starts = _grid_start(yT, mT, trend, damped)
     b = rows.size
-    cols = [np.arange(b), np.flatnonzero(has_b), np.arange(b)]
+    cols = [np.flatnonzero(use) for _, use in starts]
     offsets = np.cumsum([0] + [c.size for c in cols])
     x3, cost3, it3, st3 = _lm(
         np.concatenate([yT[:, c] for c in cols], axis=1),
         np.concatenate([mT[:, c] for c in cols], axis=1),
-        np.concatenate([x_a, x_b[:, cols[1]], x_sm], axis=1),
+        np.concatenate([x0[:, c] for (x0, _), c in zip(starts, cols)], axis=1),
         free, max_iter, ftol, xtol, gtol,
     )
     x = np.empty((5, b))
