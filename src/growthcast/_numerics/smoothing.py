@@ -496,7 +496,7 @@ def fit_ets(
     damped: bool = False,
     min_points: int = 6,
     max_iter: int = 200,
-    ftol: float = 1e-12,
+    ftol: float = 1e-10,
     xtol: float = 1e-10,
     gtol: float = 1e-8,
 ) -> ETSFit:
