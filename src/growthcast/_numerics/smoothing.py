@@ -175,6 +175,7 @@ def _recursion(yT, mT, x, free, jacobian):
             slope = phi * slope + beta * e
         return 0.5 * sse, None, None
     P = len(free)
+    N = yT.shape[0]
     k = {p: i for i, p in enumerate(free)}
     dl = np.zeros((P, b))
     db = np.zeros((P, b))
@@ -182,23 +183,35 @@ def _recursion(yT, mT, x, free, jacobian):
         dl[k[_L0]] = 1.0
     if _B0 in k:
         db[k[_B0]] = 1.0
+    ka, kb, kf = k.get(_ALPHA), k.get(_BSTAR), k.get(_PHI)
+    # the normal equations are accumulated step by step, in time order for every
+    # problem (a reduction over time afterwards would sum a lone problem pairwise)
+    sse = np.zeros(b)
     g = np.zeros((P, b))
     H = np.zeros((P, P, b))
-    ka, kb, kf = k.get(_ALPHA), k.get(_BSTAR), k.get(_PHI)
-    for t in range(yT.shape[0]):
-        m = mT[t]
+    e = np.empty(b)
+    e2 = np.empty(b)
+    de = np.empty((P, b))
+    ge = np.empty((P, b))
+    hh = np.empty((P, P, b))
+    nmT = -mT
+    for t in range(N):
         pslope = phi * slope
         pred = level + pslope
-        e = (yT[t] - pred) * m
-        sse += e * e
-        dpred = dl + phi * db
+        np.subtract(yT[t], pred, out=e)
+        e *= mT[t]
+        sse += np.multiply(e, e, out=e2)
+        dpred = phi * db
+        dpred += dl
         if kf is not None:
             dpred[kf] += slope
-        de = dpred * -m
-        g += de * e
-        H += de[:, None, :] * de[None, :, :]
-        dl = dpred + alpha * de
-        db = phi * db + beta * de
+        np.multiply(dpred, nmT[t], out=de)
+        g += np.multiply(de, e, out=ge)
+        H += np.multiply(de[:, None, :], de[None, :, :], out=hh)
+        dl = alpha * de
+        dl += dpred
+        db *= phi
+        db += beta * de
         if ka is not None:
             dl[ka] += e
             if kb is not None:
@@ -207,8 +220,10 @@ def _recursion(yT, mT, x, free, jacobian):
             db[kb] += alpha * e
         if kf is not None:
             db[kf] += slope
-        level = pred + alpha * e
-        slope = pslope + beta * e
+        level = alpha * e
+        level += pred
+        slope = beta * e
+        slope += pslope
     return 0.5 * sse, g, H
 
 
