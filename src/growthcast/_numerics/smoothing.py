@@ -151,7 +151,7 @@ def _free_index(trend: bool, damped: bool) -> list[int]:
 
 
 def _recursion(yT, mT, x, free, jacobian):
-    """Half the SSE, and with ``jacobian`` J'r (P, b) and J'J (P, P, b), at ``x`` (5, b).
+    """Half the SSE, and with ``jacobian`` J'r (P, b), J'J and sum e d2e (P, P, b), at ``x`` (5, b).
 
     ``yT`` and ``mT`` are (N, b), time first: observations (zero where
     unobserved) and 1.0/0.0 weights. Unobserved steps have zero error, so the
@@ -173,7 +173,7 @@ def _recursion(yT, mT, x, free, jacobian):
             sse += e * e
             level = pred + alpha * e
             slope = phi * slope + beta * e
-        return 0.5 * sse, None, None
+        return 0.5 * sse, None, None, None
     P = len(free)
     N = yT.shape[0]
     k = {p: i for i, p in enumerate(free)}
@@ -195,6 +195,18 @@ def _recursion(yT, mT, x, free, jacobian):
     ge = np.empty((P, b))
     hh = np.empty((P, P, b))
     nmT = -mT
+    # second derivatives of the states, (P, P, b), and sum_t e d2e (the part of the
+    # Hessian that Gauss-Newton leaves out; with it, Newton converges fast where
+    # large residuals make Gauss-Newton crawl)
+    d2l = np.zeros((P, P, b))
+    d2b = np.zeros((P, P, b))
+    S = np.zeros((P, P, b))
+    d2e = np.empty((P, P, b))
+    dbeta = np.zeros((P, b))
+    if ka is not None:
+        dbeta[ka] = bstar
+    if kb is not None:
+        dbeta[kb] = alpha
     for t in range(N):
         pslope = phi * slope
         pred = level + pslope
@@ -208,6 +220,30 @@ def _recursion(yT, mT, x, free, jacobian):
         np.multiply(dpred, nmT[t], out=de)
         g += np.multiply(de, e, out=ge)
         H += np.multiply(de[:, None, :], de[None, :, :], out=hh)
+        # second order, from the states before this step's update
+        d2pred = phi * d2b
+        d2pred += d2l
+        if kf is not None:
+            d2pred[kf] += db
+            d2pred[:, kf] += db
+        np.multiply(d2pred, nmT[t], out=d2e)
+        S += np.multiply(d2e, e, out=hh)
+        d2l = alpha * d2e
+        d2l += d2pred
+        if ka is not None:
+            d2l[ka] += de
+            d2l[:, ka] += de
+        d2b *= phi
+        d2b += beta * d2e
+        if kf is not None:
+            d2b[kf] += db
+            d2b[:, kf] += db
+        cross = np.multiply(dbeta[:, None, :], de[None, :, :], out=hh)
+        d2b += cross
+        d2b += cross.transpose(1, 0, 2)
+        if ka is not None and kb is not None:
+            d2b[ka, kb] += e
+            d2b[kb, ka] += e
         dl = alpha * de
         dl += dpred
         db *= phi
@@ -224,7 +260,7 @@ def _recursion(yT, mT, x, free, jacobian):
         level += pred
         slope = beta * e
         slope += pslope
-    return 0.5 * sse, g, H
+    return 0.5 * sse, g, H, S
 
 
 def _smooth(yT, mT, x, last):
@@ -395,11 +431,11 @@ def _lm(yT, mT, x, free, max_iter, ftol, xtol, gtol):
     status = np.full(b, errors.MAX_ITERATIONS, dtype=int)
     rows = np.arange(b)
     with np.errstate(all="ignore"):
-        cost, g, H = _recursion(yT, mT, x, free, True)
-        bad = ~(np.isfinite(cost) & np.isfinite(g).all(axis=0) & np.isfinite(H).all(axis=(0, 1)))
+        cost, g, H, S = _recursion(yT, mT, x, free, True)
+        bad = ~(np.isfinite(cost) & np.isfinite(g).all(axis=0) & np.isfinite(H + S).all(axis=(0, 1)))
         status[bad] = errors.FAILED_NONFINITE
         keep = ~bad
-        rows, x, cost, g, H = rows[keep], x[:, keep], cost[keep], g[:, keep], H[:, :, keep]
+        rows, x, cost, g, H, S = rows[keep], x[:, keep], cost[keep], g[:, keep], H[:, :, keep], S[:, :, keep]
         yT, mT = yT[:, keep], mT[:, keep]
         lam = np.full(rows.size, _LAM0)
         nu = np.full(rows.size, 2.0)
@@ -416,18 +452,27 @@ def _lm(yT, mT, x, free, max_iter, ftol, xtol, gtol):
             finished = done
             codes = np.full(rows.size, errors.CONVERGED_GRADIENT)
             if not done.all():
-                Hh = np.where(held[:, None, :] | held[None, :, :], 0.0, H)
-                Hh = np.where(held[:, None, :] & eye.astype(bool), 1.0, Hh)
+                # Newton's model (exact Hessian) where it is positive definite with the
+                # damping, else Gauss-Newton's for this iteration
                 dscale = np.maximum(dscale, np.where(held, 0.0, diag).max(axis=0))
-                step, pd = _cholesky_solve(Hh + (lam * np.maximum(dscale, 1e-300)) * eye, -gp)
+                shift = (lam * np.maximum(dscale, 1e-300)) * eye
+                off = held[:, None, :] | held[None, :, :]
+                unit = held[:, None, :] & eye.astype(bool)
+                Hx = H + S
+                step_n, pd_n = _cholesky_solve(np.where(unit, 1.0, np.where(off, 0.0, Hx)) + shift, -gp)
+                step_g, pd = _cholesky_solve(np.where(unit, 1.0, np.where(off, 0.0, H)) + shift, -gp)
+                step = np.where(pd_n, step_n, step_g)
+                model = np.where(pd_n, Hx, H)
+                pd = pd | pd_n
                 xnew_f = np.clip(xf + step, lo, hi)
                 s = np.where(held, 0.0, xnew_f - xf)
-                Hs = _matvec(H, s)
+                Hs = _matvec(model, s)
                 predicted = -(_pdot(g, s) + 0.5 * _pdot(s, Hs))
                 xnew = x.copy()
                 xnew[fi] = xf + s
-                cost_n, g_n, H_n = _recursion(yT, mT, xnew, free, True)
-                finite = pd & np.isfinite(cost_n) & np.isfinite(g_n).all(axis=0) & np.isfinite(H_n).all(axis=(0, 1))
+                cost_n, g_n, H_n, S_n = _recursion(yT, mT, xnew, free, True)
+                finite = pd & np.isfinite(cost_n) & np.isfinite(g_n).all(axis=0)
+                finite &= np.isfinite(H_n + S_n).all(axis=(0, 1))
                 actual = cost - cost_n
                 positive = predicted > 0
                 rho = np.where(positive, actual / np.where(positive, predicted, 1.0), -1.0)
@@ -446,6 +491,7 @@ def _lm(yT, mT, x, free, max_iter, ftol, xtol, gtol):
                 cost = np.where(accept, cost_n, cost)
                 g = np.where(accept, g_n, g)
                 H = np.where(accept, H_n, H)
+                S = np.where(accept, S_n, S)
                 stuck = ~accept & (small_step | (lam > _LAM_MAX))
                 at_step = (accept & small_step) | stuck
                 finished = done | at_step | small_cost
@@ -459,7 +505,7 @@ def _lm(yT, mT, x, free, max_iter, ftol, xtol, gtol):
                 status[sel] = codes[finished]
                 n_iter[sel] = np.where(done, it, it + 1)[finished]
                 k = ~finished
-                rows, x, cost, g, H = rows[k], x[:, k], cost[k], g[:, k], H[:, :, k]
+                rows, x, cost, g, H, S = rows[k], x[:, k], cost[k], g[:, k], H[:, :, k], S[:, :, k]
                 yT, mT, lam, nu, dscale = yT[:, k], mT[:, k], lam[k], nu[k], dscale[k]
         if rows.size:
             out_x[:, rows] = x
