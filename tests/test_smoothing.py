@@ -278,6 +278,8 @@ def test_invalid_input_raises():
         fit_ets(np.zeros((2, 5)), np.array([5.0, 5.0]))
     with pytest.raises(ValueError, match="lie in"):
         fit_ets(np.zeros((1, 5)), np.array([6]))
+    with pytest.raises(ValueError, match="min_points"):
+        fit_ets(np.zeros((1, 5)), np.array([5]), min_points=1)
     with pytest.raises(ValueError, match="criterion"):
         select_ets(np.zeros((1, 5)), np.array([5]), criterion="hqic")
 

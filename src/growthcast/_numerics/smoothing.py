@@ -24,8 +24,10 @@ As in statsmodels, ``beta* = beta / alpha`` is the parameter that is fitted,
 so the bounds are a box. The information criteria count the variance as a
 parameter (statsmodels' ``df_model``).
 
-Estimation is a bounded Levenberg-Marquardt on the one-step errors, with
-exact derivatives carried through the recursion (forward sensitivities),
+Estimation is a bounded, damped Newton method (Levenberg-Marquardt with the
+exact Hessian where it is positive definite, Gauss-Newton's ``J'J``
+otherwise) on the sum of squared one-step errors, with first and second
+derivatives carried through the recursion (forward sensitivities),
 started up to four times per problem: from the three best local minima of a
 small grid of smoothing parameters and from statsmodels' default start,
 with the initial states solved for exactly at each (the one-step errors are
@@ -106,7 +108,7 @@ class ETSFit:
         Parameters estimated, the variance included (statsmodels'
         ``df_model``): 3 for ETS(A,N,N), 5 for ETS(A,A,N), 6 for ETS(A,Ad,N).
     n_iter : ndarray of int
-        Levenberg-Marquardt iterations.
+        Newton iterations, summed over the starts.
     status : ndarray of int
         Codes of :mod:`growthcast.errors`: > 0 converged, 0 iteration
         limit (estimates usable but not certified), < 0 failed.
@@ -414,11 +416,17 @@ def _pdot(a, b):
 
 
 def _lm(yT, mT, x, free, max_iter, ftol, xtol, gtol):
-    """Bounded Levenberg-Marquardt over the free entries of x (5, b).
+    """Bounded, damped Newton over the free entries of x (5, b).
 
-    A free parameter at a bound whose gradient points out of the box is held
-    for the iteration (active set); trial points are clipped into the box.
-    Returns x, half SSE, iterations and status codes, each per problem.
+    Each iteration solves ``(M + lam d I) step = -g`` with ``M`` the exact
+    Hessian where that is positive definite, else ``J'J`` (Gauss-Newton
+    converges only linearly on the large residuals of exponential smoothing),
+    ``d`` the running largest diagonal entry of ``J'J``, and ``lam`` updated
+    by Nielsen's rule as in :mod:`growthcast._lm`. A free parameter at a bound
+    whose gradient points out of the box is held for the iteration (active
+    set); trial points are clipped into the box. Stopping rules as in
+    :func:`growthcast._lm.solve`. Returns x, half SSE, iterations and status
+    codes, each per problem; a problem's numbers never depend on the others.
     """
     b = x.shape[1]
     P = len(free)
@@ -522,6 +530,8 @@ def _matvec(H, s):
 # ---------------------------------------------------------------- public API
 def _validate(y, n, min_points):
     """Float array, lengths, and which problems cannot be fitted and why."""
+    if min_points < 2:
+        raise ValueError("min_points must be at least 2")
     y = np.asarray(y, dtype=float)
     if y.ndim != 2:
         raise ValueError(f"y must be 2-D (problems, points), got shape {y.shape}")
@@ -579,7 +589,7 @@ def fit_ets(
         Series with fewer observations fail with
         :data:`growthcast.errors.FAILED_TOO_FEW_POINTS`.
     max_iter : int, default 200
-        Levenberg-Marquardt iterations per problem.
+        Newton iterations per problem and start.
     ftol, xtol, gtol : float
         Stop when the relative reduction of the sum of squares (actual and
         predicted) is below ``ftol``, the step below ``xtol`` relative to the
