@@ -1,7 +1,8 @@
 """Batch exponential smoothing against a statsmodels loop and statsforecast, on the same series.
 
 Three ways to fit Holt's linear trend (ETS(A,A,N)), the damped trend
-(ETS(A,Ad,N)) and the choice between them by AICc (growthcast's ``ets``) to
+(ETS(A,Ad,N)), the choice between them by AICc (growthcast's ``ets``) and
+ARIMA(p,1,q) with drift (growthcast's ``arima``) to
 the yearly per-country panels in ``../shared/panels`` (leading zeros dropped,
 at least 10 consecutive years), and forecast ``H`` steps with variances:
 
@@ -11,9 +12,14 @@ at least 10 consecutive years), and forecast ``H`` steps with variances:
   series at a time (what growthcast's ``holt``, ``holt_damped`` and ``ets``
   do today);
 * statsforecast (if installed): ``StatsForecast(models=[Holt()] /
-  [AutoETS(model="AAN", damped=True)] / [AutoETS(model="AAN")], freq=1,
+  [AutoETS(model="AAN", damped=True)] / [AutoETS(model="AAN")] /
+  [AutoARIMA(d=1, max_p=2, max_q=2, seasonal=False, stepwise=False)], freq=1,
   n_jobs=1).forecast(df=..., h=H, level=[80])``, the call a user would write,
   from a long frame built outside the timer.
+
+``arima`` is ARIMA(p,1,q) with drift, p, q <= 2, chosen by AICc
+(:mod:`growthcast._numerics.arima` against growthcast's statsmodels loop
+over the nine orders).
 
 Each side gets the same number of timed repeats (after one untimed warm-up
 run, which for statsforecast includes numba's compilation), and the median
@@ -39,6 +45,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from growthcast._numerics.arima import forecast_arima, select_arima
 from growthcast._numerics.smoothing import fit_ets, forecast_ets, select_ets
 
 PANELS = os.environ.get("GROWTHCAST_PANELS", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "panels"))
@@ -46,10 +53,11 @@ if not os.path.isdir(PANELS):
     PANELS = "/work/shared/panels"
 FILES = ("mobile_cellular_subscriptions_per_100.csv", "fixed_broadband_subscriptions_per_100.csv")
 H = 8
-MODELS = {  # name: (trend, damped) or None for the AICc choice between the two
+MODELS = {  # name: (trend, damped), None for the AICc choice between the two, "arima"
     "holt": (True, False),
     "holt_damped": (True, True),
     "ets": None,
+    "arima": "arima",  # ARIMA(p,1,q) with drift, p, q <= 2, lowest AICc
 }
 
 
@@ -96,6 +104,10 @@ def as_batch(series):
 # ---------------------------------------------------------------- the three sides
 def run_growthcast(y, n, model):
     spec = MODELS[model]
+    if spec == "arima":
+        fit = select_arima(y, n)
+        mean, var = forecast_arima(fit, H)
+        return fit, mean, var
     if spec is None:
         fit, _ = select_ets(y, n)
     else:
@@ -111,12 +123,34 @@ def _sm_one(s, damped):
     return res
 
 
+def _sm_arima(s):
+    """growthcast's ``arima`` today: every order p, q <= 2 that fits, the lowest AICc."""
+    from statsmodels.tsa.arima.model import ARIMA
+
+    best = None
+    for p in range(3):
+        for q in range(3):
+            if p + q + 3 > len(s) - 2:
+                continue
+            res = ARIMA(pd.Series(s), order=(p, 1, q), trend="t").fit()
+            if np.isfinite(res.aicc) and (best is None or res.aicc < best.aicc):
+                best = res
+    return best
+
+
 def run_statsmodels(series, model):
     spec = MODELS[model]
     llf, means = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for s in series:  # what growthcast does today: one statsmodels fit per series
+            if spec == "arima":
+                res = _sm_arima(s)
+                fc = res.get_forecast(H)
+                means.append(np.asarray(fc.predicted_mean))
+                _ = fc.var_pred_mean
+                llf.append(res.llf)
+                continue
             if spec is None:
                 res = min((_sm_one(s, d) for d in (False, True)), key=lambda r: r.aicc if np.isfinite(r.aicc) else np.inf)
             else:
@@ -132,11 +166,13 @@ def statsforecast_runner(series, model):
     """A callable running statsforecast on a long frame of the series, or None if not installed."""
     try:
         from statsforecast import StatsForecast
-        from statsforecast.models import AutoETS, Holt
+        from statsforecast.models import AutoARIMA, AutoETS, Holt
     except ImportError:
         return None
     spec = MODELS[model]
-    if spec is None:
+    if spec == "arima":  # the same search: d = 1, every p, q <= 2, drift allowed, AICc
+        sf_model = AutoARIMA(d=1, max_p=2, max_q=2, seasonal=False, stepwise=False, allowdrift=True, ic="aicc")
+    elif spec is None:
         sf_model = AutoETS(model="AAN")  # damped=None: both, chosen by AICc
     elif spec[1]:
         sf_model = AutoETS(model="AAN", damped=True)
