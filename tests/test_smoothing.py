@@ -14,8 +14,9 @@ and stops when the relative reduction of ``-llf / n`` falls below about
 1e-5. On the flat likelihoods of exponential smoothing, that leaves its
 smoothing parameters uncertain in the third or fourth digit, which moves
 forecasts by up to a few 1e-4 of the series' range and forecast variances
-by up to about 1e-3 relative (measured on all 193 mobile series: 3.0e-4
-and 7.6e-4 at most). Hence, where both reach the same maximum:
+by up to about 1e-3 relative (measured on both CNNIC series and all 354
+panel series, ETS(A,Ad,N): 4.5e-4 of max |y| and 2.2e-4 at most; alpha
+within 7.3e-5). Hence, where both reach the same maximum:
 
 * log-likelihood: ``|ours - statsmodels| <= 1e-6 * |llf| + 1e-6``;
 * point forecasts: within ``2e-3`` of the series' largest absolute value;
