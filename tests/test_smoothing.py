@@ -434,3 +434,15 @@ def ARIMAFit_fields():
     from growthcast._numerics.arima import ARIMAFit
 
     return list(ARIMAFit.__dataclass_fields__)
+
+
+def test_a_batch_of_only_bad_series_fails_cleanly():
+    y = np.array([[1, 2, 3, np.nan, 5, 6, 7, 8], [2.0] * 8, [1, 2, 3, 0, 0, 0, 0, 0.0]])
+    n = np.array([8, 8, 3])
+    fit, _ = select_ets(y, n)
+    expected = [errors.FAILED_INVALID_DATA, errors.FAILED_INVALID_DATA, errors.FAILED_TOO_FEW_POINTS]
+    assert list(fit.status) == expected
+    assert np.all(np.isnan(forecast_ets(fit, 2)[0]))
+    arima = select_arima(y, n)
+    assert list(arima.status) == expected
+    assert fit_ets(np.zeros((0, 5)), np.zeros(0, dtype=int)).status.shape == (0,)

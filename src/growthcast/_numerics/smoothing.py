@@ -361,7 +361,7 @@ def _grid_start(yT, mT, trend, damped):
         lower = np.take(P, np.arange(0, shape[axis - 1]), axis=axis)
         upper = np.take(P, np.arange(2, shape[axis - 1] + 2), axis=axis)
         local &= (G <= lower) & (G <= upper)
-    key = np.where(local.reshape(b, -1), sse[:, :-1], np.inf)
+    key = np.where(local.reshape(b, K - 1), sse[:, :-1], np.inf)
     order = np.argsort(key, axis=1, kind="stable")[:, :_N_LOCAL]
     r = np.arange(b)
     starts = []
