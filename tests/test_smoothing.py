@@ -400,6 +400,9 @@ def test_arima_matches_statsmodels(arima_series, p, q):
             np.testing.assert_allclose(var[i], sm_var, rtol=VAR_RTOL, err_msg=k)
             np.testing.assert_allclose(fit.drift[i], res.params.iloc[0], rtol=0, atol=MEAN_TOL * np.max(np.abs(s)))
             np.testing.assert_allclose(fit.aicc[i], res.aicc, rtol=0, atol=2 * tol, err_msg=k)
+            np.testing.assert_allclose(
+                fit.fitted[i, 1 : len(s)], np.asarray(res.fittedvalues)[1:], rtol=0, atol=MEAN_TOL * np.max(np.abs(s))
+            )
     assert len(same) >= 0.5 * len(names)
 
 

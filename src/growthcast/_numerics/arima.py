@@ -61,6 +61,10 @@ class ARIMAFit:
     state, state_cov : ndarray, shapes (B, 3) and (B, 3, 3)
         The filtered prediction of the ARMA state for the first step ahead
         and its covariance over ``sigma2`` (zero-padded to 3).
+    fitted : ndarray, shape (B, N)
+        One-step predictions of the levels (statsmodels' ``fittedvalues``),
+        NaN at the first observation (statsmodels' diffuse start gives no
+        prediction there) and beyond ``n_obs``.
     """
 
     p: np.ndarray
@@ -81,6 +85,7 @@ class ARIMAFit:
     last: np.ndarray
     state: np.ndarray
     state_cov: np.ndarray
+    fitted: np.ndarray
 
 
 def _coefficients(u, k, sign):
@@ -315,12 +320,17 @@ def fit_arima(
     for code, text in errors.STATUS_MESSAGES.items():
         message[(status == code) & (message == "")] = text
     last = np.where(failed, np.nan, yz[np.arange(B), np.maximum(n - 1, 0)])
+    fitted = np.full((B, N), np.nan)
+    if ok.size:
+        pred_w = (Wo - V) * s[:, None]  # one-step predictions of the differences
+        fitted[ok, 1:] = np.where(Mo > 0, yz[ok, :-1] + pred_w, np.nan)
+    fitted[failed] = np.nan
     n_iter = np.zeros(B, dtype=int)
     n_iter[rows] = n_iter_r
     return ARIMAFit(
         p=np.full(B, p), q=np.full(B, q), drift=drift, ar=AR, ma=MA, sigma2=sigma2, loglike=loglike, aic=aic,
         aicc=aicc, bic=bic, n_obs=n.astype(int), n_params=np.full(B, k), n_iter=n_iter, status=status,
-        message=message, last=last, state=state, state_cov=state_cov,
+        message=message, last=last, state=state, state_cov=state_cov, fitted=fitted,
     )
 
 
