@@ -14,7 +14,7 @@ statsmodels computes with its diffuse first observation), from a Kalman
 filter started at the stationary covariance. The variance is concentrated
 out, so maximising the likelihood is a least-squares problem in the
 standardised innovations ``v_t / F_t**0.5`` times the geometric mean of
-``F_t**0.5``; it is solved by :func:`growthcast._lm.solve` with central
+``F_t**0.5``; it is solved by :func:`growthcast._numerics.lm.solve` with central
 finite-difference derivatives, in a parametrisation that keeps the AR part
 stationary and the MA part invertible (partial autocorrelations
 ``r = u / (1 + u**2)**0.5``, as statsmodels' default
@@ -30,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import _lm, errors
+from .. import errors
+from . import lm as _lm
 
 __all__ = ["ARIMAFit", "fit_arima", "select_arima", "forecast_arima"]
 

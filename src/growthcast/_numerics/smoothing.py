@@ -47,6 +47,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import errors
+from .linalg import cholesky_solve as _cholesky_solve
+from .linalg import pdot as _pdot
 
 __all__ = ["ETSFit", "fit_ets", "select_ets", "forecast_ets", "CANDIDATES"]
 
@@ -374,47 +376,6 @@ def _grid_start(yT, mT, trend, damped):
     return starts
 
 
-def _cholesky_solve(A, rhs):
-    """Solve (P, P, b) symmetric systems by a Cholesky loop over P; also whether each is positive definite."""
-    P = rhs.shape[0]
-    L = [[None] * P for _ in range(P)]
-    inv = [None] * P
-    ok = np.ones(rhs.shape[1], dtype=bool)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for j in range(P):
-            d = A[j, j].copy()
-            for k in range(j):
-                d -= L[j][k] * L[j][k]
-            ok &= d > 0.0
-            inv[j] = 1.0 / np.sqrt(np.where(d > 0.0, d, np.nan))
-            for i in range(j + 1, P):
-                v = A[i, j].copy()
-                for k in range(j):
-                    v -= L[i][k] * L[j][k]
-                L[i][j] = v * inv[j]
-        z = [None] * P
-        for i in range(P):
-            v = rhs[i].copy()
-            for k in range(i):
-                v -= L[i][k] * z[k]
-            z[i] = v * inv[i]
-        x = np.empty_like(rhs)
-        for i in reversed(range(P)):
-            v = z[i].copy()
-            for k in range(i + 1, P):
-                v -= L[k][i] * x[k]
-            x[i] = v * inv[i]
-    return x, ok
-
-
-def _pdot(a, b):
-    """``sum_p a[p] * b[p]`` in a fixed order, per problem."""
-    out = a[0] * b[0]
-    for p in range(1, a.shape[0]):
-        out += a[p] * b[p]
-    return out
-
-
 def _lm(yT, mT, x, free, max_iter, ftol, xtol, gtol):
     """Bounded, damped Newton over the free entries of x (5, b).
 
@@ -422,10 +383,10 @@ def _lm(yT, mT, x, free, max_iter, ftol, xtol, gtol):
     Hessian where that is positive definite, else ``J'J`` (Gauss-Newton
     converges only linearly on the large residuals of exponential smoothing),
     ``d`` the running largest diagonal entry of ``J'J``, and ``lam`` updated
-    by Nielsen's rule as in :mod:`growthcast._lm`. A free parameter at a bound
+    by Nielsen's rule as in :mod:`growthcast._numerics.lm`. A free parameter at a bound
     whose gradient points out of the box is held for the iteration (active
     set); trial points are clipped into the box. Stopping rules as in
-    :func:`growthcast._lm.solve`. Returns x, half SSE, iterations and status
+    :func:`growthcast._numerics.lm.solve`. Returns x, half SSE, iterations and status
     codes, each per problem; a problem's numbers never depend on the others.
     """
     b = x.shape[1]
