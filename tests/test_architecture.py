@@ -25,7 +25,7 @@ SRC = Path(gc.__file__).parent
 
 # Lower layers never import higher ones; a module may import its own layer's modules (without a cycle).
 LAYERS = [
-    {"errors", "_frozen", "_checks", "intervals", "metrics", "curves"},
+    {"errors", "_frozen", "_checks", "intervals", "metrics", "curves", "summary"},
     {"_numerics", "_numerics.linalg", "_numerics.lm", "_numerics.curvefit", "_numerics.smoothing", "data"},
     {"panel"},
     {"models.base", "models.registry"},
