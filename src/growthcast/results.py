@@ -563,6 +563,36 @@ class BatchFitResult:
             index=pd.Index(self.series_ids, name="series_id"),
         )
 
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per series: how the fit went, its goodness of fit and its ceiling.
+
+        Parameters
+        ----------
+        level : float
+            Coverage probability of the ceiling's interval.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``series_id``: ``status, message, converged, nobs,
+            sse, aicc, rsquared`` (see :attr:`FitResult.rsquared`; a pseudo
+            R-squared for models fitted on a transformed scale) and
+            ``saturation, saturation_lower, saturation_upper`` (the ceiling,
+            K or m, with its ``level`` interval). NaN where the model does
+            not define a quantity or the fit failed; ``many[series_id].summary()``
+            gives one series in full.
+        """
+        level = check_level(level)
+        frame = self.status[["status", "message", "converged", "nobs", "sse"]]
+        fits = [self[sid] for sid in self.series_ids]
+        frame["aicc"] = [r.aicc if r.status >= 0 else np.nan for r in fits]
+        frame["rsquared"] = [r.rsquared for r in fits]
+        value, lower, upper = saturation_interval(self.spec, self.fitted, level)
+        failed = self.fitted.status < 0
+        for name, v in (("saturation", value), ("saturation_lower", lower), ("saturation_upper", upper)):
+            frame[name] = np.where(failed, np.nan, v)
+        return frame
+
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Tidy parameters of every series: series_id, parameter, estimate, stderr, lower, upper, fixed."""
         lower, upper = param_intervals(self.spec, self.fitted, check_level(level))
