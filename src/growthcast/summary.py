@@ -101,16 +101,17 @@ class Summary(str):
     Examples
     --------
     >>> from growthcast.summary import Summary, Table
-    >>> s = Summary("fit", [Table([("a_1", "50%")], widths=(6, 6), align="lr", header=("name", "share"))])
+    >>> table = Table([("a_1", "50%")], widths=(6, 6), align="lr", header=("name", "share"))
+    >>> s = Summary("fit", [table], ["Shares."], width=12)
     >>> print(s.as_text())
     ============
         fit
     ============
-    ------------
     name   share
     ------------
     a_1      50%
     ============
+    Shares.
     >>> print(s.as_latex().splitlines()[6])
     a\\_1 & 50\\% \\\\
     """
