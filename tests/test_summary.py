@@ -322,3 +322,18 @@ def test_as_html_passes_the_nu_html_checker(tmp_path, cnnic):
     problems = [m for m in json.loads(run.stdout or "{}").get("messages", [])
                 if m.get("type") in ("error", "non-document-error") or m.get("subType") == "warning"]
     assert not problems, problems
+
+
+def test_as_latex_compiles(tmp_path, cnnic):
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed (apt-get install texlive-latex-base)")
+    parts = [_special_fit().summary().as_latex()]
+    parts += [gc.fit(m, cnnic["as_of"], cnnic["penetration_pct"]).summary().as_latex()
+              for m in ("auto", "bass", "ensemble_median", "arima")]
+    doc = tmp_path / "summary.tex"
+    doc.write_text("\\documentclass{article}\n\\begin{document}\n" + "\n\\clearpage\n".join(parts)
+                   + "\n\\end{document}\n", encoding="utf-8")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and (tmp_path / "summary.pdf").exists(), run.stdout[-3000:]
+    assert "Missing character" not in (tmp_path / "summary.log").read_text(errors="replace")

@@ -156,7 +156,7 @@ class Summary(str):
                 cells = []
                 for j, c in enumerate(row):
                     style = ' style="text-align:right"' if table.align[j] == "r" else ""
-                    if (table.labels and j % 2 == 0) or (table.header and j == 0):
+                    if c and ((table.labels and j % 2 == 0) or (table.header and j == 0)):
                         cells.append(f'<th scope="row"{style}>{_h(c)}</th>')
                     else:
                         cells.append(f"<td{style}>{_h(c)}</td>")
@@ -176,7 +176,8 @@ class Summary(str):
         """LaTeX: a ``center`` environment with one ``tabular`` per table, text escaped.
 
         Needs no package; ``\\input`` it into a document body. The characters
-        ``\\ & % $ # _ { } ~ ^ < >`` and a few typographic ones are escaped.
+        ``\\ & % $ # _ { } ~ ^ < >`` and a few typographic ones are escaped,
+        and brackets braced (a cell may start with ``[`` after ``\\\\``).
         """
         out = ["\\begin{center}"]
         if self.title:
@@ -195,7 +196,7 @@ class Summary(str):
             out.append("\\medskip")
         out.append("\\end{center}")
         if self.notes:
-            out.append("\\\\\n".join(_tex(line) for line in self.notes))
+            out.append("\\\\\n".join(_tex(line) for line in self.notes if line.strip()))
         return "\n".join(out)
 
 
@@ -228,7 +229,7 @@ def _h(text: str) -> str:
 _TEX = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
     "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
-    ">": r"\textgreater{}", "…": r"\ldots{}", "–": "--", "—": "---", "−": "-", "²": r"\textsuperscript{2}",
+    ">": r"\textgreater{}", "[": "{[}", "]": "{]}", "…": r"\ldots{}", "–": "--", "—": "---", "−": "-", "²": r"\textsuperscript{2}",
     "±": r"\ensuremath{\pm}", "≥": r"\ensuremath{\geq}", "≤": r"\ensuremath{\leq}", "\n": " ",
 }
 

@@ -181,7 +181,8 @@ class LocalTrend(Model):
             f"Point forecast: level + trend e(d) on {scale} scale from the state after the last observation, "
             f"e(d) = damping (1 - exp(-d / damping)); smoothing fixed (alpha = {self.alpha:g}, beta = {self.beta:g}, "
             f"{damping}): level and trend are filtered, not estimated.",
-            f"SSE and sigma: of the one-step-ahead errors per unit time on {scale} scale.",
+            f"SSE, sigma and the information criteria: of the one-step-ahead errors per unit time on {scale} "
+            "scale.",
         ]
         if result.interval == "delta":
             lines.append("Intervals: normal on that scale, the variance growing with the horizon as a random walk "
