@@ -157,7 +157,7 @@ def test_holt_and_arima_say_which_quantities_have_no_standard_error(cnnic):
 
 def test_a_failed_fit_says_so_without_a_table():
     text = gc.fit("logistic", [2000.0, 2001.0], [1.0, 2.0]).summary()
-    assert "No estimates: the fit failed." in text and "estimate " not in text
+    assert "No estimates: the fit failed." in text and "estimate " not in text and "Status:       -2 (failed)" in text
     assert not re.search(r"\bnan\b", text, flags=re.I)
 
 

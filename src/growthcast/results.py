@@ -367,7 +367,7 @@ class FitResult:
             ("Series:", series if len(series) <= 36 else series[:35] + "…"),
             ("Sample:", f"{first} .. {last}"),
             ("Observations:", str(self.nobs) + (f" ({self.n_missing} missing dropped)" if self.n_missing else "")),
-            ("Status:", str(self.status) + (" (converged)" if self.converged else " (NOT converged)")),
+            ("Status:", f"{self.status} ({'converged' if self.converged else 'failed' if self.status < 0 else 'NOT converged'})"),
         ]
         if self.n_iter > 0:
             left.append(("Iterations:", str(self.n_iter)))
