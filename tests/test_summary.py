@@ -81,6 +81,9 @@ def test_correlation_threshold_and_fixed_parameters():
     assert not re.search(r"^K, ", text, flags=re.M)  # a fixed parameter has no correlation
     everything = fixed.summary(min_correl=1.0)
     assert "No correlation of the estimates is 1 or more" in everything
+    for bad in (-0.1, 1.5, "0.1", True):
+        with pytest.raises(gc.DataError, match="min_correl"):
+            fixed.summary(min_correl=bad)
 
 
 def test_linear_trend_r_squared_is_that_of_statsmodels_ols():

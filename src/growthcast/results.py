@@ -355,6 +355,9 @@ class FitResult:
             forecast is made of, its calibration data, its intervals).
         """
         level = check_level(level)
+        if isinstance(min_correl, bool) or not isinstance(min_correl, (int, float, np.integer, np.floating)) \
+                or not 0.0 <= min_correl <= 1.0:
+            raise errors.DataError(f"min_correl must be a number in [0, 1], got {min_correl!r}")
         return Summary("growthcast fit results", self._summary_tables(level, min_correl), self._summary_notes())
 
     def _summary_tables(self, level: float, min_correl: float) -> list[Table]:
@@ -362,12 +365,13 @@ class FitResult:
         last = self._when(self.t[-1]) if len(self.t) else "-"
         spec = repr(self.spec)
         series = str(self.series_id)
+        state = "converged" if self.converged else "failed" if self.status < 0 else "NOT converged"
         left = [
             ("Model:", spec if len(spec) <= 36 else f"{self.spec.name} (in full below)"),
             ("Series:", series if len(series) <= 36 else series[:35] + "…"),
             ("Sample:", f"{first} .. {last}"),
             ("Observations:", str(self.nobs) + (f" ({self.n_missing} missing dropped)" if self.n_missing else "")),
-            ("Status:", f"{self.status} ({'converged' if self.converged else 'failed' if self.status < 0 else 'NOT converged'})"),
+            ("Status:", f"{self.status} ({state})"),
         ]
         if self.n_iter > 0:
             left.append(("Iterations:", str(self.n_iter)))
