@@ -25,9 +25,9 @@ SRC = Path(gc.__file__).parent
 
 # Lower layers never import higher ones; a module may import its own layer's modules (without a cycle).
 LAYERS = [
-    {"errors", "_frozen", "_checks", "_files", "intervals", "metrics", "curves"},
-    {"_numerics", "_numerics.linalg", "_numerics.lm", "_numerics.curvefit", "_numerics.smoothing", "_numerics.arima", "data",
-     "frequency"},
+    {"errors", "_frozen", "_checks", "_files", "intervals", "metrics", "curves", "summary"},
+    {"_numerics", "_numerics.linalg", "_numerics.lm", "_numerics.curvefit", "_numerics.smoothing", "_numerics.arima",
+     "data", "frequency"},
     {"panel"},
     {"models.base", "models.registry"},
     {"models", "models.curve", "models.regression", "models.random_walk", "models.local_trend",

@@ -263,7 +263,8 @@ def test_compare_uses_the_loss_differential_of_matched_forecasts():
     expected = dm * np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
     assert out.loc[h, "n"] == n
     assert out.loc[h, "statistic"] == pytest.approx(expected, rel=1e-10)
-    assert out.loc[h, "better"] == ("logistic" if dbar < 0 else "drift")
+    significant = out.loc[h, "p_value"] < 0.05
+    assert out.loc[h, "better"] == (("logistic" if dbar < 0 else "drift") if significant else "no significant difference")
 
 
 # ---------------------------------------------------------------------- calibrated intervals

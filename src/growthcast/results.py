@@ -20,6 +20,7 @@ from ._checks import check_level, check_levels
 from .data import from_decimal_year, to_decimal_year
 from .frequency import forecast_grid, frequency_name, infer_steps
 from .models import Fitted, Model
+from .summary import Summary, Table
 from .uncertainty import inflection_interval, param_intervals, predict_interval, saturation_interval, stderr
 
 __all__ = ["FitResult", "BatchFitResult"]
@@ -355,53 +356,165 @@ class FitResult:
             "aic": num(self.aic),
             "aicc": num(self.aicc),
             "bic": num(self.bic),
+            "rsquared": num(self.rsquared),
             "interval": self.interval,
         }
 
-    def summary(self, level: float = 0.95) -> str:
-        """A text table of the fit, in the manner of statsmodels' summary."""
-        width = 78
+    def summary(self, level: float = 0.95, *, min_correl: float = 0.1) -> Summary:
+        """The fit in the manner of statsmodels' ``summary()`` and lmfit's ``fit_report``.
+
+        Parameters
+        ----------
+        level : float
+            Coverage probability of the parameters' intervals.
+        min_correl : float
+            Correlations of the estimates smaller than this in absolute
+            value are not listed (all of them are in :attr:`corr`).
+
+        Returns
+        -------
+        growthcast.summary.Summary
+            A ``str`` (the text table) with ``as_text()``, ``as_html()``,
+            ``as_latex()`` and, for notebooks, ``_repr_html_()``. It shows
+            the sample, the status, the goodness of fit (SSE, sigma, R-squared
+            or a pseudo R-squared, AIC, AICc, BIC) where the model defines it,
+            the estimates with standard errors and intervals, the
+            correlations of the estimates, and the model's notes (what the
+            forecast is made of, its calibration data, its intervals).
+        """
+        level = check_level(level)
+        if isinstance(min_correl, bool) or not isinstance(min_correl, (int, float, np.integer, np.floating)) \
+                or not 0.0 <= min_correl <= 1.0:
+            raise errors.DataError(f"min_correl must be a number in [0, 1], got {min_correl!r}")
+        return Summary("growthcast fit results", self._summary_tables(level, min_correl), self._summary_notes())
+
+    def _summary_tables(self, level: float, min_correl: float) -> list[Table]:
         first = self._when(self.t[0]) if len(self.t) else "-"
         last = self._when(self.t[-1]) if len(self.t) else "-"
         spec = repr(self.spec)
         series = str(self.series_id)
+        state = "converged" if self.converged else "failed" if self.status < 0 else "NOT converged"
         left = [
             ("Model:", spec if len(spec) <= 36 else f"{self.spec.name} (in full below)"),
             ("Series:", series if len(series) <= 36 else series[:35] + "…"),
             ("Sample:", f"{first} .. {last}"),
             ("Observations:", str(self.nobs) + (f" ({self.n_missing} missing dropped)" if self.n_missing else "")),
-            ("Status:", str(self.status) + (" (converged)" if self.converged else " (NOT converged)")),
-            ("Iterations:", str(self.n_iter)),
+            ("Status:", f"{self.status} ({state})"),
         ]
-        right = [
-            ("SSE:", f"{self.sse:.6g}"),
-            ("sigma:", f"{self.sigma:.6g}"),
-            ("AIC:", f"{self.aic:.4f}"),
-            ("AICc:", f"{self.aicc:.4f}"),
-            ("BIC:", f"{self.bic:.4f}"),
-            ("Intervals:", self.spec.default_intervals if self.interval == "delta" else self.interval),
-        ]
-        lines = ["=" * width, f"{'growthcast fit results':^{width}}", "=" * width]
-        for (a, b), (c, d) in zip(left, right):
-            lines.append(f"{a:<14}{b:<38}{c:<11}{d:>15}")
+        if self.n_iter > 0:
+            left.append(("Iterations:", str(self.n_iter)))
+        right = []
+        if np.isfinite(self.sse):
+            right += [("SSE:", f"{self.sse:.6g}"), ("sigma:", f"{self.sigma:.6g}")]
+            if np.isfinite(self.rsquared):
+                right.append((self._rsquared_label + ":", f"{self.rsquared:.4f}"))
+            right += [(f"{k}:", f"{v:.4f}") for k, v in (("AIC", self.aic), ("AICc", self.aicc), ("BIC", self.bic))]
+        right = [(k, v) for k, v in right if v != "nan"]
+        right.append(("Intervals:", self.spec.default_intervals if self.interval == "delta" else self.interval))
+        rows = [(a + b) for a, b in zip(left + [("", "")] * (len(right) - len(left)),
+                                         right + [("", "")] * (len(left) - len(right)))]
+        footer = []
         if len(spec) > 36:
-            lines += textwrap.wrap(spec, width, initial_indent="Model: ", subsequent_indent="       ")
-        lines.append(f"Message: {self.message}")
-        lines.append("-" * width)
+            footer += textwrap.wrap(spec, 78, initial_indent="Model: ", subsequent_indent="       ")
+        footer.append(f"Message: {self.message}")
+        if self.status < 0:
+            footer.append("No estimates: the fit failed.")
+        elif not np.isfinite(self.sse):
+            footer.append("SSE, sigma, R-squared, AIC, AICc and BIC: not defined for this model.")
+        tables = [Table(rows, widths=(14, 38, 11, 15), align="lllr", labels=True, footer=footer)]
+        if self.param_names:
+            tables += self._param_tables(level, min_correl)
+        return tables
+
+    def _param_tables(self, level: float, min_correl: float) -> list[Table]:
         table = self.to_frame(level)
-        pct = f"[{(1 - level) / 2:.3f}"
-        lines.append(f"{'':<10}{'estimate':>14}{'std err':>14}{pct:>14}{f'{(1 + level) / 2:.3f}]':>14}{'':>6}")
-        lines.append("-" * width)
-        for name, row in table.iterrows():
-            mark = "(fixed)" if row["fixed"] else ""
-            lines.append(
-                f"{name:<10}{row['estimate']:>14.6g}{row['stderr']:>14.4g}{row['lower']:>14.6g}{row['upper']:>14.6g} {mark}"
-            )
-        lines.append("=" * width)
-        notes = self.spec.notes(self)
-        if notes:
-            lines.append(notes)
-        return "\n".join(lines)
+        known = np.isfinite(table["estimate"].to_numpy())
+        if not known.any():
+            return []  # a failed fit: the message says why
+        se_known = np.isfinite(table["stderr"].to_numpy()) & known
+        names = list(table.index)
+        footer = []
+        if not known.all():
+            footer.append(f"Not in this fit: {', '.join(n for n, k in zip(names, known) if not k)}.")
+        shown = table[known]
+        if se_known.any():
+            header = ("", "estimate", "std err", f"[{(1 - level) / 2:.3f}", f"{(1 + level) / 2:.3f}]", "")
+            rows = [
+                (name, f"{r['estimate']:.6g}", *(_num(r[c], g) for c, g in (("stderr", ".4g"), ("lower", ".6g"), ("upper", ".6g"))),
+                 "(fixed)" if r["fixed"] else "")
+                for name, r in shown.iterrows()
+            ]
+            missing = [n for n, k, s in zip(names, known, se_known) if k and not s]
+            if missing:
+                footer.append(f"Not estimated with a standard error: {', '.join(missing)}.")
+            tables = [Table(rows, widths=(10, 14, 14, 14, 14, 8), align="lrrrrr", header=header, footer=footer)]
+        else:
+            rows = [(name, f"{r['estimate']:.6g}") for name, r in shown.iterrows()]
+            footer.append("Standard errors and intervals: not estimated for this model.")
+            tables = [Table(rows, widths=(10, 14), align="lr", header=("", "estimate"), footer=footer)]
+        corr = self.corr.to_numpy()
+        pairs = [(abs(corr[i, j]), names[i], names[j], corr[i, j])
+                 for i in range(len(names)) for j in range(i + 1, len(names)) if np.isfinite(corr[i, j])]
+        big = sorted((p for p in pairs if p[0] >= min_correl), key=lambda p: -p[0])
+        if big:
+            rows = [(f"{a}, {b}", f"{r:.4f}") for _, a, b, r in big]
+            note = [f"Correlations below {min_correl:g} in absolute value are not shown."] if len(big) < len(pairs) else []
+            tables.append(Table(rows, widths=(24, 14), align="lr", header=("parameters", "correlation"), footer=note))
+        elif pairs:
+            tables[-1] = _with_footer(tables[-1], f"No correlation of the estimates is {min_correl:g} or more in absolute value.")
+        return tables
+
+    def _summary_notes(self) -> list[str]:
+        notes = []
+        if self.status >= 0 and self._rsquared_label != "R-squared" and np.isfinite(self.rsquared):
+            notes.append(f"{self._rsquared_label}: 1 - SSE/SST of the observations around the back-transformed fit "
+                         "(the model is fitted on a transformed scale).")
+        if self.interval == "bootstrap" and self.fitted.bootstrap is not None:
+            draws = self.fitted.bootstrap.params[0]
+            ok = int(np.isfinite(draws).all(axis=1).sum())
+            notes.append(f"Intervals: residual bootstrap, {ok} of {len(draws)} refits usable "
+                         f"(seed {self.fitted.bootstrap.seed}); parameter intervals are their percentiles.")
+        elif self.interval == "backtest" and self.fitted.calibration is not None:
+            counts = np.isfinite(self.fitted.calibration.errors[0]).sum(axis=1)
+            notes.append(f"Intervals: split-conformal on the model's own out-of-sample errors in an expanding-window "
+                         f"backtest of this series, {', '.join(map(str, counts))} errors at horizons 1-{len(counts)}.")
+        own = self.spec.notes(self)
+        return ([own] if own else []) + notes
+
+    # ------------------------------------------------------------ goodness of fit
+    @cached_property
+    def rsquared(self) -> float:
+        """``1 - SSE/SST`` of the observations around the in-sample fit; NaN without one.
+
+        Defined for models with in-sample fitted values (the curves and the
+        regression trends). For a model fitted on a transformed scale
+        (``exponential``, ``logit_linear``) it is a pseudo R-squared: the
+        residuals are those of ``y`` around the back-transformed fit, and it
+        need not lie in [0, 1]. Trends and baselines that extrapolate from
+        the last observations have no in-sample fit and no R-squared.
+        """
+        if not self.spec.has_residuals or self.status < 0 or len(self.y) < 2:
+            return float("nan")
+        with np.errstate(all="ignore"):
+            fitted = self.spec.mean_arrays(self.fitted, self.t[None, :])[0]
+        sst = float(np.sum((self.y - self.y.mean()) ** 2))
+        return 1.0 - float(np.sum((self.y - fitted) ** 2)) / sst if sst > 0 else float("nan")
+
+    @property
+    def _rsquared_label(self) -> str:
+        return "R-squared" if type(self.spec).link is Model.link else "Pseudo R-sq."
+
+    @property  # a fresh object each time: editing it cannot alter the frozen result
+    def corr(self) -> pd.DataFrame:
+        """Correlations of the estimates, ``cov / (se se')``; NaN where not estimated or fixed."""
+        names = list(self.param_names)
+        cov = self.fitted.cov[0]
+        se = np.sqrt(np.diag(cov))
+        with np.errstate(all="ignore"):
+            corr = cov / np.outer(se, se)
+        corr[~(np.outer(se, se) > 0)] = np.nan
+        np.fill_diagonal(corr, np.where(se > 0, 1.0, np.nan))
+        return pd.DataFrame(np.clip(corr, -1.0, 1.0), index=names, columns=names)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
@@ -491,6 +604,36 @@ class BatchFitResult:
             index=pd.Index(self.series_ids, name="series_id"),
         )
 
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per series: how the fit went, its goodness of fit and its ceiling.
+
+        Parameters
+        ----------
+        level : float
+            Coverage probability of the ceiling's interval.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``series_id``: ``status, message, converged, nobs,
+            sse, aicc, rsquared`` (see :attr:`FitResult.rsquared`; a pseudo
+            R-squared for models fitted on a transformed scale) and
+            ``saturation, saturation_lower, saturation_upper`` (the ceiling,
+            K or m, with its ``level`` interval). NaN where the model does
+            not define a quantity or the fit failed; ``many[series_id].summary()``
+            gives one series in full.
+        """
+        level = check_level(level)
+        frame = self.status[["status", "message", "converged", "nobs", "sse"]]
+        fits = [self[sid] for sid in self.series_ids]
+        frame["aicc"] = [r.aicc if r.status >= 0 else np.nan for r in fits]
+        frame["rsquared"] = [r.rsquared for r in fits]
+        value, lower, upper = saturation_interval(self.spec, self.fitted, level)
+        failed = self.fitted.status < 0
+        for name, v in (("saturation", value), ("saturation_lower", lower), ("saturation_upper", upper)):
+            frame[name] = np.where(failed, np.nan, v)
+        return frame
+
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Tidy parameters of every series: series_id, parameter, estimate, stderr, lower, upper, fixed."""
         lower, upper = param_intervals(self.spec, self.fitted, check_level(level))
@@ -555,6 +698,16 @@ class BatchFitResult:
     def __repr__(self) -> str:
         ok = int((self.fitted.status > 0).sum())
         return f"<BatchFitResult {self.spec.name}: {len(self)} series, {ok} converged>"
+
+
+def _num(value: float, fmt: str) -> str:
+    """``value`` formatted, or "" where it is not estimated."""
+    return format(value, fmt) if np.isfinite(value) else ""
+
+
+def _with_footer(table: Table, line: str) -> Table:
+    return Table(table.rows, widths=table.widths, align=table.align, header=table.header, labels=table.labels,
+                 footer=(*table.footer, line))
 
 
 def _crossing_times(result: "FitResult", value: float, level: float, horizon: float):

@@ -14,7 +14,10 @@ from .._checks import as_list
 from ..errors import DataError
 from ..metrics import METRICS
 
-__all__ = ["Backtest", "diebold_mariano"]
+__all__ = ["Backtest", "diebold_mariano", "NO_SIGNIFICANT_DIFFERENCE"]
+
+#: What :meth:`Backtest.compare` says in ``better`` when the test does not reject equal accuracy.
+NO_SIGNIFICANT_DIFFERENCE = "no significant difference"
 
 _BY = {"horizon": ["horizon"], "origin": ["origin_edition"], "model": [], "series": []}
 
@@ -200,7 +203,7 @@ class Backtest:
         cols = ["series_id", "rank", "model", "interval", *METRICS, "n", "failed", "ceiling_held"]
         return board[cols].reset_index(drop=True)
 
-    def compare(self, a: str, b: str, *, loss: str = "squared") -> pd.DataFrame:
+    def compare(self, a: str, b: str, *, loss: str = "squared", alpha: float = 0.05) -> pd.DataFrame:
         """Diebold-Mariano test of equal accuracy of models ``a`` and ``b``, per series and horizon.
 
         The loss differential ``d = L(e_a) - L(e_b)`` over the origins where
@@ -217,14 +220,33 @@ class Backtest:
         a, b : str
             Model labels in :attr:`models`.
         loss : {"squared", "absolute"}
+        alpha : float
+            Significance level of the two-sided test, in (0, 1).
 
         Returns
         -------
         pandas.DataFrame
             ``series_id, horizon, n, mean_diff`` (mean of ``d``; negative when
             ``a`` is more accurate), ``statistic, p_value`` (two-sided),
-            ``better`` (the model with the lower mean loss) and ``note``.
+            ``better`` and ``note``. ``better`` names the model with the
+            lower mean loss only when ``p_value < alpha``; otherwise it says
+            ``"no significant difference"`` (also when the test is not
+            defined: fewer than two pairs, or a constant differential).
+            With few origins the test has little power: no significant
+            difference is not evidence of equal accuracy.
+
+        Examples
+        --------
+        >>> import growthcast as gc
+        >>> bt = gc.backtest(gc.load_cnnic(), series="penetration_pct", models=["drift", "naive"], horizons=[1])
+        >>> out = bt.compare("drift", "naive", alpha=0.05)
+        >>> out.loc[0, "better"] == ("drift" if out.loc[0, "p_value"] < 0.05 and out.loc[0, "mean_diff"] < 0
+        ...                          else "naive" if out.loc[0, "p_value"] < 0.05 else "no significant difference")
+        True
         """
+        if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float, np.integer, np.floating)) \
+                or not 0.0 < alpha < 1.0:
+            raise DataError(f"alpha must be a number in (0, 1), got {alpha!r}")
         for m in (a, b):
             if m not in self.models:
                 raise DataError(f"compare: no model {m!r} in this backtest; it has {list(self.models)}")
@@ -242,7 +264,7 @@ class Backtest:
         for (sid, h), grp in both.groupby(["series_id", "horizon"], sort=True):  # a few groups: the tests
             stat, p, note = diebold_mariano(grp["d"].to_numpy(), int(h))
             mean_diff = float(grp["d"].mean())
-            better = a if mean_diff < 0 else b if mean_diff > 0 else ""
+            better = (a if mean_diff < 0 else b) if p < alpha else NO_SIGNIFICANT_DIFFERENCE  # NaN p: never
             rows.append({"series_id": sid, "horizon": int(h), "n": len(grp), "mean_diff": mean_diff,
                          "statistic": stat, "p_value": p, "better": better, "note": note})
         return pd.DataFrame(rows, columns=["series_id", "horizon", "n", "mean_diff", "statistic", "p_value",

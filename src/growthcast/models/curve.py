@@ -123,9 +123,19 @@ class CurveModel(Model):
         return mean, mean - half, mean + half
 
     def notes(self, result) -> str:
-        text = f"Curve: {self.curve.value.__doc__.splitlines()[0]}"
+        lines = [f"Curve: {self.curve.value.__doc__.splitlines()[0]}"]
+        if result.status >= 0:
+            lines.append(
+                f"Fitted by nonlinear least squares to the {result.nobs} observations; standard errors from "
+                f"s^2 (J'J)^-1 at the optimum, with {result.df_resid} residual degrees of freedom."
+            )
+            if result.interval == "delta":
+                lines.append("Intervals: delta method, the curve's gradient through the covariance plus the residual "
+                             "variance, Student-t quantiles.")
         warning = self.ceiling_warning(result)
-        return f"{text}\n{warning[0].upper()}{warning[1:]}." if warning else text
+        if warning:
+            lines.append(f"{warning[0].upper()}{warning[1:]}.")
+        return "\n".join(lines)
 
     def ceiling_warning(self, result) -> str:
         """Why the fitted ceiling of a percentage cannot be read as one, or "" if it can."""

@@ -75,6 +75,27 @@ class Ensemble(Model):
         mean, lower, upper = (_nanmedian if self.combine == "median" else _nanmean)(stack)
         return mean, lower, upper
 
+    def notes(self, result) -> str:
+        lines = [
+            f"Point forecast: the {self.combine} of the members' point forecasts at each date; each interval bound is "
+            f"the {self.combine} of the members' bounds at the same level (members that failed are left out).",
+            f"Members, each fitted to the same {len(result.t)} observations:",
+        ]
+        t_ahead = np.array([[float(result.t[-1]) + 1.0]]) if len(result.t) else np.zeros((1, 1))
+        for spec, fit in zip(self._specs(), result.fitted.state["members"]):
+            status = int(fit.status[0])
+            if status < 0:
+                message = fit.message[0] if fit.message is not None and fit.message[0] else errors.STATUS_MESSAGES.get(
+                    status, "failed")
+                lines.append(f"  {spec.name}: left out, {message}")
+                continue
+            with np.errstate(all="ignore"):
+                ahead = float(spec.mean_arrays(fit, t_ahead)[0, 0])
+            state = "converged" if status > 0 else "NOT converged"
+            lines.append(f"  {spec.name}: {state}, {spec.default_intervals} intervals; one year ahead {ahead:.6g}")
+        lines.append("Every member has its own fit summary: gc.fit(name, ...).summary().")
+        return "\n".join(lines)
+
 
 def _nanmedian(stack: np.ndarray) -> np.ndarray:
     """``np.nanmedian(stack, axis=0)``, NaN where every member failed (without numpy's warning)."""

@@ -172,6 +172,23 @@ class LocalTrend(Model):
         with np.errstate(all="ignore"):
             return inv(z), inv(z - half), inv(z + half)
 
+    def notes(self, result) -> str:
+        if result.status < 0:
+            return ""
+        scale = {"identity": "the data's", "log": "the log", "logit": "the logit" if result.percent else "the log"}[self.link]
+        damping = "no damping" if self.damping is None else f"damping time {self.damping:g} years"
+        lines = [
+            f"Point forecast: level + trend e(d) on {scale} scale from the state after the last observation, "
+            f"e(d) = damping (1 - exp(-d / damping)); smoothing fixed (alpha = {self.alpha:g}, beta = {self.beta:g}, "
+            f"{damping}): level and trend are filtered, not estimated.",
+            f"SSE, sigma and the information criteria: of the one-step-ahead errors per unit time on {scale} "
+            "scale.",
+        ]
+        if result.interval == "delta":
+            lines.append("Intervals: normal on that scale, the variance growing with the horizon as a random walk "
+                         "with drift's, mapped back.")
+        return "\n".join(lines)
+
 
 def _member_grid() -> tuple[LocalTrend, ...]:
     grid = []
@@ -309,13 +326,25 @@ class Auto(Model):
         )
 
     def notes(self, result) -> str:
+        if result.status < 0:
+            return ""
         fitted = result.fitted
         n_errors = np.isfinite(fitted.state["inner_errors"][0]).sum(axis=1)
-        return (
+        lines = [
             f"Point forecast: mean of the drift ({fitted.state['trends'][0, -1]:.4g} per year) and the median of "
-            f"{len(_MEMBERS)} damped local trends.\nIntervals: split-conformal on the relative errors of its own "
-            f"inner backtest, {', '.join(map(str, n_errors))} errors at horizons 1-{len(n_errors)}."
-        )
+            f"{len(_MEMBERS)} damped local trends (alpha, beta, damping and scale on a fixed grid; nothing is "
+            "estimated, so there is no parameter table).",
+        ]
+        if result.interval == "delta":
+            lines += [
+                "Intervals: the forecast times one plus split-conformal quantiles of the relative errors of its own "
+                "inner backtest.",
+                f"Calibration: {', '.join(map(str, n_errors))} errors at horizons 1-{len(n_errors)}, from the "
+                f"last {int(self.window)} inner origins (prefixes of this series of at least {int(self.min_inner)} "
+                "points); no later data is used. Where a horizon has too few errors, the shorter one's, widened; "
+                "with none, the drift's normal interval.",
+            ]
+        return "\n".join(lines)
 
     def mean_arrays(self, fitted, t_new):
         d = np.clip(t_new - fitted.t_last[:, None], 0.0, None)

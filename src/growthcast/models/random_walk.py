@@ -88,6 +88,24 @@ class _RandomWalk(Model):
         half = normal_quantile(level) * np.sqrt(var)
         return mean, mean - half, mean + half
 
+    def notes(self, result) -> str:
+        if result.status < 0:
+            return ""
+        fitted = result.fitted
+        last, span = float(fitted.params[0, 0]), float(fitted.state["span"][0])
+        if self.with_drift:
+            lines = [f"Point forecast: the last observation, {last:.6g}, plus the drift, {fitted.params[0, 1]:.6g} per year: "
+                     f"the slope of the line from the first observation to the last ({span:.4g} years)."]
+            variance = f"sigma^2 d (1 + d / T) at d years ahead, T = {span:.4g} years"
+        else:
+            lines = [f"Point forecast: the last observation, {last:.6g}, at every horizon."]
+            variance = "sigma^2 d at d years ahead"
+        lines.append(f"SSE, sigma and the information criteria are those of the {result.nobs} increments (per unit "
+                     "time), not of the levels: compare them only with other random walks.")
+        if result.interval == "delta":
+            lines.append(f"Intervals: normal, variance {variance}, sigma^2 the increments' variance per year.")
+        return "\n".join(lines)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Naive(_RandomWalk):

@@ -97,8 +97,22 @@ class _Regression(Model):
             pct = fitted.percent[:, None]
             return self.unlink(zhat, pct), self.unlink(zhat - half, pct), self.unlink(zhat + half, pct)
 
-    def notes(self, result) -> str:
-        return f"Time origin t_ref = {float(result.fitted.state['t_ref'][0]):.4f} (mean observed time)."
+    def notes(self, result, scale: str = "") -> str:
+        """The time origin; for a fit on a transformed ``scale``, what the statistics are on; the intervals."""
+        lines = [f"Time origin t_ref = {float(result.fitted.state['t_ref'][0]):.4f} (mean observed time)."]
+        if scale and result.status >= 0:  # fitted on the link scale
+            z = self.link(result.y, np.asarray(result.fitted.percent[0]))
+            zhat = self.link(self.mean_arrays(result.fitted, result.t[None, :])[0], np.asarray(result.fitted.percent[0]))
+            sst = float(np.sum((z - z.mean()) ** 2))
+            r2 = f"{1.0 - float(np.sum((z - zhat) ** 2)) / sst:.4f}" if sst > 0 else "not defined"
+            lines.append(
+                f"Least squares on the {scale} scale: SSE and sigma are on "
+                f"that scale (R-squared there {r2}); AIC, AICc and BIC are of y (with the Jacobian of the transform)."
+            )
+        if result.interval == "delta" and result.status >= 0:
+            lines.append("Intervals: regression prediction intervals on the fitted scale (Student-t, "
+                         f"{result.df_resid} degrees of freedom), mapped back.")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,6 +162,9 @@ class Exponential(_Regression):
     def _invalid_message(self) -> str:
         return "failed: exponential needs positive values"
 
+    def notes(self, result, scale: str = "log y") -> str:
+        return super().notes(result, scale)
+
 
 @dataclass(frozen=True, kw_only=True)
 class LogitLinear(_Regression):
@@ -190,6 +207,9 @@ class LogitLinear(_Regression):
 
     def _invalid_message(self) -> str:
         return "failed: logit_linear needs 0 < y < cap (give cap= for a series that is not a percentage)"
+
+    def notes(self, result, scale: str = "logit(y / cap)") -> str:
+        return super().notes(result, scale)
 
 
 

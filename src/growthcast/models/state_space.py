@@ -145,6 +145,23 @@ class _StatsmodelsModel(Model):
             upper[b] = np.interp(h, grid, hi_path)
         return mean, lower, upper
 
+    def notes(self, result) -> str:
+        if result.status < 0:
+            return ""
+        grid, _, step = regular_grid(result.t, result.y, np.ones(len(result.t), bool))
+        on_grid = np.isin(grid, result.t)
+        lines = [
+            f"Fitted by statsmodels to the {len(grid)} values of the regular {step:g}-year grid "
+            f"({int((~on_grid).sum())} interpolated, {len(result.t) - int(on_grid.sum())} off-grid observation(s) "
+            "left out): SSE, sigma and the information criteria are of that grid, not of the observations.",
+        ]
+        if not np.isfinite(result.fitted.cov[0]).any():
+            lines.append("Parameters: maximum likelihood; statsmodels gives them no standard errors here.")
+        if result.interval == "delta":
+            lines.append("Intervals: statsmodels' analytic prediction intervals at each grid step, interpolated "
+                         "between steps.")
+        return "\n".join(lines)
+
 
 def _ets_fit(y: np.ndarray, damped: bool):
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -194,6 +211,14 @@ class ETS(_StatsmodelsModel):
     description: ClassVar[str] = "ETS, additive or damped additive trend chosen by AICc, statsmodels"
     param_names: ClassVar[tuple[str, ...]] = ("alpha", "beta", "phi")  # type: ignore[assignment]
 
+    def notes(self, result) -> str:
+        text = super().notes(result)
+        if result.status < 0:
+            return text
+        damped = np.isfinite(result.params["phi"])
+        return (f"{text}\nTrend: {'damped' if damped else 'undamped'}, the lower AICc of the undamped and the damped "
+                "additive trend.")
+
     def _fit_one(self, y):
         fits = [_ets_fit(y, damped) for damped in (False, True)]
         res, par = min(fits, key=lambda f: f[0].aicc if np.isfinite(f[0].aicc) else np.inf)
@@ -213,6 +238,14 @@ class ARIMA(_StatsmodelsModel):
     max_p: int = 2
     max_q: int = 2
     param_names: ClassVar[tuple[str, ...]] = ("drift", "sigma2", "p", "q")  # type: ignore[assignment]
+
+    def notes(self, result) -> str:
+        text = super().notes(result)
+        if result.status < 0:
+            return text
+        p, q = int(result.params["p"]), int(result.params["q"])
+        return (f"{text}\nOrder: ARIMA({p}, 1, {q}) with drift, the lowest AICc over p <= {self.max_p}, q <= "
+                f"{self.max_q}; p and q are chosen, not estimated, so they have no standard error.")
 
     def _fit_one(self, y):
         from statsmodels.tsa.arima.model import ARIMA as _SMARIMA
