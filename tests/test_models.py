@@ -170,9 +170,12 @@ def test_holt_equals_statsmodels(name, damped):
     res = gc.fit(name, T_GRID, y)
     ref = _ets_reference(y, damped)
     _compare_to_statsmodels(res, ref, y.size)
+    # two optimisers of one likelihood: statsmodels' L-BFGS-B stops within about 1e-9 of the maximum, which
+    # leaves the parameters known to about 1e-4; the batch fit never stops at a lower likelihood
     alpha = np.asarray(ref.params)[list(ref.param_names).index("smoothing_level")]
-    assert res.params["alpha"] == pytest.approx(alpha, rel=1e-9)
-    assert res.loglike == pytest.approx(ref.llf, rel=1e-9)
+    assert res.params["alpha"] == pytest.approx(alpha, rel=1e-4)
+    assert res.loglike == pytest.approx(ref.llf, rel=1e-8)
+    assert res.loglike >= ref.llf - 1e-9 * abs(ref.llf)
 
 
 def test_ets_chooses_by_aicc_and_equals_statsmodels():
@@ -322,7 +325,7 @@ def test_ensemble_leaves_failed_members_out():
 
 
 @pytest.mark.parametrize("name, label", [("logistic", "delta"), ("linear", "regression"), ("drift", "random walk"),
-                                         ("holt", "statsmodels"), ("auto", "conformal"),
+                                         ("holt", "state space"), ("auto", "conformal"),
                                          ("ensemble_median", "of members")])
 def test_summary_names_the_intervals_each_model_makes(name, label):
     res = gc.fit(name, T_GRID, _series())

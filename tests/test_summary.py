@@ -155,7 +155,8 @@ def test_holt_and_arima_say_which_quantities_have_no_standard_error(cnnic):
     assert "std err" not in holt and "Not in this fit: phi." in holt
     assert "Standard errors and intervals: not estimated for this model." in holt
     arima = gc.fit("arima", cnnic["as_of"], cnnic["penetration_pct"]).summary()
-    assert "Not estimated with a standard error: p, q." in arima and "std err" in arima
+    assert "Standard errors and intervals: not estimated for this model." in arima  # batch ARIMA: no covariance
+    assert "p and q" in arima and "chosen, not estimated" in arima
 
 
 def test_a_failed_fit_says_so_without_a_table():
