@@ -6,6 +6,7 @@
   :class:`Exponential`, :class:`LogitLinear`;
 * baselines (:mod:`.random_walk`): :class:`Naive`, :class:`Drift`;
 * local trends and the default (:mod:`.local_trend`): :class:`LocalTrend`, :class:`Auto`;
+* saturation-aware combination (:mod:`.saturating`): :class:`Saturating`;
 * statsmodels' state-space models (:mod:`.state_space`): :class:`Holt`, :class:`ETS`, :class:`ARIMA`;
 * combinations (:mod:`.ensemble`): :class:`Ensemble`.
 
@@ -22,10 +23,11 @@ from .regression import Exponential, Linear, LogitLinear, Quadratic
 from .random_walk import Drift, Naive
 from .local_trend import Auto, LocalTrend
 from .state_space import ARIMA, ETS, Holt, regular_grid
+from .saturating import Saturating
 from .ensemble import Ensemble
 
 __all__ = [
     "ARIMA", "Auto", "Bass", "Bootstrap", "Calibration", "CurveModel", "Drift", "ETS", "Ensemble", "Exponential", "Fitted", "Gompertz",
-    "Holt", "Linear", "LocalTrend", "Logistic", "LogitLinear", "Model", "Naive", "Quadratic", "Richards",
+    "Holt", "Linear", "LocalTrend", "Logistic", "LogitLinear", "Model", "Naive", "Quadratic", "Richards", "Saturating",
     "Weibull", "available_models", "get_model", "model_names", "register", "regular_grid",
 ]
