@@ -16,8 +16,11 @@ never cross it. ``K`` is
   batch that end at the same date (normal-normal empirical Bayes, weights
   their precisions and the spread between series). A series whose fit
   fails or whose ceiling is not identified takes that median; alone, it
-  has no ceiling and ``S`` runs on ``log y``. The combined mean never
-  exceeds ``K``.
+  has no ceiling and ``S`` runs on ``log y``.
+
+The combined mean never exceeds a known ceiling (100% or ``ceiling=``); an
+estimated one bends only the trend half, so the mean may pass it slowly
+(capping it there was measured and lost, see ``_combine``).
 
 Intervals are calibrated on the model's own past log errors: every prefix
 of at least ``min_inner`` points of every series forecasts the points after
@@ -208,8 +211,13 @@ class Saturating(Model):
             out[m] = self._unlink(levels[m] + trends[m] * _damped(d, damping), K)
         return np.median(out, axis=0)
 
-    def _combine(self, auto_mean, sat_mean, K):
-        Kb = K.reshape(K.shape + (1,) * (auto_mean.ndim - 1))
+    def _combine(self, auto_mean, sat_mean, K, known):
+        """The mean: half each; never above a known ceiling (100% or ``ceiling=``).
+
+        An estimated ceiling bends the trend half only: capping the mean at it cost 13% of MASE at
+        h = 6 on the broadband panel (estimated ceilings are too low about as often as too high).
+        """
+        Kb = np.where(known, K, np.inf).reshape(K.shape + (1,) * (auto_mean.ndim - 1))
         with np.errstate(all="ignore"):
             return np.minimum(0.5 * auto_mean + 0.5 * sat_mean, Kb)
 
@@ -242,7 +250,7 @@ class Saturating(Model):
         valid = (o >= self.min_inner - 1) & (target[None] <= (n - 1)[:, None, None])  # (B, N, H)
         d = tt[:, tgt] - tt[:, :, None]
         fc = self._combine(0.5 * np.add(*_AUTO._parts(a_lv[..., None], a_tr[..., None], d, percent)),
-                           self._sat_median(s_lv[..., None], s_tr[..., None], d, K), K)
+                           self._sat_median(s_lv[..., None], s_tr[..., None], d, K), K, source == 0)
         with np.errstate(all="ignore"):
             errs = np.where(valid, np.log(yy[:, tgt] / fc), np.nan)  # (B, N, H) log errors
         errs = np.where(np.isfinite(errs), errs, np.nan)
@@ -297,7 +305,7 @@ class Saturating(Model):
         auto = 0.5 * np.add(*_AUTO._parts(s["auto_levels"].T[..., None], s["auto_trends"].T[..., None], d,
                                           fitted.percent))
         sat = self._sat_median(s["sat_levels"].T[..., None], s["sat_trends"].T[..., None], d, s["K"])
-        return np.where(fitted.status[:, None] < 0, np.nan, self._combine(auto, sat, s["K"]))
+        return np.where(fitted.status[:, None] < 0, np.nan, self._combine(auto, sat, s["K"], s["source"] == 0))
 
     def predict_arrays(self, fitted, t_new, level):
         mean = self.mean_arrays(fitted, t_new)
@@ -314,7 +322,7 @@ class Saturating(Model):
             lower = mean * np.exp(np.minimum(lo, 0.0))
             upper = mean * np.exp(np.maximum(hi, 0.0))
             Kb = s["K"][:, None]
-            known = fitted.percent[:, None] | (self.ceiling is not None)
+            known = (s["source"] == 0)[:, None]
             upper = np.where(known, np.minimum(upper, Kb), upper)  # a known ceiling bounds the outcome too
             half = normal_quantile(level) * np.sqrt(drift_variance(fitted.sigma2[:, None], d, s["span"][:, None]))
         fallback = ~(np.isfinite(lower) & np.isfinite(upper))
