@@ -194,7 +194,7 @@ def cnnic_windows(column: str) -> Windows:
 def gc_spec(model: str, w: Windows):
     """The growthcast spec of ``model`` on these windows, or None when it cannot apply (see PROTOCOL)."""
     if model == "saturating_pop":  # the saturating model with the physical ceiling of a count of people
-        return gc.get_model("saturating", ceiling=CHINA_POPULATION_MILLION) if w.name == "netizens_million" else None
+        return gc.models.get_model("saturating", ceiling=CHINA_POPULATION_MILLION) if w.name == "netizens_million" else None
     if model != "logit_linear":
         return model
     if w.percent:

@@ -80,7 +80,7 @@ def conformal_quantiles(
             med = np.nanmedian(errs, axis=-1)
             ref = (count - 1) / (count + 1)  # the level whose conformal bound is the extreme error
             factor = normal_quantile(level) / special.ndtri(0.5 + ref / 2.0)
-        hi = np.where(beyond, med + (hi - med) * factor, hi)
-        lo = np.where(beyond, med + (lo - med) * factor, lo)
+            hi = np.where(beyond, med + (hi - med) * factor, hi)
+            lo = np.where(beyond, med + (lo - med) * factor, lo)
         enough &= ~(beyond & (count < 2))
     return np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)

@@ -345,5 +345,9 @@ class Auto(Model):
 
 _MEMBERS = _member_grid()
 
+#: the recursion and the damped effective time, for the models built on local trends (``saturating``)
+holt_states = _holt_states
+damped_time = _damped
+
 register(LocalTrend())
 register(Auto())

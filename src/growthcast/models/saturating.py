@@ -54,7 +54,7 @@ from ..curves import CURVES
 from ..errors import DataError
 from ..intervals import MIN_CALIBRATION_ERRORS, conformal_quantiles, normal_quantile
 from .base import Fitted, Model, last_observed, pack
-from .local_trend import Auto, _damped, _holt_states
+from .local_trend import Auto, damped_time, holt_states
 from .random_walk import drift_variance
 from .registry import register
 
@@ -188,7 +188,7 @@ class Saturating(Model):
         finite = np.isfinite(K)[:, None]
         Kc = np.where(np.isfinite(K), K, 1.0)[:, None]
         with np.errstate(all="ignore"):
-            return np.where(finite, logit(np.clip(yy / Kc, 1e-9, 1 - 1e-9)), np.log(yy))
+            return np.where(finite, logit(np.clip(yy / Kc, 1e-9, 1 - 1e-4)), np.log(yy))  # a value at K: 99.99%
 
     @staticmethod
     def _unlink(z, K):
@@ -200,7 +200,7 @@ class Saturating(Model):
         zz = self._link(yy, K)
         levels, trends = [], []
         for a, b, damping in _GRID:  # over the grid, every problem at once
-            lv, tr = _holt_states(tt, zz, n, a, b, damping)
+            lv, tr = holt_states(tt, zz, n, a, b, damping)
             levels.append(lv)
             trends.append(tr)
         return np.stack(levels), np.stack(trends)  # (M, B, N)
@@ -208,7 +208,7 @@ class Saturating(Model):
     def _sat_median(self, levels, trends, d, K):
         out = np.empty((len(_GRID),) + np.broadcast_shapes(levels.shape[1:], d.shape))
         for m, (_, _, damping) in enumerate(_GRID):
-            out[m] = self._unlink(levels[m] + trends[m] * _damped(d, damping), K)
+            out[m] = self._unlink(levels[m] + trends[m] * damped_time(d, damping), K)
         return np.median(out, axis=0)
 
     def _combine(self, auto_mean, sat_mean, K, known):
@@ -233,10 +233,10 @@ class Saturating(Model):
         ymax = np.nanmax(np.where(mask, y, np.nan), axis=1, initial=-np.inf) if N else np.full(B, np.nan)
         K, source = self._ceiling(t, y, mask, percent, np.where(np.isfinite(ymax), ymax, np.nan), t_last)
         status = np.where(n >= 3, errors.CONVERGED_EXACT, errors.FAILED_TOO_FEW_POINTS)
-        bad = (mask & ~(np.isfinite(y) & (y > 0))).any(axis=1) | (np.isfinite(ymax) & (ymax >= K))
+        bad = (mask & ~(np.isfinite(y) & (y > 0))).any(axis=1) | (np.isfinite(ymax) & (ymax > K))
         status = np.where(bad, errors.FAILED_INVALID_DATA, status)
         message = np.where(
-            bad, "failed: saturating needs positive values below the ceiling (100 for a percentage, or ceiling=)", ""
+            bad, "failed: saturating needs positive values not above the ceiling (100 for a percentage, or ceiling=)", ""
         ).astype(object)
 
         # every prefix's states: auto's members and drift, and the logit(y / K) grid
