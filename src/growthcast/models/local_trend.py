@@ -200,8 +200,12 @@ class Auto(Model):
     and the combination's relative errors at each horizon from the last
     ``window`` inner origins give the interval as the forecast times one
     plus their split-conformal quantiles
-    (:func:`growthcast.uncertainty.conformal_quantiles`: with few errors, a
-    95% interval is as wide as the largest error seen). The window keeps the
+    (:func:`growthcast.intervals.conformal_quantiles`). With too few errors
+    for the rank a level needs (fewer than 39 for 95%, 199 for 99%), the
+    band is widened by a normal tail fitted to the errors (each side's
+    distance from the median error scaled from the widest level the errors
+    support), so the 80%, 95% and 99% bands differ at every horizon; before,
+    they all stopped at the largest error seen. The window keeps the
     early years of fast growth, whose relative errors are large, from
     widening the intervals of a maturing series. With too few errors at a
     horizon, the nearest shorter horizon's widened in proportion; with none,
@@ -314,7 +318,8 @@ class Auto(Model):
         return (
             f"Point forecast: mean of the drift ({fitted.state['trends'][0, -1]:.4g} per year) and the median of "
             f"{len(_MEMBERS)} damped local trends.\nIntervals: split-conformal on the relative errors of its own "
-            f"inner backtest, {', '.join(map(str, n_errors))} errors at horizons 1-{len(n_errors)}."
+            f"inner backtest, {', '.join(map(str, n_errors))} errors at horizons 1-{len(n_errors)}; where "
+            f"that is too few for the rank a level needs, a normal tail fitted to the errors widens the band."
         )
 
     def mean_arrays(self, fitted, t_new):

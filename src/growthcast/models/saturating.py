@@ -18,9 +18,10 @@ never cross it. ``K`` is
   fails or whose ceiling is not identified takes that median; alone, it
   has no ceiling and ``S`` runs on ``log y``.
 
-The combined mean never exceeds a known ceiling (100% or ``ceiling=``); an
-estimated one bends only the trend half, so the mean may pass it slowly
-(capping it there was measured and lost, see ``_combine``).
+With a known ceiling (100% or ``ceiling=``) auto's half is capped at it, so
+the mean approaches the ceiling without reaching it; an estimated ceiling
+bends only the trend half, so the mean may pass it slowly (capping it there
+was measured and lost, see ``_combine``).
 
 Intervals are calibrated on the model's own past log errors: every prefix
 of at least ``min_inner`` points of every series forecasts the points after
@@ -212,14 +213,15 @@ class Saturating(Model):
         return np.median(out, axis=0)
 
     def _combine(self, auto_mean, sat_mean, K, known):
-        """The mean: half each; never above a known ceiling (100% or ``ceiling=``).
+        """The mean: half each, auto's half capped at a known ceiling (100% or ``ceiling=``).
 
-        An estimated ceiling bends the trend half only: capping the mean at it cost 13% of MASE at
-        h = 6 on the broadband panel (estimated ceilings are too low about as often as too high).
+        The trend half stays below ``K``, so the mean approaches a known ceiling without reaching it. An
+        estimated ceiling bends the trend half only: capping at it cost 13% of MASE at h = 6 on the
+        broadband panel (estimated ceilings are too low about as often as too high).
         """
         Kb = np.where(known, K, np.inf).reshape(K.shape + (1,) * (auto_mean.ndim - 1))
         with np.errstate(all="ignore"):
-            return np.minimum(0.5 * auto_mean + 0.5 * sat_mean, Kb)
+            return 0.5 * np.minimum(auto_mean, Kb) + 0.5 * sat_mean
 
     # ------------------------------------------------------------------ the protocol
     def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
