@@ -81,7 +81,11 @@ MIN_TRAIN = 10  # observed points at or before an origin
 ORIGINS = tuple(range(2008, 2018))
 HORIZONS = tuple(range(1, 7))
 LEVELS = (0.80, 0.95)
-GC_MODELS = ("saturating", "auto", "drift", "holt_damped", "logistic", "gompertz", "richards", "bass", "logit_linear")
+GC_MODELS = ("saturating", "auto", "drift", "holt_damped", "logistic", "gompertz", "richards", "bass")
+#: logit_linear now declines (status -6, FAILED_IMPLAUSIBLE) on most windows of broadband and netizens_million,
+#: where tiny early values dominate its logit line: in the common set it would shrink the targets every
+#: model is scored on to a few, so it is measured in a run of its own (``--models logit_linear``)
+SEPARATE_MODELS = ("logit_linear",)
 PEER_NAMES = ("AutoARIMA", "AutoETS", "AutoTheta", "RWD", "DampedHolt")
 
 PROTOCOL = f"""\

@@ -198,13 +198,16 @@ class Saturating(Model):
             return np.where(np.isfinite(Kb), np.where(np.isfinite(Kb), Kb, 1.0) * expit(z), np.exp(np.minimum(z, 700.0)))
 
     def _sat_states(self, tt, yy, n, K):
+        """Level and trend of every member of the grid after each problem's ``n`` points: (M, B)."""
         zz = self._link(yy, K)
+        rows = np.arange(len(tt))
+        at = np.maximum(n - 1, 0)
         levels, trends = [], []
         for a, b, damping in _GRID:  # over the grid, every problem at once
             lv, tr = holt_states(tt, zz, n, a, b, damping)
-            levels.append(lv)
-            trends.append(tr)
-        return np.stack(levels), np.stack(trends)  # (M, B, N)
+            levels.append(lv[rows, at])
+            trends.append(tr[rows, at])
+        return np.stack(levels), np.stack(trends)
 
     def _sat_median(self, levels, trends, d, K):
         out = np.empty((len(_GRID),) + np.broadcast_shapes(levels.shape[1:], d.shape))
@@ -222,6 +225,45 @@ class Saturating(Model):
         Kb = np.where(known, K, np.inf).reshape(K.shape + (1,) * (auto_mean.ndim - 1))
         with np.errstate(all="ignore"):
             return 0.5 * np.minimum(auto_mean, Kb) + 0.5 * sat_mean
+
+    def _inner_errors(self, tt, yy, n, percent, a_lv, a_tr):
+        """Log errors of the model refitted at each of the last ``window`` prefixes of every series.
+
+        Every prefix (inner origin) is a problem of its own, all in one batch: its ceiling is estimated
+        from the prefix only (and pooled with the prefixes of the batch that end at the same date),
+        so the errors are those the model would have made then: no look-ahead, even within the
+        training data. Returns the errors and their target times, (B, window, H), NaN-padded.
+        """
+        B, N = tt.shape
+        H, W = int(self.horizons), int(self.window)
+        o_idx = (n - 2)[:, None] - np.arange(W)[None, :]  # (B, W): the last W origins with a target
+        use = o_idx >= self.min_inner - 1
+        rb, rj = np.nonzero(use)
+        errs = np.full((B, W, H), np.nan)
+        t_target = np.full((B, W, H), np.nan)
+        if len(rb) == 0:
+            return errs, t_target
+        oi = o_idx[rb, rj]
+        P = len(rb)
+        prow = np.arange(P)
+        pm = (np.arange(N)[None, :] <= oi[:, None]) & np.isfinite(yy[rb])
+        pt, py = tt[rb], np.where(pm, yy[rb], np.nan)
+        p_pct = percent[rb]
+        p_ymax = np.nanmax(np.where(pm, py, -np.inf), axis=1)
+        Kp, src = self._ceiling(np.where(pm, pt, 0.0), np.where(pm, py, 0.0), pm, p_pct, p_ymax, pt[prow, oi])
+        s_lv, s_tr = self._sat_states(pt, py, oi + 1, Kp)  # (M, P): the states after each prefix
+        target = oi[:, None] + np.arange(1, H + 1)[None, :]  # (P, H)
+        ok = target <= (n[rb] - 1)[:, None]
+        tg = np.minimum(target, N - 1)
+        d = pt[prow[:, None], tg] - pt[prow, oi][:, None]
+        auto = 0.5 * np.add(*_AUTO._parts(a_lv[:, rb, oi][..., None], a_tr[:, rb, oi][..., None], d, p_pct))
+        sat = self._sat_median(s_lv[..., None], s_tr[..., None], d, Kp)
+        fc = self._combine(auto, sat, Kp, src == 0)
+        with np.errstate(all="ignore"):
+            e = np.log(yy[rb[:, None], tg] / fc)
+        errs[rb, rj] = np.where(ok & np.isfinite(e), e, np.nan)
+        t_target[rb, rj] = np.where(ok, tt[rb[:, None], tg], np.nan)
+        return errs, t_target
 
     # ------------------------------------------------------------------ the protocol
     def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
@@ -245,24 +287,13 @@ class Saturating(Model):
         a_lv, a_tr = _AUTO._states(tt, yy, percent)
         s_lv, s_tr = self._sat_states(tt, yy, n, K)
 
-        # inner backtest: origin o (a prefix), target o + h, the final K held fixed
-        o = np.arange(N)[:, None]
-        target = o + np.arange(1, H + 1)[None, :]  # (N, H)
-        tgt = np.minimum(target, N - 1)
-        valid = (o >= self.min_inner - 1) & (target[None] <= (n - 1)[:, None, None])  # (B, N, H)
-        d = tt[:, tgt] - tt[:, :, None]
-        fc = self._combine(0.5 * np.add(*_AUTO._parts(a_lv[..., None], a_tr[..., None], d, percent)),
-                           self._sat_median(s_lv[..., None], s_tr[..., None], d, K), K, source == 0)
-        with np.errstate(all="ignore"):
-            errs = np.where(valid, np.log(yy[:, tgt] / fc), np.nan)  # (B, N, H) log errors
-        errs = np.where(np.isfinite(errs), errs, np.nan)
-        t_target = tt[:, tgt]  # (B, N, H)
+        errs, t_target = self._inner_errors(tt, yy, n, percent, a_lv, a_tr)  # (B, W, H)
 
         # calibration: the group's pooled recent errors, or the series' own last `window` origins
         g = _group_ids(t_last)
         size = np.bincount(g)[g]
         pooled = self.pool & (size > 1)
-        own = np.where(np.arange(N)[None, :] >= (n - 1 - int(self.window))[:, None], 1.0, np.nan)[..., None] * errs
+        own = errs  # the last `window` inner origins
         lo_q = np.full((B, H, len(_LEVELS)), np.nan)
         hi_q = np.full((B, H, len(_LEVELS)), np.nan)
         for j, lev in enumerate(_LEVELS):
@@ -274,7 +305,7 @@ class Saturating(Model):
             rec = np.where(recent, errs, np.nan)
             for grp in np.unique(g[pooled]):  # over groups of series that end at the same date
                 members = np.flatnonzero(g == grp)
-                e = np.transpose(rec[members], (2, 0, 1)).reshape(H, -1)  # (H, members * N)
+                e = np.transpose(rec[members], (2, 0, 1)).reshape(H, -1)  # (H, members * window)
                 for j, lev in enumerate(_LEVELS):
                     lo, hi = conformal_quantiles(e, lev)
                     lo_q[members, :, j], hi_q[members, :, j] = lo, hi
@@ -295,7 +326,7 @@ class Saturating(Model):
             state={
                 "K": K, "source": source, "pooled": pooled, "n_errors": n_err, "slope": slope,
                 "auto_levels": a_lv[:, rows, last].T.copy(), "auto_trends": a_tr[:, rows, last].T.copy(),
-                "sat_levels": s_lv[:, rows, last].T.copy(), "sat_trends": s_tr[:, rows, last].T.copy(),
+                "sat_levels": s_lv.T.copy(), "sat_trends": s_tr.T.copy(),
                 "lo_q": lo_q, "hi_q": hi_q, "span": tt[rows, last] - tt[:, 0],
                 "step": np.where(np.isfinite(spacing) & (spacing > 0), spacing, 0.5),
             },
