@@ -565,20 +565,20 @@ def main(argv=None) -> int:
                     continue
                 forecasts[m], families[m] = (frame, secs), "growthcast"
                 print(f"[{w.name}] {m}: {secs:.1f} s", file=sys.stderr)
-            peers = []
+            peers, reused = [], []
             if args.reuse:
                 old = pd.read_csv(Path(args.reuse) / f"forecasts_{w.name}{'_quick' if args.quick else ''}.csv")
                 old = old[old["window_id"].isin(set(w.targets["window_id"]))]
                 for name, g in old.groupby("model", sort=False):
-                    if name in forecasts:
+                    if name in forecasts or name in SEPARATE_MODELS:
                         continue
                     family = g["family"].iloc[0]
                     forecasts[name] = (g[["window_id", "h", "mean", "lo80", "hi80", "lo95", "hi95"]], float("nan"))
                     families[name] = family
                     if family == "peer":
                         peers.append(name)
-                    elif name not in models:
-                        models.append(name)
+                    elif name not in reused:
+                        reused.append(name)
             elif peers_ok:
                 for name, (frame, secs) in run_peers(w, n_jobs=args.n_jobs).items():
                     forecasts[name], families[name] = (frame, secs), "peer"
@@ -588,7 +588,8 @@ def main(argv=None) -> int:
             suffix = "_quick" if args.quick else ""
             t.to_csv(out_dir / f"forecasts_{w.name}{suffix}.csv", index=False)
             runtimes = {m: secs for m, (_, secs) in forecasts.items()}
-            print(report(w, t, runtimes, [m for m in models if m in forecasts], peers, args.n_boot, args.seed))
+            print(report(w, t, runtimes, [m for m in models + reused if m in forecasts], peers, args.n_boot,
+                         args.seed))
     print(f"Forecasts written to {out_dir}/forecasts_<panel>.csv (one row per model, window and horizon).")
     return 0
 
