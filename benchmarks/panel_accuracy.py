@@ -42,8 +42,12 @@ country of a panel), ``--models auto,drift,...``, ``--no-peers``,
 ``benchmarks/panel_output/``), ``--n-boot``, ``--seed``, ``--n-jobs``
 (statsforecast's worker processes), ``--check-backtest`` (fit the panels
 with ``gc.backtest`` too, an ``edition`` column holding the year, and show
-that the workaround gives the same forecasts on the protocol's origins), ``--reuse DIR`` (take the peers and the growthcast
-models not in ``--models`` from an earlier run's forecasts CSV: a lean rerun).
+that the workaround gives the same forecasts on the protocol's origins),
+``--reuse DIR`` (take the peers and the growthcast models not in
+``--models`` from an earlier run's forecasts CSV: a lean rerun). The model
+``saturating_pop`` is ``saturating`` with China's population as its ceiling
+(netizens_million only); ``logit_linear`` is run on its own (see
+``SEPARATE_MODELS``).
 
 The functions are importable (``load_panel``, ``make_windows``,
 ``run_growthcast``, ``run_peers``, ``score``) so a prototype forecaster
@@ -198,7 +202,9 @@ def cnnic_windows(column: str) -> Windows:
 def gc_spec(model: str, w: Windows):
     """The growthcast spec of ``model`` on these windows, or None when it cannot apply (see PROTOCOL)."""
     if model == "saturating_pop":  # the saturating model with the physical ceiling of a count of people
-        return gc.models.get_model("saturating", ceiling=CHINA_POPULATION_MILLION) if w.name == "netizens_million" else None
+        if w.name != "netizens_million":
+            return None
+        return gc.models.get_model("saturating", ceiling=CHINA_POPULATION_MILLION)
     if model != "logit_linear":
         return model
     if w.percent:
@@ -584,6 +590,8 @@ def main(argv=None) -> int:
                     forecasts[name], families[name] = (frame, secs), "peer"
                     peers.append(name)
                     print(f"[{w.name}] {name}: {secs:.1f} s", file=sys.stderr)
+            if not forecasts:  # e.g. --models logit_linear --no-peers on mobile
+                continue
             t = tidy(w, forecasts, families)
             suffix = "_quick" if args.quick else ""
             t.to_csv(out_dir / f"forecasts_{w.name}{suffix}.csv", index=False)

@@ -142,7 +142,7 @@ class Saturating(Model):
 
     # ------------------------------------------------------------------ the ceiling
     def _ceiling(self, t, y, mask, percent, ymax, t_last):
-        """K per problem, where it came from (0 given/100, 1 own fit, 2 pooled, 3 none) and the Gompertz ratio."""
+        """K per problem and where it came from: 0 given or 100, 1 own Gompertz fit, 2 pooled, 3 none."""
         B = len(t)
         if self.ceiling is not None:
             return np.full(B, float(self.ceiling)), np.zeros(B, int)
@@ -176,7 +176,7 @@ class Saturating(Model):
             vv = np.maximum(np.where(ok, v, 1.0), 1e-4)
             shrunk = (rr / vv + mu[g] / tau2[g]) / (1 / vv + 1 / tau2[g])
             post = np.where(pooled, np.where(ok, shrunk, mu[g]), post)
-            src = np.where(pooled, np.where(ok, 2, 2), src)
+            src = np.where(pooled, 2, src)
         Ke = np.where(np.isfinite(post), ymax[est] * np.exp(post), np.inf)
         K[est] = np.maximum(Ke, 1.05 * ymax[est])
         source[est] = src
@@ -195,7 +195,8 @@ class Saturating(Model):
     def _unlink(z, K):
         Kb = K.reshape(K.shape + (1,) * (z.ndim - 1))
         with np.errstate(all="ignore"):
-            return np.where(np.isfinite(Kb), np.where(np.isfinite(Kb), Kb, 1.0) * expit(z), np.exp(np.minimum(z, 700.0)))
+            finite = np.isfinite(Kb)
+            return np.where(finite, np.where(finite, Kb, 1.0) * expit(z), np.exp(np.minimum(z, 700.0)))
 
     def _sat_states(self, tt, yy, n, K):
         """Level and trend of every member of the grid after each problem's ``n`` points: (M, B)."""
@@ -280,7 +281,9 @@ class Saturating(Model):
         bad = (mask & ~(np.isfinite(y) & (y > 0))).any(axis=1) | (np.isfinite(ymax) & (ymax > K))
         status = np.where(bad, errors.FAILED_INVALID_DATA, status)
         message = np.where(
-            bad, "failed: saturating needs positive values not above the ceiling (100 for a percentage, or ceiling=)", ""
+            bad,
+            "failed: saturating needs positive values not above the ceiling (100 for a percentage, or ceiling=)",
+            "",
         ).astype(object)
 
         # every prefix's states: auto's members and drift, and the logit(y / K) grid
@@ -375,7 +378,8 @@ class Saturating(Model):
             f"Intervals: split-conformal on {'the batch' if pooled else 'its own'} past log errors "
             f"({n_err} errors at horizons 1-{len(s['n_errors'][0])}); where too few errors exist for a level's "
             f"rank, a normal tail fitted to them widens the band, and horizons with fewer than "
-            f"{MIN_CALIBRATION_ERRORS} errors extend the others along a line in log h (slope {float(s['slope'][0]):.2f})."
+            f"{MIN_CALIBRATION_ERRORS} errors extend the others along a line in log h "
+            f"(slope {float(s['slope'][0]):.2f})."
             + ("\nPooled: the ceiling and intervals depend on the series fitted in the same batch (pool=False "
                "fits this series alone)." if pooled or int(s["source"][0]) == 2 else "")
         )
