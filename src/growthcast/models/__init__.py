@@ -6,7 +6,6 @@
   :class:`Exponential`, :class:`LogitLinear`;
 * baselines (:mod:`.random_walk`): :class:`Naive`, :class:`Drift`;
 * local trends and the default (:mod:`.local_trend`): :class:`LocalTrend`, :class:`Auto`;
-* saturation-aware combination (:mod:`.saturating`): :class:`Saturating`;
 * statsmodels' state-space models (:mod:`.state_space`): :class:`Holt`, :class:`ETS`, :class:`ARIMA`;
 * combinations (:mod:`.ensemble`): :class:`Ensemble`.
 
@@ -23,11 +22,11 @@ from .regression import Exponential, Linear, LogitLinear, Quadratic
 from .random_walk import Drift, Naive
 from .local_trend import Auto, LocalTrend
 from .state_space import ARIMA, ETS, Holt, regular_grid
-from .saturating import Saturating
+from .saturating import Saturating  # noqa: F401
 from .ensemble import Ensemble
 
 __all__ = [
     "ARIMA", "Auto", "Bass", "Bootstrap", "Calibration", "CurveModel", "Drift", "ETS", "Ensemble", "Exponential", "Fitted", "Gompertz",
-    "Holt", "Linear", "LocalTrend", "Logistic", "LogitLinear", "Model", "Naive", "Quadratic", "Richards", "Saturating",
+    "Holt", "Linear", "LocalTrend", "Logistic", "LogitLinear", "Model", "Naive", "Quadratic", "Richards",
     "Weibull", "available_models", "get_model", "model_names", "register", "regular_grid",
 ]
