@@ -31,7 +31,7 @@ LAYERS = [
     {"panel"},
     {"models.base", "models.registry"},
     {"models", "models.curve", "models.regression", "models.random_walk", "models.local_trend",
-     "models.state_space", "models.ensemble"},
+     "models.state_space", "models.saturating", "models.ensemble"},
     {"uncertainty"},
     {"results"},
     {"backtest", "backtest.layout", "backtest.scoring", "backtest.run"},

@@ -49,6 +49,7 @@ FAILED_TOO_FEW_POINTS = -2
 FAILED_SINGULAR = -3
 FAILED_INVALID_DATA = -4
 FAILED_MODEL = -5
+FAILED_IMPLAUSIBLE = -6
 
 STATUS_MESSAGES: dict[int, str] = {
     CONVERGED_GRADIENT: "converged: gradient below tolerance",
@@ -61,6 +62,7 @@ STATUS_MESSAGES: dict[int, str] = {
     FAILED_SINGULAR: "failed: parameters not identifiable (singular Jacobian)",
     FAILED_INVALID_DATA: "failed: the series cannot be fitted by this model",
     FAILED_MODEL: "failed: the underlying estimator raised an error",
+    FAILED_IMPLAUSIBLE: "failed: the fit is implausible for the data (its forecast would be confident nonsense)",
 }
 
 

@@ -49,23 +49,53 @@ def nanquantiles(draws: np.ndarray, level: float, axis: int) -> tuple[np.ndarray
     return out[0], out[1]
 
 
-def conformal_quantiles(errs: np.ndarray, level: float, *, min_errors: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def conformal_quantiles(
+    errs: np.ndarray, level: float, *, min_errors: int = 1, tail: str = "normal"
+) -> tuple[np.ndarray, np.ndarray]:
     """Split-conformal lower and upper error quantiles along the last axis.
 
     ``errs`` is NaN-padded on its last axis. With ``E`` errors the bounds are
     the ``ceil((E + 1)(1 + level) / 2)``-th smallest and largest errors, which
     cover at least ``level`` for exchangeable errors (Vovk et al., 2005;
-    Lei et al., 2018); with too few errors for that rank, the extreme ones.
-    Where fewer than ``min_errors`` errors exist the bounds are NaN.
+    Lei et al., 2018). Where fewer than ``min_errors`` errors exist the
+    bounds are NaN.
+
+    With too few errors for that rank (``E < 2 / (1 - level) - 1``: 9 for
+    80%, 39 for 95%, 199 for 99%) the errors cannot say where the bound is.
+    ``tail="normal"`` (the default) then widens honestly instead of stopping
+    at the largest error: each side's distance from the median error is
+    scaled as a normal tail would be, from the widest level the errors do
+    support, ``(E - 1) / (E + 1)`` (whose bound is the extreme error):
+    ``median + (extreme - median) z(level) / z((E - 1) / (E + 1))`` with
+    ``z(p)`` the two-sided normal quantile. The bounds then grow with
+    ``level`` at every count, so the 80%, 95% and 99% bands differ. That
+    needs two errors at least (NaN with one). ``tail="extreme"`` keeps the
+    old rule (the extreme errors; the same band for every level beyond the
+    count's reach).
 
     This is the one rule for intervals calibrated on past errors:
-    ``fit(interval="backtest")``, ``backtest(intervals=["backtest"])`` and
-    ``auto`` all use it.
+    ``fit(interval="backtest")``, ``backtest(intervals=["backtest"])``,
+    ``auto`` and ``saturating`` all use it.
     """
+    if tail not in ("normal", "extreme"):
+        raise ValueError(f"tail must be 'normal' or 'extreme', got {tail!r}")
     count = np.isfinite(errs).sum(axis=-1)
     ascending = np.sort(errs, axis=-1)  # NaN last
-    rank = np.clip(np.ceil((count + 1) * (1 + level) / 2).astype(int), 1, np.maximum(count, 1)) - 1
+    k = np.ceil((count + 1) * (1 + level) / 2).astype(int)  # the 1-based conformal rank
+    rank = np.clip(k, 1, np.maximum(count, 1)) - 1
     hi = np.take_along_axis(ascending, rank[..., None], axis=-1)[..., 0]
     lo = np.take_along_axis(ascending, np.clip(count - 1 - rank, 0, None)[..., None], axis=-1)[..., 0]
     enough = count >= max(int(min_errors), 1)
+    if tail == "normal":
+        beyond = k > count
+        with np.errstate(all="ignore"):
+            middle = np.maximum(count - 1, 0) // 2, count // 2  # the median of the sorted finite errors
+            med = 0.5 * (np.take_along_axis(ascending, middle[0][..., None], axis=-1)[..., 0]
+                         + np.take_along_axis(ascending, np.minimum(middle[1], max(errs.shape[-1] - 1, 0))[..., None],
+                                              axis=-1)[..., 0])
+            ref = (count - 1) / (count + 1)  # the level whose conformal bound is the extreme error
+            factor = normal_quantile(level) / special.ndtri(0.5 + ref / 2.0)
+            hi = np.where(beyond, med + (hi - med) * factor, hi)
+            lo = np.where(beyond, med + (lo - med) * factor, lo)
+        enough &= ~(beyond & (count < 2))
     return np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)

@@ -50,7 +50,7 @@ __all__ = [
 #: The model used when none is named.
 DEFAULT_MODEL = "auto"
 #: The models compared by ``--model best`` and in the report's backtest.
-CANDIDATE_MODELS = ("logistic", "gompertz", "richards", "bass", "logit_linear", "holt_damped", "drift", "auto")
+CANDIDATE_MODELS = ("logistic", "gompertz", "richards", "bass", "logit_linear", "holt_damped", "drift", "auto", "saturating")
 PERCENT_MILESTONES = (80.0, 85.0, 90.0)
 NEVER_WITHIN = 100.0  # years searched for a milestone
 

@@ -22,6 +22,7 @@ from .regression import Exponential, Linear, LogitLinear, Quadratic
 from .random_walk import Drift, Naive
 from .local_trend import Auto, LocalTrend
 from .state_space import ARIMA, ETS, Holt, regular_grid
+from .saturating import Saturating  # noqa: F401
 from .ensemble import Ensemble
 
 __all__ = [

@@ -217,8 +217,12 @@ class Auto(Model):
     and the combination's relative errors at each horizon from the last
     ``window`` inner origins give the interval as the forecast times one
     plus their split-conformal quantiles
-    (:func:`growthcast.uncertainty.conformal_quantiles`: with few errors, a
-    95% interval is as wide as the largest error seen). The window keeps the
+    (:func:`growthcast.intervals.conformal_quantiles`). With too few errors
+    for the rank a level needs (fewer than 39 for 95%, 199 for 99%), the
+    band is widened by a normal tail fitted to the errors (each side's
+    distance from the median error scaled from the widest level the errors
+    support), so the 80%, 95% and 99% bands differ at every horizon; before,
+    they all stopped at the largest error seen. The window keeps the
     early years of fast growth, whose relative errors are large, from
     widening the intervals of a maturing series. With too few errors at a
     horizon, the nearest shorter horizon's widened in proportion; with none,
@@ -342,7 +346,8 @@ class Auto(Model):
                 f"Calibration: {', '.join(map(str, n_errors))} errors at horizons 1-{len(n_errors)}, from the "
                 f"last {int(self.window)} inner origins (prefixes of this series of at least {int(self.min_inner)} "
                 "points); no later data is used. Where a horizon has too few errors, the shorter one's, widened; "
-                "with none, the drift's normal interval.",
+                "with none, the drift's normal interval. Where that is too few for the rank a level needs, a "
+                "normal tail fitted to the errors widens the band, so every level has its own band.",
             ]
         return "\n".join(lines)
 
@@ -373,6 +378,10 @@ class Auto(Model):
 
 
 _MEMBERS = _member_grid()
+
+#: the recursion and the damped effective time, for the models built on local trends (``saturating``)
+holt_states = _holt_states
+damped_time = _damped
 
 register(LocalTrend())
 register(Auto())

@@ -211,6 +211,46 @@ class LogitLinear(_Regression):
     def notes(self, result, scale: str = "logit(y / cap)") -> str:
         return super().notes(result, scale)
 
+    #: below this share of the cap, logit(p) = log(p) + p + ... is log(p) to within 1%: such points
+    #: measure early exponential growth only and say nothing about the bend towards the cap
+    _TINY: ClassVar[float] = 0.01
+
+    def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
+        """The least-squares line, failing with ``FAILED_IMPLAUSIBLE`` where tiny values dominate it.
+
+        A line on ``logit(y / cap)`` is dominated by tiny values when the points below 1% of the cap
+        carry more than half of the logit scale's spread (sum of squared deviations from the mean
+        logit): the logit stretches them without bound (0.003% is -10.4, 50% is 0), so the slope
+        is that of their exponential growth, and extrapolated through the cap's bend it forecasts
+        nonsense with a success status (Brazil's broadband: 87% a year ahead of an observed 5%).
+        Fits that are not dominated are unchanged.
+        """
+        fitted = super().fit_arrays(t, y, mask, percent, start=start, weights=weights)
+        with np.errstate(all="ignore"):
+            z = self.link(y, percent[:, None])
+            frac = y / self._cap(percent[:, None]) if self.cap is None else y / self.cap
+            usable = mask & np.isfinite(z)
+            n = usable.sum(axis=1)
+            zbar = np.where(usable, z, 0.0).sum(axis=1) / np.maximum(n, 1)
+            dev2 = np.where(usable, (z - zbar[:, None]) ** 2, 0.0)
+            tiny = usable & (frac < self._TINY)
+            total = dev2.sum(axis=1)
+            share = np.where(total > 0, np.where(tiny, dev2, 0.0).sum(axis=1) / np.where(total > 0, total, 1.0), 0.0)
+        flag = (fitted.status > 0) & (share > 0.5)
+        if not flag.any():
+            return fitted
+        status = np.where(flag, errors.FAILED_IMPLAUSIBLE, fitted.status)
+        message = np.array(fitted.message, dtype=object)
+        for b in np.flatnonzero(flag):  # messages only for the flagged problems
+            message[b] = (
+                f"{errors.STATUS_MESSAGES[errors.FAILED_IMPLAUSIBLE]}: points below 1% of the cap carry "
+                f"{share[b]:.0%} of the logit scale's spread, so the line is their early exponential growth, "
+                f"not the approach to the cap; use auto or saturating, or fit only the recent points"
+            )
+        params = np.where(flag[:, None], np.nan, fitted.params)
+        cov = np.where(flag[:, None, None], np.nan, fitted.cov)
+        return fitted.replace(status=status, message=message, params=params, cov=cov)
+
 
 
 for _spec in (Linear(), Quadratic(), Exponential(), LogitLinear()):
