@@ -518,3 +518,23 @@ def test_4_an_all_missing_series_keeps_its_place_after_revalidation():
     via_long = gc.fit_many("linear", gc.from_frame(frame, series_id="series_id"))
     assert sorted(direct.status.index) == sorted(via_long.status.index) == ["a", "b"]
     assert via_long.status.loc["b", "status"] == gc.errors.FAILED_TOO_FEW_POINTS
+
+
+# ---------------------------------------------------------------- item 3: threads and process-wide state
+@pytest.mark.parametrize("name", ["holt", "ets", "arima", "auto", "logistic", "ensemble_median"])
+def test_every_model_gives_the_same_result_from_eight_threads_as_alone(name):
+    from concurrent.futures import ThreadPoolExecutor
+    import warnings
+
+    df = gc.load_cnnic()
+    series = ["penetration_pct", "netizens_million"] * 4
+    alone = {s: gc.fit(name, df["as_of"], df[s]) for s in set(series)}
+    filters = list(warnings.filters)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda s: gc.fit(name, df["as_of"], df[s]), series))
+    assert list(warnings.filters) == filters  # nothing process-wide changed
+    for s, res in zip(series, results):
+        assert res.status == alone[s].status and res.message == alone[s].message
+        np.testing.assert_array_equal(res.params.to_numpy(), alone[s].params.to_numpy())
+        if res.status >= 0:
+            pd.testing.assert_frame_equal(res.forecast(steps=3), alone[s].forecast(steps=3))

@@ -35,7 +35,6 @@ only forecasts whose target date is at or before that origin: no look-ahead.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -123,8 +122,7 @@ def _run_model(
     t = p.t[lay.rs, :width]
     y = p.y[lay.rs, :width]
     pct = p.percent[lay.rs]
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")  # statsmodels' and numpy's noise; failures come back as statuses
+    with np.errstate(all="ignore"):  # failures come back as statuses
         fitted = require_residual_dof(spec.fit_arrays(t, y, lay.train, pct))
         mean, lower, upper = predict_interval(spec, fitted, lay.t_new, level, "delta")
         bounds = {"delta": (lower, upper)}
