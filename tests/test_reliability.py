@@ -538,3 +538,67 @@ def test_every_model_gives_the_same_result_from_eight_threads_as_alone(name):
         np.testing.assert_array_equal(res.params.to_numpy(), alone[s].params.to_numpy())
         if res.status >= 0:
             pd.testing.assert_frame_equal(res.forecast(steps=3), alone[s].forecast(steps=3))
+
+
+# ---------------------------------------------------------------- the model and result layers
+def test_1_steps_count_steps_when_the_last_date_is_30_june():
+    dates = ["2023-12-31", "2024-06-30", "2024-12-31", "2025-06-30"]
+    res = gc.fit("linear", dates, [1.0, 2.0, 3.0, 4.0])
+    assert res.forecast(steps=1)["date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-12-31"]
+    assert len(res.forecast(steps=3)) == 3
+    frame = pd.DataFrame({"series_id": ["a"] * 4 + ["b"] * 4, "date": dates + ["2023-06-30"] + dates[:3],
+                          "value": [1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0]})
+    fc = gc.fit_many("linear", frame).forecast(steps=2)
+    assert fc.groupby("series_id").size().tolist() == [2, 2]  # every series its own two steps
+
+
+def test_3_as_many_points_as_parameters_is_a_failure_with_the_reason():
+    res = gc.fit("linear", [2000.0, 2001.0], [1.0, 3.0])
+    assert res.status == gc.errors.FAILED_TOO_FEW_POINTS and "no residual" in res.message
+    with pytest.raises(gc.FitError, match="no residual"):
+        res.forecast(steps=1)
+    assert gc.fit("linear", [2000.0, 2001.0, 2002.0], [1.0, 3.0, 4.0]).converged
+
+
+def test_15_horizons_beyond_the_series_fail_at_once():
+    frame = pd.DataFrame({"date": np.arange(2000.0, 2020.0), "value": np.linspace(1, 20, 20)})
+    with pytest.raises(gc.DataError, match="at most 19 steps ahead"):
+        gc.backtest(frame, series="value", models=["naive"], horizons=[10**9])
+    res = gc.fit("naive", frame["date"], frame["value"])
+    with pytest.raises(gc.DataError, match="at most"):
+        res.forecast(steps=10**9)
+    with pytest.raises(gc.DataError, match="at most"):
+        res.forecast(until=1e7)
+
+
+def test_22_batch_results_are_read_only():
+    frame = pd.DataFrame({"series_id": ["a"] * 5, "date": np.arange(2000.0, 2005.0), "value": [1.0, 2, 3, 4, 5]})
+    many = gc.fit_many("linear", frame)
+    for name in ("t", "y", "mask", "percent"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(many, name)[0] = 1
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda r: r.time_to_reach("80"), "value must be a finite number"),
+    (lambda r: r.time_to_reach(None), "value must be a finite number"),
+    (lambda r: r.time_to_reach(80.0, horizon=0), "horizon"),
+    (lambda r: r.time_to_reach(80.0, horizon=np.inf), "horizon"),
+    (lambda r: r.forecast(steps="3"), "steps must be a positive integer"),
+    (lambda r: r.forecast(until=[]), "until must be one date"),
+    (lambda r: r.predict(np.zeros((2, 2))), "when must be one date or a sequence"),
+    (lambda r: gc.fit(gc.Logistic(fixed={"K": "100"}), r.t, r.y), "fixed: K must be a finite positive number"),
+])
+def test_24_bad_arguments_are_data_errors_naming_the_argument(call, match):
+    t = np.arange(2000.0, 2020.0)
+    res = gc.fit("logistic", t, 80 / (1 + np.exp(-0.5 * (t - 2010))))
+    with pytest.raises(gc.DataError, match=match):
+        call(res)
+
+
+def test_26_until_means_the_end_of_the_named_year_or_month_as_in_the_cli():
+    dates = ["2023-12-31", "2024-06-30", "2024-12-31", "2025-06-30"]
+    res = gc.fit("linear", dates, [1.0, 2.0, 3.0, 4.0])
+    assert res.forecast(until="2030")["date"].iloc[-1] == pd.Timestamp("2030-12-31")
+    assert res.forecast(until="2030-12")["date"].iloc[-1] == pd.Timestamp("2030-12-31")
+    assert res.forecast(until="2030-06-30")["date"].iloc[-1] == pd.Timestamp("2030-06-30")

@@ -7,6 +7,7 @@ so every model (curve, trend, baseline, ensemble) answers the same calls.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,7 +33,17 @@ def _bound_name(side: str, level: float, several: bool) -> str:
 
 
 def _until(until: Any) -> float:
-    return float(_times([until] if np.ndim(until) == 0 else until, "until")[0][-1])
+    """``until`` as a decimal year: ``"2030"`` is the end of 2030 and ``"2030-12"`` the end of December, as in
+    the command line; other dates and decimal years as they are."""
+    if np.ndim(until) != 0:
+        raise errors.DataError(f"until must be one date or decimal year, got {until!r}")
+    if isinstance(until, str):
+        text = until.strip()
+        if re.fullmatch(r"\d{4}", text):
+            until = f"{text}-12-31"
+        elif re.fullmatch(r"\d{4}-\d{1,2}", text):
+            until = str(pd.Period(text, freq="M").end_time.date())
+    return float(_times([until], "until")[0][-1])
 
 
 def _times(values: Any, what: str) -> tuple[np.ndarray, bool]:
@@ -231,6 +242,9 @@ class FitResult:
         """
         levels, several = check_levels(level)
         self.raise_for_status()
+        if when is not None and np.ndim(when) > 1:
+            raise errors.DataError(f"when must be one date or a sequence of dates or decimal years, got an array of "
+                                   f"shape {np.shape(when)}")
         t_new = self.t.copy() if when is None else _times(when, "when")[0]
         return self._frame(t_new, levels, several)
 
@@ -300,8 +314,12 @@ class FitResult:
             ``t, lower_t, upper_t`` and, with dates, ``date, lower, upper``.
         """
         level = check_level(level)
-        if not np.isfinite(value):
-            raise errors.DataError(f"value must be finite, got {value!r}")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value):
+            raise errors.DataError(f"value must be a finite number, got {value!r}")
+        if isinstance(horizon, (bool, np.bool_)) or not isinstance(horizon, (int, float, np.integer, np.floating)) \
+                or not 0 < horizon <= 1000:
+            raise errors.DataError(f"horizon must be a number of years in (0, 1000], got {horizon!r}")
         t_mid, t_lo, t_hi = _crossing_times(self, float(value), level, horizon)
         out = {"value": float(value), "t": t_mid, "lower_t": t_lo, "upper_t": t_hi}
         if self.has_dates:
@@ -547,6 +565,10 @@ class BatchFitResult:
             step, months = infer_steps(self.t, self.mask)
             object.__setattr__(self, "step", step)
             object.__setattr__(self, "months", months)
+        for name in ("t", "y", "mask", "percent", "step", "months"):
+            value = getattr(self, name)
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
 
     def __len__(self) -> int:
         return len(self.series_ids)

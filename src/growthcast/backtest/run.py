@@ -334,6 +334,10 @@ def backtest(
         counts = ", ".join(str(int(c)) for c in p.n[short][:8]) + (", ..." if short.sum() > 8 else "")
         raise DataError(f"too short for min_train={min_train}: {short_list(ids)} ({counts} points); "
                         "a backtest needs min_train + 1 observed points")
+    longest = int(p.n.max())
+    if max(horizons) >= longest:
+        raise DataError(f"horizons: at most {longest - 1} steps ahead for series of at most {longest} points, "
+                        f"got {max(horizons)}")
     lay = layout(p, min_train, horizons, window, size)
     if not len(lay.rs):
         raise DataError(f"no origin has a target at horizons {list(horizons)}: the series have no observed "

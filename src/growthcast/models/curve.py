@@ -47,7 +47,8 @@ class CurveModel(Model):
                 f"its parameters are {list(self.param_names)}"
             )
         for k, v in self.fixed.items():
-            if not np.isfinite(v) or (k in self.positive_params and v <= 0):
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                    or not np.isfinite(v) or (k in self.positive_params and v <= 0):
                 raise DataError(f"fixed: {k} must be a finite{' positive' if k in self.positive_params else ''} number, got {v!r}")
         object.__setattr__(self, "fixed", FrozenMap(self.fixed))
 
