@@ -12,7 +12,6 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .backtest import backtest
 from .data import as_long, series_from_arrays
 from .errors import DataError
 from .intervals import MIN_CALIBRATION_ERRORS
@@ -62,6 +61,8 @@ def _calibration(spec: Model, long: pd.DataFrame, ids: list[str]) -> Calibration
     while every series has :data:`~growthcast.intervals.MIN_CALIBRATION_ERRORS`
     errors there; the intervals then use :func:`growthcast.intervals.conformal_quantiles`.
     """
+    from .backtest import backtest  # imported here: a plain fit does not load the backtest machinery
+
     counts = long.groupby("series_id", sort=False)["t"].size()
     n = int(counts.reindex(ids).fillna(0).min())
     floor = max(3, len(spec.param_names) + 1)
