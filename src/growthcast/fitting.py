@@ -7,6 +7,7 @@ Both go through one path: the series become padded arrays of shape
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping
 
 import numpy as np
@@ -16,7 +17,7 @@ from .data import as_long, series_from_arrays
 from .errors import DataError
 from .intervals import MIN_CALIBRATION_ERRORS
 from .models import Calibration, Model, get_model
-from .panel import panel_of_long
+from .panel import Panel, panel_of_long
 from .results import BatchFitResult, FitResult
 from .uncertainty import INTERVALS, bootstrap
 
@@ -39,8 +40,32 @@ def _check_interval(interval: str) -> str:
     return interval
 
 
-def _fit_batch(spec: Model, long: pd.DataFrame, interval: str, n_boot: int, random_state: Any) -> BatchFitResult:
-    p = panel_of_long(long)
+def _input_order(data: Any, series_id: str) -> list[str] | None:
+    """The series ids (as strings) in order of first appearance in the caller's frame, or None."""
+    if not isinstance(data, pd.DataFrame):
+        return None
+    column = series_id if series_id in data.columns else "series_id" if "series_id" in data.columns else None
+    if column is None:
+        return None
+    return list(pd.Index(pd.unique(data[column])).astype(str))
+
+
+def _in_order(p: Panel, order: list[str] | None) -> Panel:
+    """The panel's rows in ``order`` (ids in order of first appearance in the input); unchanged when
+    ``order`` does not name exactly the panel's series."""
+    if order is None or len(order) != len(p.ids):
+        return p
+    perm = pd.Index(p.ids).get_indexer(order)
+    if (perm < 0).any() or (perm == np.arange(len(perm))).all():
+        return p
+    return replace(p, ids=[p.ids[i] for i in perm], t=p.t[perm], y=p.y[perm], mask=p.mask[perm],
+                   percent=p.percent[perm])
+
+
+def _fit_batch(
+    spec: Model, long: pd.DataFrame, interval: str, n_boot: int, random_state: Any, order: list[str] | None = None,
+) -> BatchFitResult:
+    p = _in_order(panel_of_long(long), order)
     fitted = spec.fit_arrays(p.t, p.y, p.mask, p.percent)
     if interval == "bootstrap":
         fitted = bootstrap(spec, fitted, p.t, p.y, p.mask, p.percent, n_boot, random_state)
@@ -194,9 +219,10 @@ def fit_many(
         ``many.params`` and ``many.status`` have one row per series;
         ``many["online_video"]`` is that series' :class:`FitResult`. A series
         that cannot be fitted gets a failure status and never changes the
-        others' results.
+        others' results. Series come in the order of their first row in
+        ``data``; ids are strings.
     """
     interval = _check_interval(interval)
     spec = _resolve(model, fixed)
     long = as_long(data, date=date, value=value, series_id=series_id, percent=percent)
-    return _fit_batch(spec, long, interval, n_boot, random_state)
+    return _fit_batch(spec, long, interval, n_boot, random_state, order=_input_order(data, series_id))
