@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -144,3 +145,49 @@ def test_lookup_uses_the_row_of_the_id():
     for b, sid in enumerate(ids):
         assert many[sid].series_id == sid
         np.testing.assert_array_equal(many[sid].fitted.params, many.fitted.params[b:b + 1])
+
+
+# ------------------------------------------------------------------ fit_many in blocks of series
+def _ragged_frame() -> pd.DataFrame:
+    """Seven series of different lengths (one with a gap), percentages, so that every model can fit."""
+    df = _logistic_frame([f"s{i}" for i in range(7)], n=26, seed=5)
+    df = df[~((df["series_id"] == "s2") & (df.index % 26 >= 20))]  # a shorter series
+    df = df[~((df["series_id"] == "s4") & (df.index % 26 == 7))]  # a gap
+    df = df.assign(value=df["value"].clip(0.5, 99.0))
+    return df.reset_index(drop=True)
+
+
+def _same(a, b) -> None:
+    if isinstance(a, np.ndarray):
+        np.testing.assert_array_equal(a, b)
+    elif isinstance(a, tuple):
+        for x, y in zip(a, b, strict=True):
+            _same(x, y)
+    elif isinstance(a, gc.models.Fitted):
+        for name in ("params", "cov", "sigma2", "sse", "n_obs", "n_params", "n_iter", "status", "t_last", "y_last",
+                     "percent", "message", "loglike"):
+            _same(getattr(a, name), getattr(b, name))
+        assert set(a.state) == set(b.state)
+        for k in a.state:
+            if k != "sm_results":  # statsmodels' result objects: compared through the forecasts
+                _same(a.state[k], b.state[k])
+    else:
+        assert a == b
+
+
+@pytest.mark.parametrize("model", list(gc.models.model_names()))
+def test_fit_many_in_blocks_changes_no_bit(model, monkeypatch):
+    from growthcast import fitting
+
+    df = _ragged_frame()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsmodels on short series
+        whole = gc.fit_many(model, df)
+        monkeypatch.setattr(fitting, "FIT_CHUNK_ELEMENTS", 2 * 26)  # two series per block, a partial last block
+        blocks = gc.fit_many(model, df)
+        assert whole.series_ids == blocks.series_ids
+        _same(whole.fitted, blocks.fitted)
+        ok = whole.fitted.status > 0
+        if ok.any():
+            pd.testing.assert_frame_equal(whole.forecast(steps=3), blocks.forecast(steps=3), check_exact=True)
+

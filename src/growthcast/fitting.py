@@ -7,7 +7,7 @@ Both go through one path: the series become padded arrays of shape
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any, Mapping
 
 import numpy as np
@@ -16,7 +16,7 @@ import pandas as pd
 from .data import as_long, series_from_arrays
 from .errors import DataError
 from .intervals import MIN_CALIBRATION_ERRORS
-from .models import Calibration, Model, get_model
+from .models import Calibration, Fitted, Model, get_model
 from .panel import Panel, panel_of_long
 from .results import BatchFitResult, FitResult
 from .uncertainty import INTERVALS, bootstrap
@@ -62,11 +62,54 @@ def _in_order(p: Panel, order: list[str] | None) -> Panel:
                    percent=p.percent[perm])
 
 
+#: Elements (series x points of the padded arrays) per block of series that ``fit_many`` hands to a model at
+#: once: a model's working memory (``auto`` needs about 5 kB per element, under 1 GB a block) stays bounded
+#: whatever the batch, at no measurable cost to the curves (the solver's own blocks are smaller).
+FIT_CHUNK_ELEMENTS = 2**17
+
+
+def _concat(parts: list) -> Any:
+    """Blocks of a batch (arrays with the batch on axis 0, Fitted, tuples of Fitted) joined back together."""
+    first = parts[0]
+    if isinstance(first, np.ndarray):
+        return np.concatenate(parts, axis=0)
+    if isinstance(first, Fitted):
+        return _concat_fitted(parts)
+    if isinstance(first, tuple) and first and all(isinstance(v, Fitted) for v in first):
+        return tuple(_concat_fitted([part[k] for part in parts]) for k in range(len(first)))
+    if first is None and all(part is None for part in parts):
+        return None
+    raise TypeError(f"cannot join blocks of a batch holding {type(first).__name__}")
+
+
+def _concat_fitted(parts: list[Fitted]) -> Fitted:
+    if len(parts) == 1:
+        return parts[0]
+    values = {f.name: _concat([getattr(part, f.name) for part in parts]) for f in fields(Fitted) if f.name != "state"}
+    state = {k: _concat([part.state[k] for part in parts]) for k in parts[0].state}
+    return Fitted(**values, state=state)
+
+
+def _fit_blocks(spec: Model, p: Panel) -> Fitted:
+    """``spec`` fitted to the panel a block of series at a time (:data:`FIT_CHUNK_ELEMENTS`), then joined.
+
+    Every model treats each series on its own (the batch core gives each
+    problem the same bits whatever the batch around it), so the blocks change
+    no result; the padded width stays that of the whole panel.
+    """
+    B, N = p.t.shape
+    size = max(1, FIT_CHUNK_ELEMENTS // max(N, 1))
+    if B <= size:
+        return spec.fit_arrays(p.t, p.y, p.mask, p.percent)
+    return _concat_fitted([spec.fit_arrays(p.t[c], p.y[c], p.mask[c], p.percent[c])
+                           for c in (slice(i, min(i + size, B)) for i in range(0, B, size))])
+
+
 def _fit_batch(
     spec: Model, long: pd.DataFrame, interval: str, n_boot: int, random_state: Any, order: list[str] | None = None,
 ) -> BatchFitResult:
     p = _in_order(panel_of_long(long), order)
-    fitted = spec.fit_arrays(p.t, p.y, p.mask, p.percent)
+    fitted = _fit_blocks(spec, p)
     if interval == "bootstrap":
         fitted = bootstrap(spec, fitted, p.t, p.y, p.mask, p.percent, n_boot, random_state)
     elif interval == "backtest":
