@@ -53,7 +53,7 @@ def check_n_boot(spec: Model, n_boot: object) -> int:
 
 # ----------------------------------------------------------------- bootstrap
 #: Elements (replicates x points) per block of series refitted or evaluated together: the bootstrap's
-#: working memory is a few arrays of this many floats (64 MB each), whatever the number of series.
+#: working memory is a few arrays of this many floats (16 MB each), whatever the number of series.
 BOOT_CHUNK_ELEMENTS = 2**21
 
 
