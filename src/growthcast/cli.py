@@ -29,7 +29,6 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from .backtest import WEIGHTED
 from .errors import DataError
 from .metrics import METRICS
 from .models import available_models, model_names
@@ -268,6 +267,7 @@ def _check_series(df: pd.DataFrame, series: str) -> None:
 
 def _check_models(names: Sequence[str], option: str, allow_best: bool = False, backtest: bool = False) -> None:
     """Unknown names are a usage error; ``ensemble_weighted`` exists in backtests only."""
+    from .backtest import WEIGHTED
     known = list(model_names()) + ([WEIGHTED] if backtest else [])
     bad = [n for n in names if n not in known and not (allow_best and n == "best")]
     if bad:

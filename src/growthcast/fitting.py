@@ -7,18 +7,18 @@ Both go through one path: the series become padded arrays of shape
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass, replace
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from .backtest import backtest
 from .data import as_long, series_from_arrays
 from .errors import DataError
 from .frequency import resolve_freq
 from .intervals import MIN_CALIBRATION_ERRORS
-from .models import Calibration, Model, get_model, require_residual_dof
-from .panel import panel_of_long
+from .models import Calibration, Fitted, Model, get_model, require_residual_dof
+from .panel import Panel, panel_of_long
 from .results import BatchFitResult, FitResult
 from .uncertainty import INTERVALS, bootstrap
 
@@ -41,12 +41,85 @@ def _check_interval(interval: str) -> str:
     return interval
 
 
+def _input_order(data: Any, series_id: str) -> list[str] | None:
+    """The series ids (as strings) in order of first appearance in the caller's frame, or None."""
+    if not isinstance(data, pd.DataFrame):
+        return None
+    column = series_id if series_id in data.columns else "series_id" if "series_id" in data.columns else None
+    if column is None:
+        return None
+    return list(pd.Index(pd.unique(data[column])).astype(str))
+
+
+def _in_order(p: Panel, order: list[str] | None) -> Panel:
+    """The panel's rows in ``order`` (ids in order of first appearance in the input); unchanged when
+    ``order`` does not name exactly the panel's series."""
+    if order is None or len(order) != len(p.ids):
+        return p
+    perm = pd.Index(p.ids).get_indexer(order)
+    if (perm < 0).any() or (perm == np.arange(len(perm))).all():
+        return p
+    return replace(p, ids=[p.ids[i] for i in perm], t=p.t[perm], y=p.y[perm], mask=p.mask[perm],
+                   percent=p.percent[perm])
+
+
+#: Elements (series x points of the padded arrays) per block of series that ``fit_many`` hands to a model at
+#: once: a model's working memory (``auto`` needs about 5 kB per element, under 1 GB a block) stays bounded
+#: whatever the batch, at no measurable cost to the curves (the solver's own blocks are smaller).
+FIT_CHUNK_ELEMENTS = 2**17
+
+
+def _concat(parts: list) -> Any:
+    """Blocks of a batch (arrays with the batch on axis 0, Fitted, tuples of Fitted) joined back together."""
+    first = parts[0]
+    if isinstance(first, np.ndarray):
+        width = [max(part.shape[k] for part in parts) for k in range(1, first.ndim)]
+        if any(part.shape[1:] != tuple(width) for part in parts):  # e.g. regular grids of other lengths: pad
+            fill = np.nan if first.dtype.kind in "fc" else 0
+            parts = [np.pad(part, [(0, 0)] + [(0, w - s) for w, s in zip(width, part.shape[1:])],
+                            constant_values=fill) for part in parts]
+        return np.concatenate(parts, axis=0)
+    if is_dataclass(first) and not isinstance(first, type) and not isinstance(first, Fitted):
+        return type(first)(**{f.name: _concat([getattr(part, f.name) for part in parts]) for f in fields(first)})
+    if isinstance(first, Fitted):
+        return _concat_fitted(parts)
+    if isinstance(first, tuple) and first and all(isinstance(v, Fitted) for v in first):
+        return tuple(_concat_fitted([part[k] for part in parts]) for k in range(len(first)))
+    if first is None and all(part is None for part in parts):
+        return None
+    raise TypeError(f"cannot join blocks of a batch holding {type(first).__name__}")
+
+
+def _concat_fitted(parts: list[Fitted]) -> Fitted:
+    if len(parts) == 1:
+        return parts[0]
+    values = {f.name: _concat([getattr(part, f.name) for part in parts]) for f in fields(Fitted) if f.name != "state"}
+    state = {k: _concat([part.state[k] for part in parts]) for k in parts[0].state}
+    return Fitted(**values, state=state)
+
+
+def _fit_blocks(spec: Model, p: Panel) -> Fitted:
+    """``spec`` fitted to the panel a block of series at a time (:data:`FIT_CHUNK_ELEMENTS`), then joined.
+
+    Every model treats each series on its own (the batch core gives each
+    problem the same bits whatever the batch around it), so the blocks change
+    no result; the padded width stays that of the whole panel.
+    """
+    B, N = p.t.shape
+    size = max(1, FIT_CHUNK_ELEMENTS // max(N, 1))
+    if B <= size or not spec.batch_independent:
+        return spec.fit_arrays(p.t, p.y, p.mask, p.percent)
+    return _concat_fitted([spec.fit_arrays(p.t[c], p.y[c], p.mask[c], p.percent[c])
+                           for c in (slice(i, min(i + size, B)) for i in range(0, B, size))])
+
+
 def _fit_batch(
-    spec: Model, long: pd.DataFrame, interval: str, n_boot: int, random_state: Any, freq: Any = None
+    spec: Model, long: pd.DataFrame, interval: str, n_boot: int, random_state: Any, freq: Any = None,
+    order: list[str] | None = None,
 ) -> BatchFitResult:
-    p = panel_of_long(long)
+    p = _in_order(panel_of_long(long), order)
     steps = resolve_freq(freq, len(p.ids))
-    fitted = require_residual_dof(spec.fit_arrays(p.t, p.y, p.mask, p.percent))
+    fitted = require_residual_dof(_fit_blocks(spec, p))
     if interval == "bootstrap":
         fitted = bootstrap(spec, fitted, p.t, p.y, p.mask, p.percent, n_boot, random_state)
     elif interval == "backtest":
@@ -67,6 +140,8 @@ def _calibration(spec: Model, long: pd.DataFrame, ids: list[str]) -> Calibration
     while every series has :data:`~growthcast.intervals.MIN_CALIBRATION_ERRORS`
     errors there; the intervals then use :func:`growthcast.intervals.conformal_quantiles`.
     """
+    from .backtest import backtest  # imported here: a plain fit does not load the backtest machinery
+
     counts = long.groupby("series_id", sort=False)["t"].size()
     n = int(counts.reindex(ids).fillna(0).min())
     floor = max(3, len(spec.param_names) + 1)
@@ -205,9 +280,10 @@ def fit_many(
         ``many.params`` and ``many.status`` have one row per series;
         ``many["online_video"]`` is that series' :class:`FitResult`. A series
         that cannot be fitted gets a failure status and never changes the
-        others' results.
+        others' results. Series come in the order of their first row in
+        ``data``; ids are strings.
     """
     interval = _check_interval(interval)
     spec = _resolve(model, fixed)
     long = as_long(data, date=date, value=value, series_id=series_id, percent=percent)
-    return _fit_batch(spec, long, interval, n_boot, random_state, freq)
+    return _fit_batch(spec, long, interval, n_boot, random_state, freq, order=_input_order(data, series_id))

@@ -20,8 +20,15 @@ from .errors import DataError, short_list
 __all__ = ["Panel", "to_arrays", "panel_of_long", "backtest_panel"]
 
 
+def _bare(long: pd.DataFrame) -> pd.DataFrame:
+    """``long`` without its ``attrs``, sharing its data: pandas deep-copies a frame's attrs (here dicts with
+    an entry per series) into every column it hands out, so reading the bare frame's columns copies nothing."""
+    return pd.DataFrame(long) if long.attrs else long
+
+
 def to_arrays(long: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """A validated long frame as padded ``(n_series, n_points)`` arrays and a mask."""
+    long = _bare(long)
     codes, ids = pd.factorize(long["series_id"], sort=False)
     counts = np.bincount(codes, minlength=len(ids))
     N = int(counts.max())
@@ -73,7 +80,7 @@ def panel_of_long(long: pd.DataFrame) -> Panel:
         mask = np.vstack([mask, np.zeros(pad.shape, dtype=bool)])
     flags = long.attrs.get("percent", {})
     percent = np.array([bool(flags.get(i, False)) for i in ids])
-    return Panel(ids=ids, t=t, y=y, mask=mask, percent=percent, has_dates=bool(long["date"].notna().all()),
+    return Panel(ids=ids, t=t, y=y, mask=mask, percent=percent, has_dates=bool(_bare(long)["date"].notna().all()),
                  n_missing=missing)
 
 

@@ -576,13 +576,21 @@ class BatchFitResult:
     def __iter__(self):
         return iter(self.series_ids)
 
+    @cached_property
+    def _position(self) -> dict:
+        """Row of each series id, built once: ``many[id]`` is a constant-time look-up."""
+        return {sid: b for b, sid in enumerate(self.series_ids)}
+
     def __contains__(self, key: object) -> bool:
-        return key in self.series_ids
+        try:
+            return key in self._position
+        except TypeError:  # an unhashable key is not a series id
+            return False
 
     def __getitem__(self, key: str) -> FitResult:
         try:
-            b = self.series_ids.index(key)
-        except ValueError:
+            b = self._position[key]
+        except (KeyError, TypeError):
             raise KeyError(f"no series {key!r}; the batch has {errors.short_list(self.series_ids)}") from None
         m = self.mask[b]
         return FitResult(

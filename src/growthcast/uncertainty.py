@@ -52,9 +52,15 @@ def check_n_boot(spec: Model, n_boot: object) -> int:
 
 
 # ----------------------------------------------------------------- bootstrap
-def _repeat(fitted: Fitted, R: int) -> Fitted:
-    """Each problem repeated R times (b-major), for evaluating draws."""
-    return fitted.take(np.repeat(np.arange(len(fitted)), R))
+#: Elements (replicates x points) per block of series refitted or evaluated together: the bootstrap's
+#: working memory is a few arrays of this many floats (16 MB each), whatever the number of series.
+BOOT_CHUNK_ELEMENTS = 2**21
+
+
+def _series_blocks(B: int, per_series: int) -> list[slice]:
+    """Blocks of consecutive series with at most :data:`BOOT_CHUNK_ELEMENTS` elements each (one series at least)."""
+    size = max(1, BOOT_CHUNK_ELEMENTS // max(per_series, 1))
+    return [slice(i, min(i + size, B)) for i in range(0, B, size)]
 
 
 def bootstrap(
@@ -67,9 +73,12 @@ def bootstrap(
     n_boot: int,
     random_state: int | np.random.Generator | None,
 ) -> Fitted:
-    """Residual-bootstrap refits of B problems, all in one batch call.
+    """Residual-bootstrap refits of B problems, through the batch core a block of series at a time.
 
     Returns ``fitted`` with its :class:`~growthcast.models.Bootstrap` draws.
+    The blocks bound the memory (:data:`BOOT_CHUNK_ELEMENTS`) and change no
+    result: the resampling draws come from one generator in series order, and
+    the batch core gives each problem the same bits whatever the batch around it.
     """
     R = check_n_boot(spec, n_boot)
     rng = np.random.default_rng(random_state)
@@ -86,32 +95,62 @@ def bootstrap(
     e = (e - centre) * np.sqrt(n / dof)[:, None]
     order = np.argsort(~mask, axis=1, kind="stable")  # observed entries first
     packed = np.take_along_axis(np.where(mask, e, 0.0), order, axis=1)
-    pick = (rng.random((B, R, N)) * n[:, None, None]).astype(int)
-    e_star = np.take_along_axis(np.broadcast_to(packed[:, None, :], (B, R, N)), pick, axis=2)
-    y_star = spec.unlink(zhat[:, None, :] + e_star, percent[:, None, None])
+    draws = np.empty((B, R, fitted.params.shape[1]))
     rep = lambda a: np.repeat(a, R, axis=0)  # noqa: E731
-    y_star = np.where(mask[:, None, :], y_star, 0.0).reshape(B * R, N)
-    boot = spec.fit_arrays(rep(t), y_star, rep(mask), rep(percent), start=rep(fitted.params))
-    draws = np.where((boot.status >= 0)[:, None], boot.params, np.nan).reshape(B, R, -1)
+    for c in _series_blocks(B, R * N):
+        # consecutive blocks of the generator's stream: the same numbers as one (B, R, N) draw
+        b = c.stop - c.start
+        pick = (rng.random((b, R, N)) * n[c, None, None]).astype(int)
+        e_star = np.take_along_axis(np.broadcast_to(packed[c, None, :], (b, R, N)), pick, axis=2)
+        del pick
+        y_star = spec.unlink(zhat[c, None, :] + e_star, percent[c, None, None])
+        del e_star
+        y_star = np.where(mask[c, None, :], y_star, 0.0).reshape(b * R, N)
+        boot = spec.fit_arrays(rep(t[c]), y_star, rep(mask[c]), rep(percent[c]), start=rep(fitted.params[c]))
+        draws[c] = np.where((boot.status >= 0)[:, None], boot.params, np.nan).reshape(b, R, -1)
+        del boot, y_star
     return fitted.replace(bootstrap=Bootstrap(params=draws, resid=packed, n=n, seed=seed))
 
 
-def _bootstrap_paths(spec: Model, fitted: Fitted, t_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Draws of the mean path and of a new observation, shape (B, R, M)."""
+def _bootstrap_paths(
+    spec: Model, fitted: Fitted, t_new: np.ndarray, rng: np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draws of the mean path and of a new observation, shape (B, R, M).
+
+    ``rng`` continues the resampling stream when the batch is evaluated a
+    block of series at a time (by default a new one from the seed).
+    """
     boot = fitted.bootstrap
     B, R, P = boot.params.shape
     M = t_new.shape[1]
-    rep = _repeat(fitted.replace(bootstrap=None), R).replace(params=boot.params.reshape(B * R, P))
+    rep = fitted.replace(bootstrap=None, calibration=None).take(np.repeat(np.arange(B), R))
+    rep = rep.replace(params=boot.params.reshape(B * R, P))
     with np.errstate(all="ignore"):
         mean = spec.mean_arrays(rep, np.repeat(t_new, R, axis=0)).reshape(B, R, M)
-    rng = np.random.default_rng(boot.seed + M)
+    del rep
+    if rng is None:
+        rng = np.random.default_rng(boot.seed + M)
     pick = (rng.random((B, R, M)) * boot.n[:, None, None]).astype(int)
     width = boot.resid.shape[1]
     e = np.take_along_axis(np.broadcast_to(boot.resid[:, None, :], (B, R, width)), np.minimum(pick, width - 1), axis=2)
+    del pick
     pct = fitted.percent.reshape(-1, 1, 1)
     with np.errstate(all="ignore"):
         obs = spec.unlink(spec.link(mean, pct) + e, pct)
     return mean, obs
+
+
+def _bootstrap_bounds(spec: Model, fitted: Fitted, t_new: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Prediction bounds (B, M) from the bootstrap draws, a block of series at a time (memory linear in R x M
+    per block, not in the batch); the same bits as one evaluation of the whole batch."""
+    B, R, _ = fitted.bootstrap.params.shape
+    M = t_new.shape[1]
+    rng = np.random.default_rng(fitted.bootstrap.seed + M)
+    lower, upper = np.empty((B, M)), np.empty((B, M))
+    for c in _series_blocks(B, R * M):
+        _, obs = _bootstrap_paths(spec, fitted.take(c), t_new[c], rng)
+        lower[c], upper[c] = nanquantiles(obs, level, axis=1)
+    return lower, upper
 
 
 # ----------------------------------------------------------------- predictions
@@ -121,9 +160,7 @@ def predict_interval(
     """Mean and interval bounds at ``t_new`` (B, M) for B fitted problems."""
     if interval == "bootstrap":
         mean = spec.mean_arrays(fitted, t_new)
-        _, obs = _bootstrap_paths(spec, fitted, t_new)
-        lower, upper = nanquantiles(obs, level, axis=1)
-        return mean, lower, upper
+        return (mean, *_bootstrap_bounds(spec, fitted, t_new, level))
     if interval == "backtest":
         mean = spec.mean_arrays(fitted, t_new)
         return (mean, *_calibrated(fitted, t_new, mean, level))

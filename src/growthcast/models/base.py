@@ -176,6 +176,11 @@ class Model:
     #: what the model's own intervals are, in words (interval="delta", the default)
     default_intervals: ClassVar[str] = "delta"
 
+    @property
+    def batch_independent(self) -> bool:
+        """Whether each series' fit is the same in any batch (False for models that pool across the batch)."""
+        return True
+
     # ------------------------------------------------------------ the protocol
     def fit_arrays(
         self, t: np.ndarray, y: np.ndarray, mask: np.ndarray, percent: np.ndarray, *,

@@ -125,6 +125,11 @@ class Saturating(Model):
     param_names: ClassVar[tuple[str, ...]] = ("K",)  # type: ignore[assignment]
     ceiling: float | None = None
     pool: bool = True
+
+    @property
+    def batch_independent(self) -> bool:
+        """Pooled ceilings and intervals depend on the other series of the batch."""
+        return not self.pool
     horizons: int = 6
     min_inner: int = 7
     window: int = 20
