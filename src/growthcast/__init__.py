@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time s
         Naive,
         Quadratic,
         Richards,
+        Saturating,
         Weibull,
         available_models,
     )
@@ -69,6 +70,7 @@ __all__ = [
     "Naive",
     "Quadratic",
     "Richards",
+    "Saturating",
     "Weibull",
     "available_models",
     "backtest",
@@ -102,14 +104,14 @@ _SOURCES = {
     "FitResult": "results",
     **{name: "models" for name in (
         "ARIMA", "Auto", "Bass", "Drift", "ETS", "Ensemble", "Exponential", "Gompertz", "Holt", "Linear",
-        "LocalTrend", "Logistic", "LogitLinear", "Model", "Naive", "Quadratic", "Richards", "Weibull",
-        "available_models",
+        "LocalTrend", "Logistic", "LogitLinear", "Model", "Naive", "Quadratic", "Richards", "Saturating",
+        "Weibull", "available_models",
     )},
 }
 # Subpackages and modules reachable as attributes (``growthcast.models``), as they were when eagerly imported.
 _SUBMODULES = frozenset({
-    "backtest", "cli", "curves", "data", "errors", "fitting", "intervals", "metrics", "models", "panel",
-    "plot", "report", "results", "uncertainty",
+    "backtest", "cli", "curves", "data", "errors", "fitting", "frequency", "intervals", "metrics", "models",
+    "panel", "plot", "report", "results", "summary", "uncertainty",
 })
 
 

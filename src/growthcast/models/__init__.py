@@ -27,6 +27,6 @@ from .ensemble import Ensemble
 
 __all__ = [
     "ARIMA", "Auto", "Bass", "Bootstrap", "Calibration", "CurveModel", "Drift", "ETS", "Ensemble", "Exponential", "Fitted", "Gompertz",
-    "Holt", "Linear", "LocalTrend", "Logistic", "LogitLinear", "Model", "Naive", "Quadratic", "Richards",
+    "Holt", "Linear", "LocalTrend", "Logistic", "LogitLinear", "Model", "Naive", "Quadratic", "Richards", "Saturating",
     "Weibull", "available_models", "get_model", "model_names", "register", "regular_grid", "require_residual_dof",
 ]
