@@ -11,9 +11,8 @@ trends and baselines.
 
 Part 2 -- every registered model alone in the same backtest, including the
 ones part 1 leaves out: ``holt``, ``holt_damped``, ``ets`` and ``arima``
-(fitted by statsmodels, one series and origin at a time) and the ensembles
-(which refit their statsmodels members); and the full backtest of all
-models at once. These take most of a full backtest's time. If statsforecast
+(batch maximum likelihood on regular grids), ``auto``, ``saturating`` and
+the ensembles; and the full backtest of all models at once. If statsforecast
 is installed, its ``cross_validation`` of the comparable models on the same
 series, origins and horizons is timed in the same run with the same repeats
 (an external reference); otherwise the script says so.
@@ -157,8 +156,7 @@ def _statsforecast_sides(df: pd.DataFrame) -> dict:
 def part_all(df: pd.DataFrame, repeats: int) -> None:
     names = list(model_names())
     print()
-    print(f"Part 2. every model alone in the same backtest ({repeats} runs each); "
-          "* = fitted by statsmodels one series and origin at a time (or refitting such members)")
+    print(f"Part 2. every model alone in the same backtest ({repeats} runs each)")
 
     def one(model):
         return lambda: backtest(df, series=list(SERIES), models=[model], min_train=MIN_TRAIN, horizons=HORIZONS,
@@ -168,15 +166,13 @@ def part_all(df: pd.DataFrame, repeats: int) -> None:
     sides["all models together"] = lambda: backtest(df, series=list(SERIES), models=names, min_train=MIN_TRAIN,
                                                     horizons=HORIZONS, level=LEVEL)
     external = _statsforecast_sides(df)
-    slow = {"holt", "holt_damped", "ets", "arima", "ensemble_median", "ensemble_mean"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for fn in external.values():  # warm-up: numba compiles on first use
             fn()
-        for name, fn in {**sides, **external}.items():  # printed as they come: the slow models take minutes
+        for name, fn in {**sides, **external}.items():  # printed as they come
             times, _ = timed_round_robin({name: fn}, repeats)
-            mark = "*" if name in slow else " "
-            print(f"  {mark} {name:34s} {_mm(times[name])}", flush=True)
+            print(f"    {name:34s} {_mm(times[name])}", flush=True)
     if not external:
         print("  statsforecast is not installed: no external reference in this run "
               "(pip install statsforecast to time its cross_validation beside these)")
