@@ -73,3 +73,17 @@ def test_several_levels_give_one_pair_of_bounds_each_and_equal_the_single_level_
     assert {"lower_80", "upper_80", "lower_95", "upper_95", "status"} <= set(many.columns)
     with pytest.raises(gc.DataError, match="level"):
         res.forecast(level=[])
+
+
+def test_statsforecast_column_names_and_the_series_column_are_found_without_naming_them():
+    sf = pd.DataFrame({"unique_id": ["a"] * 4 + ["b"] * 4, "ds": list(range(2001, 2005)) * 2,
+                       "y": [1.0, 2.1, 2.9, 4.2, 2.0, 3.9, 6.1, 8.0]})
+    long = gc.from_frame(sf)
+    assert sorted(pd.unique(long["series_id"])) == ["a", "b"] and len(long) == 8
+    many = gc.fit_many("linear", sf)
+    assert many.series_ids == ("a", "b")
+    ours = gc.fit_many("linear", sf.rename(columns={"unique_id": "series_id", "ds": "date", "y": "value"}))
+    pd.testing.assert_frame_equal(many.params, ours.params)
+    one = pd.DataFrame({"date": [2001, 2001, 2002], "value": [1.0, 2.0, 3.0]})
+    with pytest.raises(gc.DataError, match="series_id="):  # duplicate dates: say how to name several series
+        gc.from_frame(one)

@@ -360,6 +360,21 @@ def is_percent_series(name: object) -> bool:
     return isinstance(name, str) and name.endswith("_pct")
 
 
+def _default_columns(df: pd.DataFrame, date: str, value: str, series_id: str | None) -> tuple[str, str, str | None]:
+    """The column names to use: statsforecast's ``unique_id, ds, y`` stand in for absent defaults, and a
+    ``series_id`` (or ``unique_id``) column names the series when no series column is given."""
+    cols = set(df.columns)
+    if date == "date" and "date" not in cols and "ds" in cols:
+        date = "ds"
+    if value == "value" and "value" not in cols and "y" in cols:
+        value = "y"
+    if series_id == "series_id" and "series_id" not in cols and "unique_id" in cols:
+        series_id = "unique_id"
+    if series_id is None:
+        series_id = next((c for c in ("series_id", "unique_id") if c in cols and c not in (date, value)), None)
+    return date, value, series_id
+
+
 def from_frame(
     df: pd.DataFrame,
     date: str = "date",
@@ -382,8 +397,10 @@ def from_frame(
         :func:`to_decimal_year`); a zone offset is dropped and the local time
         kept.
     series_id : str, optional
-        Column naming the series; without it the frame is one series named
-        after the ``value`` column. Ids are compared as text, so ids that
+        Column naming the series; by default ``series_id`` (or statsforecast's
+        ``unique_id``) if the frame has one, else the frame is one series named
+        after the ``value`` column. ``ds`` and ``y`` stand in for absent
+        ``date`` and ``value`` columns. Ids are compared as text, so ids that
         differ but print alike (``1`` and ``"1"``) are an error, as are
         missing or blank ids.
     percent : bool, optional
@@ -413,6 +430,7 @@ def from_frame(
     """
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    date, value, series_id = _default_columns(df, date, value, series_id)
     needed = [date, value] + ([series_id] if series_id is not None else [])
     absent = [c for c in needed if c not in df.columns]
     if absent:
@@ -572,6 +590,7 @@ def _validate(
             f"column {date!r}: duplicate dates within a series at rows "
             f"{short_list(where.index)}: {short_list(list(zip(where['series_id'], shown)))}; "
             "each series may have one value per date"
+            + ("" if id_col is not None else " (for several series in one frame, name their column: series_id=...)")
         )
 
     sids = pd.Series(pd.unique(out["series_id"]), dtype=object)
