@@ -338,3 +338,37 @@ def test_python_dash_m_usage_error_has_no_traceback():
     proc = _subprocess("forecast", "--model", "nope")
     assert proc.returncode == 2 and proc.stdout == ""
     assert_one_line_error(proc.stderr, "growthcast forecast: error:", "'nope'")
+
+
+# ---------------------------------------------------------------- a user's own file
+def _user_csv(tmp_path):
+    t = np.arange(2000, 2020)
+    rows = [{"series_id": sid, "date": int(y), "value": float(v)}
+            for sid, K in (("Alpha", 40.0), ("Beta", 90.0))
+            for y, v in zip(t, K / (1 + np.exp(-0.4 * (t - 2010))))]
+    path = tmp_path / "mine.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_forecast_and_backtest_take_a_users_file(capsys, tmp_path):
+    path = _user_csv(tmp_path)
+    assert main(["forecast", "--csv", str(path), "--model", "linear", "--format", "csv"]) == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert set(out["series_id"]) == {"Alpha", "Beta"}
+    assert "date" not in out.columns  # numeric years: yearly steps, a t column
+    np.testing.assert_array_equal(out.loc[out["series_id"] == "Alpha", "t"].to_numpy()[:3], [2020.0, 2021.0, 2022.0])
+    assert main(["forecast", "--csv", str(path), "--series", "Beta", "--model", "linear", "--until", "2022"]) == 0
+    text = capsys.readouterr().out
+    assert "1 series" in text and "2022" in text and "2023" not in text
+    assert main(["backtest", "--csv", str(path), "--models", "drift,linear", "--horizons", "1-2"]) == 0
+    text = capsys.readouterr().out
+    assert "steps ahead" in text and "Alpha" in text and "Beta" in text
+
+
+def test_a_users_file_with_an_unknown_series_or_best_is_a_usage_error(capsys, tmp_path):
+    path = _user_csv(tmp_path)
+    assert main(["forecast", "--csv", str(path), "--series", "Gamma"]) == 2
+    assert "no series 'Gamma'" in capsys.readouterr().err
+    assert main(["forecast", "--csv", str(path), "--model", "best"]) == 2
+    assert "--model best" in capsys.readouterr().err

@@ -171,9 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
     candidates = list(candidate_models())
 
     def series_opt(p):
-        p.add_argument("--series", default="penetration_pct", metavar="COLUMN",
-                       help="the series to model: penetration_pct (default), netizens_million, "
-                            "mobile_netizens_million, rural_netizens_million, ...")
+        p.add_argument("--series", default=None, metavar="NAME",
+                       help="the series to model: a CNNIC column, penetration_pct (default), netizens_million, "
+                            "mobile_netizens_million, ...; with --csv, one series id of the file (default: all)")
+        p.add_argument("--csv", type=Path, default=None, metavar="PATH",
+                       help="your own file instead of the bundled CNNIC editions (long format: one row per point)")
+        p.add_argument("--date", default="date", metavar="COL", help="with --csv: the date column (default 'date')")
+        p.add_argument("--value", default="value", metavar="COL", help="with --csv: the value column (default 'value')")
+        p.add_argument("--id", default=None, metavar="COL",
+                       help="with --csv: the series column (default: series_id or unique_id if present)")
 
     def format_opt(p, csv_help):
         p.add_argument("--format", choices=FORMATS, default="table", help=f"output format (default table); {csv_help}")
@@ -191,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="editions ahead scored by --model best (default 1-6)")
     p.add_argument("--min-train", type=_positive_int, default=10, metavar="N",
                    help="editions in the first training window of --model best (default 10)")
-    p.add_argument("--until", type=_until, default=_until(DEFAULT_UNTIL), metavar="DATE",
+    p.add_argument("--until", type=_until, default=None, metavar="DATE",
                    help="the last month of the projection, e.g. 2030-12 (through its end; default 2030-12)")
     p.add_argument("--level", type=_level, default=0.95, help="coverage of the intervals (default 0.95)")
     p.add_argument("--milestones", type=_numbers, default=None, metavar="V1,V2,...",
@@ -259,7 +265,8 @@ def _load() -> pd.DataFrame:
 
 
 def _check_series(df: pd.DataFrame, series: str) -> None:
-    known = [c for c in df.columns if c not in ("edition", "as_of", "released", "note")
+    known = [c for c in df.columns if c not in ("edition", "as_of", "released", "note", "implied_population_million",
+                                                 "official_population_million")
              and pd.api.types.is_numeric_dtype(df[c])]
     if series not in known:
         raise OptionError(f"--series: unknown series {series!r}; choose one of {', '.join(known)}")
@@ -322,6 +329,43 @@ def _json(obj: Any) -> str:
 
 
 # ---------------------------------------------------------------- commands
+def _user_frame(args: argparse.Namespace) -> pd.DataFrame:
+    """The validated long frame of ``--csv``, restricted to ``--series`` if given."""
+    from .data import read_csv
+
+    long = read_csv(args.csv, date=args.date, value=args.value, series_id=args.id)
+    if args.series is not None:
+        ids = pd.unique(long["series_id"])
+        if args.series not in set(map(str, ids)):
+            raise OptionError(f"--series: no series {args.series!r} in {args.csv}; it has "
+                              f"{', '.join(map(str, ids[:8]))}{', ...' if len(ids) > 8 else ''}")
+        long = long[long["series_id"].astype(str) == args.series]
+    return long
+
+
+def _forecast_csv(args: argparse.Namespace, model: str) -> int:
+    """``forecast --csv``: every series of the file (or ``--series``), on each series' own frequency."""
+    from .fitting import fit_many
+
+    if model == "best":
+        raise OptionError("--model best works on the bundled CNNIC data; with --csv name a model, e.g. --model auto")
+    many = fit_many(model, _user_frame(args))
+    frame = many.forecast(until=args.until if args.until_given else None, level=args.level)
+    status = many.status
+    failed = status[status["status"] < 0]
+    if args.format == "json":
+        _emit(_json({"model": model, "level": args.level, "forecast": records(frame), "status": records(
+            status.reset_index())}))
+    elif args.format == "csv":
+        _emit(frame.to_csv(index=False, date_format="%Y-%m-%d"))
+    else:
+        _emit(f"{args.csv}: {model} model, {args.level:.0%} prediction intervals, {len(many)} series\n\n"
+              f"{_frame_text(frame.drop(columns=['status']).assign(t=frame['t'].map(lambda v: f'{v:.6g}')))}"
+              + ("" if failed.empty else "\n\nNot forecast:\n" + "\n".join(
+                  f"  {sid}: {msg}" for sid, msg in zip(failed.index, failed["message"]))))
+    return 0
+
+
 def _cmd_forecast(args: argparse.Namespace) -> int:
     from .report import choose_model, format_projection, project
 
@@ -329,6 +373,11 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     _check_models([model], "--model", allow_best=True)
     if model == "best":
         _check_models(args.models, "--models")
+    args.until_given = args.until is not None
+    if args.csv is not None:
+        return _forecast_csv(args, model)
+    args.until = args.until if args.until_given else _until(DEFAULT_UNTIL)
+    args.series = args.series or "penetration_pct"
     df = _load()
     _check_series(df, args.series)
     _check_until(df, args.series, args.until)
@@ -359,12 +408,20 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
     _check_models(args.models, "--models", backtest=True)
-    df = _load()
-    _check_series(df, args.series)
     from .backtest import backtest
 
-    bt = backtest(df, series=args.series, models=args.models, min_train=args.min_train,
-                  horizons=args.horizons, level=args.level)
+    if args.csv is not None:
+        df = _user_frame(args)
+        bt = backtest(df, models=args.models, min_train=args.min_train, horizons=args.horizons, level=args.level)
+        args.series = args.series or str(args.csv)
+        unit = "steps"
+    else:
+        args.series = args.series or "penetration_pct"
+        df = _load()
+        _check_series(df, args.series)
+        bt = backtest(df, series=args.series, models=args.models, min_train=args.min_train,
+                      horizons=args.horizons, level=args.level)
+        unit = "editions"
     board = bt.leaderboard(metric=args.metric)
     scores = bt.scores(by="horizon")
     if args.plot is not None:
@@ -385,8 +442,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     else:
         hs = args.horizons
         span = f"{hs[0]}-{hs[-1]}" if hs == list(range(hs[0], hs[-1] + 1)) else ",".join(map(str, hs))
-        _emit(f"Backtest of {args.series}: {len(args.models)} model(s), horizons {span} editions ahead, "
-              f"origins from the {args.min_train}th observed edition on, {args.level:.0%} intervals\n\n"
+        _emit(f"Backtest of {args.series}: {len(args.models)} model(s), horizons {span} {unit} ahead, "
+              f"origins from the {args.min_train}th observed point on, {args.level:.0%} intervals\n\n"
               f"Leaderboard (ranked by {args.metric}, lower is better)\n{_frame_text(board)}\n\n"
               f"Scores by horizon\n{_frame_text(scores)}")
     if args.plot is not None:
@@ -440,6 +497,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     model = args.model or default_model()
     _check_models([model], "--model", allow_best=True)
     _check_models(args.models, "--models", backtest=True)
+    if args.csv is not None:
+        raise OptionError("--csv: the report works on the bundled CNNIC editions for now; use forecast --csv and "
+                          "backtest --csv for your own file")
+    args.series = args.series or "penetration_pct"
     df = _load()
     _check_series(df, args.series)
     _check_until(df, args.series, args.until)
