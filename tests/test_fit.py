@@ -370,7 +370,7 @@ def test_results_are_immutable(noisy_logistic, long_frame):
 
 def test_summary_shows_a_long_specification_in_full(noisy_logistic):
     t, y, _ = noisy_logistic
-    spec = gc.Richards(fixed={"K": 80.0, "nu": 1.5})  # its repr is longer than the summary's column
+    spec = gc.Richards(fixed={"K": 95.0, "nu": 1.5})  # its repr is longer than the summary's column
     assert len(repr(spec)) > 36
     text = gc.fit(spec, t, y).summary()
     assert "richards (in full below)" in text

@@ -602,3 +602,11 @@ def test_26_until_means_the_end_of_the_named_year_or_month_as_in_the_cli():
     assert res.forecast(until="2030")["date"].iloc[-1] == pd.Timestamp("2030-12-31")
     assert res.forecast(until="2030-12")["date"].iloc[-1] == pd.Timestamp("2030-12-31")
     assert res.forecast(until="2030-06-30")["date"].iloc[-1] == pd.Timestamp("2030-06-30")
+
+
+def test_23_a_fixed_ceiling_below_the_data_is_a_failure_that_says_so():
+    t = np.arange(2000.0, 2020.0)
+    y = 76.0 / (1 + np.exp(-0.5 * (t - 2008)))
+    res = gc.fit(gc.Logistic(fixed={"K": 40}), t, y)
+    assert res.status == gc.errors.FAILED_IMPLAUSIBLE and "below the largest observation" in res.message
+    assert gc.fit(gc.Logistic(fixed={"K": 100}), t, y).converged

@@ -98,9 +98,22 @@ class CurveModel(Model):
         fit = fit_curve(self.curve, t, y, mask, fixed, weights=weights, start=start)
         _, t_last, y_last = last_observed(t, y, mask)
         message = np.where(fit.status == errors.FAILED_SINGULAR, self._singular_message(), "").astype(object)
+        status, params, cov = fit.status, fit.params, fit.cov
+        ceiling = self.curve.saturation
+        if ceiling in self.fixed:  # a fixed ceiling below the data: the curve cannot pass through them
+            top = np.max(np.where(mask, y, -np.inf), axis=1)
+            below = (status >= 0) & (top > self.fixed[ceiling] * (1 + 1e-9))
+            if below.any():
+                status = np.where(below, errors.FAILED_IMPLAUSIBLE, status)
+                message = np.where(below, (
+                    f"{errors.STATUS_MESSAGES[errors.FAILED_IMPLAUSIBLE]}: the fixed ceiling {ceiling} = "
+                    f"{self.fixed[ceiling]:g} is below the largest observation, which the curve can never reach; "
+                    "fix a ceiling above the data or let it be estimated"), message).astype(object)
+                params = np.where(below[:, None], np.nan, params)
+                cov = np.where(below[:, None, None], np.nan, cov)
         return Fitted(
-            params=fit.params, cov=fit.cov, sigma2=fit.sigma2, sse=fit.sse, n_obs=fit.n_obs, n_params=fit.n_free,
-            n_iter=fit.n_iter, status=fit.status, t_last=t_last, y_last=y_last, percent=percent, message=message,
+            params=params, cov=cov, sigma2=fit.sigma2, sse=fit.sse, n_obs=fit.n_obs, n_params=fit.n_free,
+            n_iter=fit.n_iter, status=status, t_last=t_last, y_last=y_last, percent=percent, message=message,
         )
 
     def _singular_message(self) -> str:
