@@ -134,8 +134,8 @@ def _statsforecast_sides(df: pd.DataFrame) -> dict:
     frames = []
     for series in SERIES:
         obs = df[["edition", series]].dropna()
-        frames.append(pd.DataFrame({"unique_id": series, "ds": obs["edition"].astype(int).to_numpy(),
-                                    "y": obs[series].to_numpy()}))
+        # the observed editions on a regular index: statsforecast needs equal steps and no gaps
+        frames.append(pd.DataFrame({"unique_id": series, "ds": np.arange(len(obs)), "y": obs[series].to_numpy()}))
     long = pd.concat(frames, ignore_index=True)
     n = long.groupby("unique_id").size().min()
     windows = int(n - MIN_TRAIN)  # origins from MIN_TRAIN points (step 1), horizon 6, as in the backtest
