@@ -610,3 +610,12 @@ def test_23_a_fixed_ceiling_below_the_data_is_a_failure_that_says_so():
     res = gc.fit(gc.Logistic(fixed={"K": 40}), t, y)
     assert res.status == gc.errors.FAILED_IMPLAUSIBLE and "below the largest observation" in res.message
     assert gc.fit(gc.Logistic(fixed={"K": 100}), t, y).converged
+
+
+def test_18_bootstrap_bounds_of_a_target_do_not_depend_on_what_else_is_asked():
+    t = np.arange(2000.0, 2020.0)
+    y = 80 / (1 + np.exp(-0.4 * (t - 2010))) + np.random.default_rng(3).normal(0, 0.5, t.size)
+    res = gc.fit("logistic", t, y, interval="bootstrap", n_boot=200, random_state=1)
+    alone = res.predict([2022.0], level=0.9)
+    among = res.predict([2020.5, 2021.0, 2022.0, 2025.0], level=0.9)
+    np.testing.assert_array_equal(alone[["lower", "upper"]].to_numpy()[0], among[["lower", "upper"]].to_numpy()[2])

@@ -112,13 +112,33 @@ def bootstrap(
     return fitted.replace(bootstrap=Bootstrap(params=draws, resid=packed, n=n, seed=seed))
 
 
+def _uniforms(seed: int, rows: np.ndarray, R: int, t_new: np.ndarray) -> np.ndarray:
+    """Uniform draws in [0, 1), shape (B, R, M), keyed on (seed, series, replicate, target time).
+
+    A counter-based generator (the splitmix64 finaliser of the key): the draw
+    for one target never depends on which other targets are asked for, nor on
+    the blocks the batch is evaluated in.
+    """
+    key = np.full((len(rows), R, t_new.shape[1]), np.uint64(seed % 2**64), dtype=np.uint64)
+    key ^= (rows.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))[:, None, None]
+    key ^= (np.arange(R, dtype=np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F))[None, :, None]
+    when = np.round(np.where(np.isfinite(t_new), t_new, 0.0) * 1e6).astype(np.int64).view(np.uint64)
+    key ^= (when * np.uint64(0x165667B19E3779F9))[:, None, :]
+    key ^= key >> np.uint64(30)
+    key *= np.uint64(0xBF58476D1CE4E5B9)
+    key ^= key >> np.uint64(27)
+    key *= np.uint64(0x94D049BB133111EB)
+    key ^= key >> np.uint64(31)
+    return (key >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
 def _bootstrap_paths(
-    spec: Model, fitted: Fitted, t_new: np.ndarray, rng: np.random.Generator | None = None
+    spec: Model, fitted: Fitted, t_new: np.ndarray, rows: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draws of the mean path and of a new observation, shape (B, R, M).
 
-    ``rng`` continues the resampling stream when the batch is evaluated a
-    block of series at a time (by default a new one from the seed).
+    ``rows`` are the series' positions in the whole batch (the keys of their
+    resampling draws) when the batch is evaluated a block of series at a time.
     """
     boot = fitted.bootstrap
     B, R, P = boot.params.shape
@@ -128,9 +148,8 @@ def _bootstrap_paths(
     with np.errstate(all="ignore"):
         mean = spec.mean_arrays(rep, np.repeat(t_new, R, axis=0)).reshape(B, R, M)
     del rep
-    if rng is None:
-        rng = np.random.default_rng(boot.seed + M)
-    pick = (rng.random((B, R, M)) * boot.n[:, None, None]).astype(int)
+    rows = np.arange(B) if rows is None else rows
+    pick = (_uniforms(boot.seed, rows, R, t_new) * boot.n[:, None, None]).astype(int)
     width = boot.resid.shape[1]
     e = np.take_along_axis(np.broadcast_to(boot.resid[:, None, :], (B, R, width)), np.minimum(pick, width - 1), axis=2)
     del pick
@@ -145,10 +164,9 @@ def _bootstrap_bounds(spec: Model, fitted: Fitted, t_new: np.ndarray, level: flo
     per block, not in the batch); the same bits as one evaluation of the whole batch."""
     B, R, _ = fitted.bootstrap.params.shape
     M = t_new.shape[1]
-    rng = np.random.default_rng(fitted.bootstrap.seed + M)
     lower, upper = np.empty((B, M)), np.empty((B, M))
     for c in _series_blocks(B, R * M):
-        _, obs = _bootstrap_paths(spec, fitted.take(c), t_new[c], rng)
+        _, obs = _bootstrap_paths(spec, fitted.take(c), t_new[c], np.arange(B)[c])
         lower[c], upper[c] = nanquantiles(obs, level, axis=1)
     return lower, upper
 
