@@ -619,3 +619,15 @@ def test_18_bootstrap_bounds_of_a_target_do_not_depend_on_what_else_is_asked():
     alone = res.predict([2022.0], level=0.9)
     among = res.predict([2020.5, 2021.0, 2022.0, 2025.0], level=0.9)
     np.testing.assert_array_equal(alone[["lower", "upper"]].to_numpy()[0], among[["lower", "upper"]].to_numpy()[2])
+
+
+@pytest.mark.parametrize("name", list(gc.available_models()["name"]))
+def test_11_no_warning_from_any_model_on_the_bundled_tables(name):
+    """pytest turns every warning into an error: short application series and panel countries raise none."""
+    apps = gc.load_cnnic_applications()
+    many = gc.fit_many(name, apps, date="as_of", value="users_million", series_id="application")
+    many.forecast(steps=3)
+    many.summary()
+    panel = gc.load_panel("fixed_broadband")
+    some = panel[panel["series_id"].isin(pd.unique(panel["series_id"])[:30])]
+    gc.fit_many(name, some, date="year").forecast(steps=2)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["MIN_CALIBRATION_ERRORS", "conformal_quantiles", "normal_quantile", "student_quantile", "nanquantiles"]
+__all__ = ["MIN_CALIBRATION_ERRORS", "row_nanmedian", "conformal_quantiles", "normal_quantile", "student_quantile", "nanquantiles"]
 
 #: Past errors a horizon needs before an interval is calibrated on them, in ``fit`` and ``backtest`` alike.
 MIN_CALIBRATION_ERRORS = 5
@@ -99,3 +99,13 @@ def conformal_quantiles(
             lo = np.where(beyond, med + (lo - med) * factor, lo)
         enough &= ~(beyond & (count < 2))
     return np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)
+
+
+def row_nanmedian(values: np.ndarray) -> np.ndarray:
+    """The median of each row's finite values, NaN for a row without any (``np.nanmedian`` without its warning)."""
+    ordered = np.sort(values, axis=1)  # NaN last
+    k = np.isfinite(ordered).sum(axis=1)
+    lo = np.take_along_axis(ordered, np.maximum((k - 1) // 2, 0)[:, None], axis=1)[:, 0]
+    hi = np.take_along_axis(ordered, np.minimum(k // 2, max(values.shape[1] - 1, 0))[:, None], axis=1)[:, 0]
+    with np.errstate(invalid="ignore"):
+        return np.where(k > 0, np.where(k % 2 == 1, lo, (lo + hi) / 2.0), np.nan)

@@ -297,6 +297,9 @@ class FitResult:
         level = check_level(level)
         self.raise_for_status()
         value, lower, upper = saturation_interval(self.spec, self.fitted, level)
+        lower = np.maximum(lower, 0.0)  # a ceiling is never negative; above 100% a share is flagged, not clipped
+        if self.percent and value[0] <= 100.0:
+            upper = np.minimum(upper, 100.0)
         return pd.Series({"value": value[0], "lower": lower[0], "upper": upper[0]}, name="saturation")
 
     def time_to_reach(self, value: float, level: float = 0.95, *, horizon: float = 100.0) -> pd.Series:
@@ -332,6 +335,8 @@ class FitResult:
         level = check_level(level)
         self.raise_for_status()
         (t, t_lo, t_hi), (v, v_lo, v_hi) = inflection_interval(self.spec, self.fitted, level)
+        top = 100.0 if self.percent else np.inf  # the value at the inflection is a value of the series
+        v_lo, v_hi = np.clip(v_lo, 0.0, top), np.clip(v_hi, 0.0, top)
         out = {"t": t[0], "lower_t": t_lo[0], "upper_t": t_hi[0], "value": v[0], "lower": v_lo[0], "upper": v_hi[0]}
         if self.has_dates:
             out["date"] = from_decimal_year([t[0]]).round("D")[0]

@@ -22,7 +22,7 @@ from scipy.special import expit, logit
 
 from .. import errors
 from ..errors import DataError
-from ..intervals import conformal_quantiles, normal_quantile
+from ..intervals import conformal_quantiles, normal_quantile, row_nanmedian
 from .base import Fitted, Model, last_observed, pack
 from .random_walk import drift_variance
 from .registry import register
@@ -315,7 +315,7 @@ class Auto(Model):
         status = np.where(invalid, errors.FAILED_INVALID_DATA, status)
         _, t_last, y_last = last_observed(t, y, mask)
         with np.errstate(all="ignore"):
-            spacing = np.nanmedian(np.where(dev_ok | np.isfinite(dt), dt, np.nan), axis=1) if N > 1 else np.full(B, 0.5)
+            spacing = row_nanmedian(np.where(dev_ok | np.isfinite(dt), dt, np.nan)) if N > 1 else np.full(B, 0.5)
         return Fitted(
             params=np.zeros((B, 0)), cov=np.zeros((B, 0, 0)), sigma2=sigma2, sse=np.full(B, np.nan), n_obs=n,
             n_params=np.zeros(B, int), n_iter=np.zeros(B, int), status=status, t_last=t_last, y_last=y_last,
@@ -366,7 +366,7 @@ class Auto(Model):
             lo_q[gap, j] = lo_q[gap, j - 1] * (j + 1) / j
         d = np.clip(t_new - fitted.t_last[:, None], 0.0, None)
         steps = d / fitted.state["step"][:, None]
-        idx = np.clip(np.rint(steps).astype(int), 1, H) - 1
+        idx = np.clip(np.rint(np.where(np.isfinite(steps), steps, 1.0)).astype(int), 1, H) - 1  # NaN: a failed series
         widen = np.maximum(steps / H, 1.0)  # beyond the scored horizons: in proportion to the horizon
         lo = np.take_along_axis(lo_q, idx, axis=1) * widen
         hi = np.take_along_axis(hi_q, idx, axis=1) * widen

@@ -22,7 +22,8 @@ def drift_variance(sigma2: np.ndarray, d: np.ndarray, span: np.ndarray) -> np.nd
     of the data the drift was estimated on (Hyndman and Athanasopoulos,
     *Forecasting: principles and practice*, section 5.5).
     """
-    return sigma2 * d * (1.0 + d / span)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a one-point series has no span: NaN beside its failure
+        return sigma2 * d * (1.0 + d / span)
 
 
 # ====================================================================== baselines
@@ -81,11 +82,12 @@ class _RandomWalk(Model):
         d = np.clip(t_new - fitted.t_last[:, None], 0.0, None)
         slope = fitted.params[:, 1:2] if self.with_drift else 0.0
         mean = fitted.params[:, :1] + slope * d
-        if self.with_drift:
-            var = drift_variance(fitted.sigma2[:, None], d, fitted.state["span"][:, None])
-        else:
-            var = fitted.sigma2[:, None] * d
-        half = normal_quantile(level) * np.sqrt(var)
+        with np.errstate(all="ignore"):  # a failed one-point series has no span: NaN, beside its status
+            if self.with_drift:
+                var = drift_variance(fitted.sigma2[:, None], d, fitted.state["span"][:, None])
+            else:
+                var = fitted.sigma2[:, None] * d
+            half = normal_quantile(level) * np.sqrt(var)
         return mean, mean - half, mean + half
 
     def notes(self, result) -> str:

@@ -53,7 +53,7 @@ from .. import errors
 from .._numerics.curvefit import fit_curve
 from ..curves import CURVES
 from ..errors import DataError
-from ..intervals import MIN_CALIBRATION_ERRORS, conformal_quantiles, normal_quantile
+from ..intervals import MIN_CALIBRATION_ERRORS, conformal_quantiles, normal_quantile, row_nanmedian
 from .base import Fitted, Model, last_observed, pack
 from .local_trend import Auto, damped_time, holt_states
 from .random_walk import drift_variance
@@ -325,7 +325,7 @@ class Saturating(Model):
             dev = (np.diff(yy, axis=1) - a_tr[-1, rows, last][:, None] * dt) ** 2 / dt
             dev_ok = np.isfinite(dev)
             sigma2 = np.where(dev_ok, dev, 0.0).sum(axis=1) / np.maximum(dev_ok.sum(axis=1) - 1, 1)
-            spacing = np.nanmedian(np.where(np.isfinite(dt), dt, np.nan), axis=1) if N > 1 else np.full(B, np.nan)
+            spacing = row_nanmedian(np.where(np.isfinite(dt), dt, np.nan)) if N > 1 else np.full(B, np.nan)
         params = np.where(status[:, None] < 0, np.nan, K[:, None])
         return Fitted(
             params=params, cov=np.full((B, 1, 1), np.nan), sigma2=sigma2, sse=np.full(B, np.nan), n_obs=n,
@@ -355,7 +355,7 @@ class Saturating(Model):
         H = lo_q.shape[1]
         d = np.clip(t_new - fitted.t_last[:, None], 0.0, None)
         steps = d / s["step"][:, None]
-        idx = np.clip(np.rint(steps).astype(int), 1, H) - 1
+        idx = np.clip(np.rint(np.where(np.isfinite(steps), steps, 1.0)).astype(int), 1, H) - 1  # NaN: a failed series
         widen = np.maximum(steps / H, 1.0) ** s["slope"][:, None]  # beyond the scored horizons: the log-h line
         lo = np.take_along_axis(lo_q, idx, axis=1) * widen
         hi = np.take_along_axis(hi_q, idx, axis=1) * widen
