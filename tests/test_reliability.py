@@ -631,3 +631,18 @@ def test_11_no_warning_from_any_model_on_the_bundled_tables(name):
     panel = gc.load_panel("fixed_broadband")
     some = panel[panel["series_id"].isin(pd.unique(panel["series_id"])[:30])]
     gc.fit_many(name, some, date="year").forecast(steps=2)
+
+
+def test_23_a_fixed_time_centuries_from_the_data_is_a_failure():
+    t = np.arange(2000.0, 2020.0)
+    y = 76.0 / (1 + np.exp(-0.5 * (t - 2008)))
+    res = gc.fit(gc.Logistic(fixed={"t0": 1e300}), t, y)
+    assert res.status < 0 and res.message  # a failure with its reason (singular, or the fixed time), never success
+    res = gc.fit(gc.Logistic(fixed={"t0": 3500.0}), t, y)
+    assert res.status < 0 and res.message
+
+
+def test_27_positive_values_below_1e_150_are_a_data_error_naming_them():
+    with pytest.raises(gc.DataError, match="every value of series .* is below 1e-150"):
+        gc.fit("linear", [2000.0, 2001.0, 2002.0], [1e-301, 2e-301, 3e-301])
+    assert gc.fit("linear", [2000.0, 2001.0, 2002.0], [0.0, 1e-9, 3e-9]).converged  # zeros and small values are fine

@@ -56,6 +56,7 @@ _OFFSET = re.compile(r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\
 _QUARTER = re.compile(r"^\s*\d{4}\s*-?\s*Q[1-4]\s*$|^\s*Q[1-4]\s*-?\s*\d{4}\s*$", re.I)
 _YEAR_RANGE = (1, 9999)  # what a date (Python's datetime, strftime) can hold
 _MAX_VALUE = 1e150  # squares of larger values overflow in the fits
+_MIN_VALUE = 1e-150  # a positive value below this has a square that underflows: the fits cannot resolve it
 _EPOCH_LIKE = 1e6  # numeric times this large are timestamps or yyyymmdd numbers, not years or days
 
 
@@ -582,6 +583,13 @@ def _validate(
     if out.empty:
         raise DataError(f"column {value!r}: every value is missing; nothing to fit")
 
+    top = out.groupby("series_id", sort=False)["value"].max()
+    tiny = top[(top > 0) & (top < _MIN_VALUE)]
+    if len(tiny):
+        raise DataError(
+            f"column {value!r}: every value of series {short_list(list(tiny.index))} is below {_MIN_VALUE:.0e}, "
+            "beyond the magnitudes growthcast can fit; change their unit"
+        )
     dup = out.duplicated(["series_id", "t"], keep=False).to_numpy()
     if dup.any():
         where = out.loc[dup]

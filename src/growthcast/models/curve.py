@@ -100,6 +100,17 @@ class CurveModel(Model):
         message = np.where(fit.status == errors.FAILED_SINGULAR, self._singular_message(), "").astype(object)
         status, params, cov = fit.status, fit.params, fit.cov
         ceiling = self.curve.saturation
+        far = [k for k in self.curve.time if k in self.fixed]  # a fixed time centuries away from the data
+        if far:
+            centre = np.where(mask, t, 0.0).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
+            away = (status >= 0) & np.any([np.abs(self.fixed[k] - centre) > 1000.0 for k in far], axis=0)
+            if away.any():
+                status = np.where(away, errors.FAILED_IMPLAUSIBLE, status)
+                message = np.where(away, (
+                    f"{errors.STATUS_MESSAGES[errors.FAILED_IMPLAUSIBLE]}: the fixed {', '.join(far)} lies more than "
+                    "1,000 years from the data, where the curve is flat to the last digit"), message).astype(object)
+                params = np.where(away[:, None], np.nan, params)
+                cov = np.where(away[:, None, None], np.nan, cov)
         if ceiling in self.fixed:  # a fixed ceiling below the data: the curve cannot pass through them
             top = np.max(np.where(mask, y, -np.inf), axis=1)
             below = (status >= 0) & (top > self.fixed[ceiling] * (1 + 1e-9))
