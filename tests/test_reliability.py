@@ -646,3 +646,12 @@ def test_27_positive_values_below_1e_150_are_a_data_error_naming_them():
     with pytest.raises(gc.DataError, match="every value of series .* is below 1e-150"):
         gc.fit("linear", [2000.0, 2001.0, 2002.0], [1e-301, 2e-301, 3e-301])
     assert gc.fit("linear", [2000.0, 2001.0, 2002.0], [0.0, 1e-9, 3e-9]).converged  # zeros and small values are fine
+
+
+def test_a_curve_whose_ceiling_is_far_beyond_the_data_says_so():
+    t = np.arange(2000.0, 2012.0)
+    y = 0.5 * np.exp(0.3 * (t - 2000)) * (1 + 0.01 * np.sin(t))  # early growth: no bend in sight
+    res = gc.fit("gompertz", t, y)
+    assert res.status == gc.errors.FAILED_IMPLAUSIBLE and "times the largest observation" in res.message
+    bent = 80 / (1 + np.exp(-0.6 * (t - 2006)))
+    assert gc.fit("gompertz", t, bent).converged

@@ -22,7 +22,12 @@ from ..errors import DataError
 if TYPE_CHECKING:  # pragma: no cover
     from ..results import FitResult
 
-__all__ = ["Model", "Fitted", "Bootstrap", "Calibration", "last_observed", "pack", "require_residual_dof"]
+__all__ = ["MAX_CEILING_RATIO", "Model", "Fitted", "Bootstrap", "Calibration", "last_observed", "pack", "require_residual_dof"]
+
+
+#: A ceiling more than this many times the largest observation is not one the data identify: they do not
+#: yet show where the curve bends (a curve reports it as implausible; ``saturating`` does not pool it).
+MAX_CEILING_RATIO = 20.0
 
 
 def last_observed(t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

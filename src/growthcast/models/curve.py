@@ -18,7 +18,7 @@ from .._numerics.curvefit import fit_curve
 from ..curves import CURVES, Curve
 from ..errors import DataError
 from ..intervals import student_quantile
-from .base import Fitted, Model, last_observed
+from .base import MAX_CEILING_RATIO, Fitted, Model, last_observed
 from .registry import register
 
 __all__ = ["CurveModel", "Logistic", "Gompertz", "Richards", "Bass", "Weibull"]
@@ -111,6 +111,21 @@ class CurveModel(Model):
                     "1,000 years from the data, where the curve is flat to the last digit"), message).astype(object)
                 params = np.where(away[:, None], np.nan, params)
                 cov = np.where(away[:, None, None], np.nan, cov)
+        if ceiling not in self.fixed:  # a ceiling far beyond the data: they do not show where the curve bends
+            top = np.max(np.where(mask, y, -np.inf), axis=1)
+            with np.errstate(all="ignore"):
+                ratio = params[:, self.curve.params.index(ceiling)] / top
+            beyond = (status >= 0) & (top > 0) & (ratio > MAX_CEILING_RATIO)
+            if beyond.any():
+                status = np.where(beyond, errors.FAILED_IMPLAUSIBLE, status)
+                message = message.copy()
+                for b in np.flatnonzero(beyond):  # the flagged series only: their message names their ratio
+                    message[b] = (
+                        f"{errors.STATUS_MESSAGES[errors.FAILED_IMPLAUSIBLE]}: the fitted ceiling {ceiling} is "
+                        f"{ratio[b]:.0f} times the largest observation, so the data do not yet show where the curve "
+                        f"bends; fix the ceiling (fixed={{'{ceiling}': ...}}, e.g. a population) or use a trend model")
+                params = np.where(beyond[:, None], np.nan, params)
+                cov = np.where(beyond[:, None, None], np.nan, cov)
         if ceiling in self.fixed:  # a fixed ceiling below the data: the curve cannot pass through them
             top = np.max(np.where(mask, y, -np.inf), axis=1)
             below = (status >= 0) & (top > self.fixed[ceiling] * (1 + 1e-9))

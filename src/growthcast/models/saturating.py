@@ -54,7 +54,7 @@ from .._numerics.curvefit import fit_curve
 from ..curves import CURVES
 from ..errors import DataError
 from ..intervals import MIN_CALIBRATION_ERRORS, conformal_quantiles, normal_quantile, row_nanmedian
-from .base import Fitted, Model, last_observed, pack
+from .base import MAX_CEILING_RATIO, Fitted, Model, last_observed, pack
 from .local_trend import Auto, damped_time, holt_states
 from .random_walk import drift_variance
 from .registry import register
@@ -65,8 +65,7 @@ __all__ = ["Saturating"]
 _GRID = tuple((a, b, d) for a in (1.0, 0.6) for b in (0.25, 0.5, 1.0) for d in (2.0, 4.0, 8.0, None))
 #: levels at which the calibrated quantiles are stored; others interpolate on the normal-score scale
 _LEVELS = np.array([0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999])
-#: a ceiling more than this many times the largest value is not a ceiling the data identify
-_MAX_RATIO = 20.0
+_MAX_RATIO = MAX_CEILING_RATIO
 #: series a group needs before its ceilings are pooled
 _MIN_POOL = 5
 
