@@ -16,7 +16,6 @@ import sys
 import time
 import warnings
 
-import numpy as np
 
 import growthcast as gc
 from growthcast.backtest import backtest

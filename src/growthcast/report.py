@@ -667,7 +667,7 @@ def write_report(
         gcplot.saturation_drift(bt, ylabel=label, bound=bound, bound_label=bound_label,
                                 title=f"{label}: saturation drift, the ceiling estimated at each origin"),
         out / "saturation_drift.png",
-        f"Line chart: each curve's estimated ceiling with its 80% interval against the origin edition, "
+        "Line chart: each curve's estimated ceiling with its 80% interval against the origin edition, "
         "with the highest value observed after each origin", files)
 
     fit_table, fit_notes, fit_caption = _fit_table(fits, level, series)

@@ -35,7 +35,7 @@ only forecasts whose target date is at or before that origin: no look-ahead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
