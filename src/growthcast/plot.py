@@ -203,7 +203,7 @@ def _percent_frame(frame: pd.DataFrame) -> bool:
 
 def _one_series(frame: pd.DataFrame, series: Any, what: str) -> pd.DataFrame:
     """The rows of one series: the one given, or the only one there is."""
-    if "series_id" not in frame.columns:
+    if "series_id" not in frame.columns or frame.empty:  # empty: e.g. no model with a ceiling
         return frame
     ids = list(pd.unique(frame["series_id"]))
     if series is not None:
