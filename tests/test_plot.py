@@ -498,3 +498,16 @@ def test_plot_methods_without_matplotlib_name_the_extra(logistic, three_country_
     for draw in (logistic.plot, many.plot, three_country_backtest.plot):
         with pytest.raises(ImportError, match=r'pip install "growthcast\[plot\]"'):
             draw()
+
+
+def test_backtest_panels_name_their_own_units(forecasts):
+    scores = (forecasts.assign(abs_error=forecasts["error"].abs())
+              .groupby(["series_id", "model", "horizon"], as_index=False)["abs_error"].mean()
+              .rename(columns={"abs_error": "MAE"}))
+    two = pd.concat([scores, scores.assign(series_id="netizens_million", MAE=scores["MAE"] * 10)])
+    fig = _render(plot.backtest_errors(two))
+    labels = {ax.get_title(): ax.get_ylabel() for ax in fig.axes if ax.get_visible()}
+    assert labels == {"penetration_pct": "MAE (percentage points)", "netizens_million": "MAE"}
+    line = next(ln for ax in fig.axes if ax.get_title() == "netizens_million" for ln in ax.get_lines()
+                if ln.get_label() == "drift")
+    np.testing.assert_allclose(line.get_ydata(), [5.0, 10.0])

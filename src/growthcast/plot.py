@@ -686,29 +686,30 @@ def backtest_errors(
     line_ids = list(dict.fromkeys(scores[keys].itertuples(index=False, name=None)))
     colours = {k: _COLOURS[i % len(_COLOURS)] for i, k in enumerate(line_ids)}
     styles = {k: "-" if i < len(_COLOURS) else "--" for i, k in enumerate(line_ids)}
-    for p, (axis, sid) in enumerate(zip(axes, chosen)):
-        sub = scores if sid is None else scores[scores["series_id"] == sid]
+    subs = [scores if sid is None else scores[scores["series_id"] == sid] for sid in chosen]
+    ylabels = [_metric_label(metric, unit if unit is not None else ("percentage points" if _percent_frame(sub)
+                                                                     else None)) for sub in subs]
+    for p, (axis, sid, sub, ylabel) in enumerate(zip(axes, chosen, subs, ylabels)):
         for key, grp in sub.groupby(keys, sort=False):
             key = key if isinstance(key, tuple) else (key,)
             grp = grp.sort_values("horizon")
             axis.plot(grp["horizon"].to_numpy(), grp[metric].to_numpy(dtype=float), marker="o", ls=styles[key],
                       color=colours[key], lw=1.6, ms=4, label=" ".join(map(str, key)))
-        panel_unit = unit if unit is not None else ("percentage points" if _percent_frame(sub) else None)
         axis.xaxis.get_major_locator().set_params(integer=True)
         if metric != "coverage":
             axis.set_ylim(bottom=0)
         axis.grid(alpha=0.3)
         if len(chosen) == 1:
             axis.set_xlabel("horizon (steps ahead)")
-            axis.set_ylabel(_metric_label(metric, panel_unit))
+            axis.set_ylabel(ylabel)
             name = f"{series}: " if series is not None else ""
             _title(axis, title or f"{name}backtest {metric} by forecast horizon")
             axis.legend(fontsize=8, frameon=False, title=" / ".join(keys), title_fontsize=8)
         else:
             axis.set_title(str(sid), fontsize=10)
             axis.tick_params(labelsize=8)
-            if p % ncols == 0:
-                axis.set_ylabel(_metric_label(metric, panel_unit), fontsize=9)
+            if p % ncols == 0 or len(set(ylabels)) > 1:  # every panel names its unit when they differ
+                axis.set_ylabel(ylabel, fontsize=9)
             if p >= len(chosen) - ncols:
                 axis.set_xlabel("horizon (steps ahead)", fontsize=9)
     if len(chosen) > 1:
