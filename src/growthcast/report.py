@@ -906,7 +906,7 @@ def write_report(
             raise
         bt_error = str(err)
     fittable = set(model_names())  # ensemble_weighted exists in backtests only
-    h2, h3 = ("h3", "h4") if several else ("h2", "h3")
+    h2 = "h3" if several else "h2"  # with several series, each series is an h2 and its parts h3
 
     sections, projections = [], []
     for k, sid in enumerate(ids):
@@ -920,7 +920,7 @@ def write_report(
                        milestone_values=milestone_values, selection=selection)
         projections.append(proj)
         sections.append(_series_section(proj, data_frame, bt, models, fittable, out, _file_stem(sid, k, several),
-                                        files, h2, h3, vocab, cnnic, several))
+                                        files, h2, vocab, cnnic, several))
 
     board_html = ""
     if bt is not None:
@@ -978,7 +978,7 @@ model could not make.</p>
         head_part, _, tail_part = body.partition("<!-- backtest -->")
         body = head_part + board_html + tail_part
     else:
-        body = board_html + "\n" + body
+        body = board_html + "\n" + body.replace("<!-- backtest -->", "")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -1000,7 +1000,7 @@ model <b>{html.escape(', '.join(models_used))}</b>; {pct} prediction intervals; 
 
 
 def _series_section(proj: Projection, df: pd.DataFrame, bt: Any, models: list[str], fittable: set, out: Path,
-                    stem: str, files: dict[Path, bytes], h2: str, h3: str, vocab: dict, cnnic: bool,
+                    stem: str, files: dict[Path, bytes], h2: str, vocab: dict, cnnic: bool,
                     several: bool) -> str:
     """One series' part of the page: milestones, saturation, figures, tables and its data."""
     from . import plot as gcplot
