@@ -237,3 +237,20 @@ def test_report_without_matplotlib_names_the_extra(tmp_path, broadband, monkeypa
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r'pip install "growthcast\[plot\]"'):
         report.write_report(tmp_path, broadband, "France", "linear", date="year")
+
+
+def test_project_a_quarterly_dated_series_counts_in_quarters():
+    dates = pd.date_range("2015-03-31", periods=24, freq="QE")
+    k = np.arange(24)
+    frame = pd.DataFrame({"date": dates, "value": 10.0 + 1.5 * k + 0.2 * np.sin(k)})
+    proj = report.project(frame, model="linear", steps=4, milestone_values=[60.0])
+    assert proj.result.frequency == "quarterly" and proj.source == "quarterly observations"
+    assert list(proj.forecast["date"].dt.strftime("%Y-%m-%d")) == ["2021-03-31", "2021-06-30", "2021-09-30",
+                                                                   "2021-12-31"]
+    slope, intercept = np.polyfit(proj.result.t, proj.result.y, 1)
+    crossing = gc.data.from_decimal_year([(60.0 - intercept) / slope])[0]
+    row = proj.milestones.iloc[0]
+    assert row["period"] == f"{crossing.year}Q{(crossing.month - 1) // 3 + 1}"
+    text = report.format_projection(proj)
+    assert "Fitted on 24 quarterly observations, 2015-03-31 .. 2020-12-31" in text
+    assert "\n  2021-03-31  2021Q1" in text and "Milestones (quarter in which" in text
