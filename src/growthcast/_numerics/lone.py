@@ -1,0 +1,314 @@
+"""One curve fit on 1-D arrays: the batch core's arithmetic without the batch.
+
+:func:`~growthcast._numerics.curvefit.fit_curve` on one problem spends
+nearly all its time in numpy's overhead per call on arrays of one row (about
+1.5 ms for a logistic on 56 points). Here the work on the points (the curve,
+its Jacobian and the dot products) stays in numpy on 1-D arrays, and the
+small algebra on the parameters (the damped Cholesky solve, the stopping
+rules, the covariance) runs on Python floats.
+
+Every operation is the one the batch core performs for that problem, in the
+same order and on the same values (IEEE arithmetic gives the same bits in
+numpy and in Python), so the iterates, the stopping decisions and the result
+are the batch's: the scaling and centring of :class:`Scaling`, the starts of
+:func:`self_start`, the Levenberg-Marquardt rules of :func:`.lm.solve` and
+the covariance of ``fit_curve``. Keep the two in step when either changes;
+``tests/test_lone_fit.py`` compares them on real and synthetic series.
+
+Only fits that succeed are finished here: :func:`fit_one` returns None for
+a problem the batch would fail (too few points, non-finite values, a
+singular covariance), and the caller then runs the batch core, whose
+statuses and messages are the reference.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import errors
+from ..curves import Curve
+from .curvefit import CurveFit
+
+__all__ = ["fit_one"]
+
+# The batch core's settings: lm.solve's tolerances and damping, fit_curve's iteration limit and
+# self_start's candidate ceilings (tests/test_lone_fit.py fails if they drift apart)
+XTOL, FTOL, GTOL = 1e-10, 1e-12, 1e-10
+RHO_MIN, LAM_MAX, TINY, LAM0 = 1e-4, 1e16, 1e-300, 1e-3
+_MAX_ITER = 200
+_CEILINGS = np.array([1.1, 1.6, 3.0])
+_vecdot = getattr(np, "vecdot", None)
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Dot products over the last axis, by the batch core's own routine (``linalg.rowdot``)."""
+    if _vecdot is not None:
+        return _vecdot(a, b)
+    return np.einsum("...n,...n->...", a, b)
+
+
+def _pdot(a: list, b: list) -> float:
+    out = a[0] * b[0]
+    for p in range(1, len(a)):
+        out += a[p] * b[p]
+    return out
+
+
+def _start(curve: Curve, tc: np.ndarray, ys: np.ndarray, fixed: np.ndarray, ymax: float) -> np.ndarray:
+    """:func:`~growthcast._numerics.curvefit.self_start` for one fully observed problem, natural-scaled (P,)."""
+    N = len(tc)
+    ymax = max(ymax, 0.0)
+    K_fixed = fixed[curve.params.index(curve.saturation)]
+    any_fixed = not math.isnan(K_fixed)
+    cand = _CEILINGS * ymax if not any_fixed else np.full(len(_CEILINGS), K_fixed)  # (C,)
+    n = N
+    xb = float(_dot(tc, np.ones(N))) / n
+    sxx = float(_dot(tc, tc)) - n * xb * xb
+    floor = 1e-6 * (ymax if ymax > 0 else 1.0)
+    log_y = np.log(np.maximum(ys, floor))
+    log_y_sum = float(_dot(log_y, np.ones(N)))
+    log_y_t = float(_dot(tc, log_y))
+    K = cand[:, None]
+    if curve.linearisation == "loglog":  # z = -log(log K - log y)
+        z = np.subtract(np.log(K), log_y)
+        if any_fixed:
+            np.maximum(z, 1e-6, out=z)
+    else:  # z = log y - log(K - y)
+        z = np.subtract(K, ys)
+        if any_fixed:
+            np.maximum(z, 1e-6 * K, out=z)
+    np.log(z, out=z)
+    sxz = _dot(tc, z)
+    zsum = _dot(z, np.ones(N))
+    if curve.linearisation == "loglog":
+        sxz, zsum = -sxz, -zsum
+    else:
+        sxz, zsum = log_y_t - sxz, log_y_sum - zsum
+    zbar = zsum / n
+    sxz = sxz - n * xb * zbar
+    slope = sxz / sxx if sxx > 0 else np.zeros_like(sxz)
+    midpoint = xb - np.where(slope != 0, zbar / np.where(slope != 0, slope, 1.0), 0.0)
+    rate = np.clip(np.abs(slope), 0.05, 50.0)
+    midpoint = np.clip(midpoint, -200.0, 200.0)
+    mask = np.ones((1, N), dtype=bool)
+    theta = curve.guess(cand[None, :], rate[None, :], midpoint[None, :], fixed[None, :], tc[None, :], mask)[0]
+    resid = curve.value(tc, theta)  # (C, N)
+    resid -= ys
+    sse = _dot(resid, resid)
+    sse = np.where(np.isfinite(sse), sse, np.inf)
+    return theta[int(np.argmin(sse))]
+
+
+class _Problem:
+    """The scaled problem and its model: cost, J'J and J'r at the solver's coordinates u."""
+
+    def __init__(self, curve: Curve, tc: np.ndarray, ys: np.ndarray, free: list[bool]) -> None:
+        self.curve, self.tc, self.ys = curve, tc, ys
+        P = len(curve.params)
+        self.P = P
+        self.positive = np.array([name in curve.positive for name in curve.params])
+        # rows 0..P-1 the Jacobian's columns, row P the values and then the residuals: one call of the
+        # batch's dot product gives J'J, J'r and r'r together, each entry by the same routine
+        self.memory = np.empty((P + 1, len(tc)))
+        self.J, self.f = self.memory[:P].T, self.memory[P]
+        self.pairs = (self.memory[:, None, :], self.memory[None, :, :])
+        self.fixed = [p for p in range(P) if not free[p]]
+
+    def evaluate(self, u: list[float]) -> tuple[float, list[list[float]], list[float]]:
+        P = self.P
+        v = np.where(self.positive, np.exp(np.array(u)), u)
+        self.curve.evaluate(self.tc, v, out=(self.f, self.J))
+        self.f -= self.ys
+        products = _dot(*self.pairs)
+        d = np.append(np.where(self.positive, v, 1.0), 1.0)
+        products *= d[:, None] * d[None, :]  # the chain rule for the log-parameters; r'r is multiplied by 1
+        H = products.tolist()
+        g = H.pop()
+        cost = 0.5 * g.pop()
+        for row in H:
+            del row[P]
+        for p in self.fixed:
+            for q in range(P):
+                H[p][q] = H[q][p] = 0.0
+            H[p][p], g[p] = 1.0, 0.0
+        return cost, H, g
+
+
+def _finite(x: list[float]) -> bool:
+    return all(math.isfinite(v) for v in x)
+
+
+def _cholesky_solve(A: list[list[float]], rhs: list[list[float]], shift: float) -> list[list[float]] | None:
+    """:func:`~growthcast._numerics.linalg.cholesky_solve` of ``(A + shift I) x = rhs[k]`` for each k; None
+    if A is not numerically positive definite."""
+    P = len(A)
+    L = [[0.0] * P for _ in range(P)]
+    inv_diag = [0.0] * P
+    for j in range(P):
+        d = A[j][j] + shift
+        for k in range(j):
+            d = d - L[j][k] * L[j][k]
+        if not d > 0.0:
+            return None
+        inv_diag[j] = 1.0 / math.sqrt(d)
+        for i in range(j + 1, P):
+            v = A[i][j]
+            for k in range(j):
+                v = v - L[i][k] * L[j][k]
+            L[i][j] = v * inv_diag[j]
+    out = []
+    for b in rhs:
+        z = [0.0] * P
+        for i in range(P):
+            v = b[i]
+            for k in range(i):
+                v = v - L[i][k] * z[k]
+            z[i] = v * inv_diag[i]
+        x = [0.0] * P
+        for i in reversed(range(P)):
+            v = z[i]
+            for k in range(i + 1, P):
+                v = v - L[k][i] * x[k]
+            x[i] = v * inv_diag[i]
+        out.append(x)
+    return out
+
+
+def _solve(problem: _Problem, u: list[float], free: list[bool]):
+    """:func:`~growthcast._numerics.lm.solve` for one problem: (u, sse, J'J, n_iter, status), or None on a
+    failure."""
+    P = len(u)
+    cost, H, g = problem.evaluate(u)
+    diag = [H[p][p] for p in range(P)]
+    if not (math.isfinite(cost) and _finite(u) and _finite(g) and _finite(diag)):
+        return None
+    Dscale = max(max(diag[p] if free[p] else 0.0 for p in range(P)), TINY)
+    lam, nu, trusted = LAM0, 2.0, False
+    for it in range(_MAX_ITER):
+        diag = [H[p][p] for p in range(P)]
+        bound = GTOL * math.sqrt(2.0 * cost)
+        if all(abs(g[p]) <= math.sqrt(diag[p]) * bound for p in range(P)) or cost == 0.0:
+            return u, 2.0 * cost, H, it, errors.CONVERGED_GRADIENT
+        Dscale = max(Dscale, max(diag[p] if free[p] else 0.0 for p in range(P)))
+        lamD = lam * Dscale
+        solved = _cholesky_solve(H, [[-v for v in g]], lamD)
+        pd = solved is not None
+        if pd:
+            step = solved[0]
+            u_new = [u[p] + step[p] for p in range(P)]
+            step2 = _pdot(step, step)
+            predicted = 0.5 * (lamD * step2 - _pdot(g, step))
+            if trusted and predicted <= FTOL * cost:
+                return u, 2.0 * cost, H, it, errors.CONVERGED_COST
+            cost_new, H_new, g_new = problem.evaluate(u_new)
+            actual = cost - cost_new
+            finite = (math.isfinite(cost_new) and _finite(u_new) and _finite(g_new)
+                      and _finite([H_new[p][p] for p in range(P)]))
+            rho = actual / predicted if predicted > 0 else -1.0
+            accept = finite and actual > 0 and rho > RHO_MIN
+            small_step = math.sqrt(step2) <= XTOL * (math.sqrt(_pdot(u, u)) + XTOL)
+            tiny = FTOL * cost
+            small_cost = abs(actual) <= tiny and predicted <= tiny and rho <= 2.0 and finite
+        else:  # the batch's step is then not finite: nothing is accepted and the damping grows
+            accept = small_step = small_cost = False
+        if accept:
+            shrink = 2.0 * rho - 1.0
+            lam = lam * max(1.0 / 3.0, 1.0 - shrink * shrink * shrink)
+            nu = 2.0
+            u, g, H, cost = u_new, g_new, H_new, cost_new
+            trusted = abs(rho - 1.0) <= 0.25
+        else:
+            lam, nu, trusted = lam * nu, nu * 2.0, False
+        stuck = not accept and (small_step or lam > LAM_MAX)
+        at_step = (accept and small_step) or stuck
+        if at_step or small_cost:
+            return u, 2.0 * cost, H, it + 1, errors.CONVERGED_STEP if at_step else errors.CONVERGED_COST
+    return u, 2.0 * cost, H, _MAX_ITER, errors.MAX_ITERATIONS
+
+
+def _inverse_normal(H: list[list[float]], free: list[bool]) -> list[list[float]] | None:
+    """``curvefit._inverse_normal`` for one problem; None where J'J is singular."""
+    P = len(H)
+    d = [math.sqrt(H[p][p]) if H[p][p] >= 0 else math.nan for p in range(P)]
+    d = [v if free[p] and v > 0 and math.isfinite(v) else 1.0 for p, v in enumerate(d)]
+    A = [[0.0] * P for _ in range(P)]
+    for p in range(P):
+        for q in range(P):
+            v = H[p][q] / d[p] / d[q] if free[p] and free[q] else 0.0
+            if p == q and not free[p]:
+                v = v + 1.0
+            A[p][q] = v if math.isfinite(v) else 0.0
+    inv = _cholesky_solve(A, [[1.0 if i == k else 0.0 for i in range(P)] for k in range(P)], 0.0)
+    if inv is None:
+        return None
+    trace = inv[0][0]
+    for p in range(1, P):
+        trace += inv[p][p]
+    if not trace < 1e13:
+        return None
+    # inv[k] solves A x = e_k: column k of the inverse
+    return [[inv[q][p] / d[p] / d[q] if free[p] and free[q] else 0.0 for q in range(P)] for p in range(P)]
+
+
+def fit_one(curve: Curve, t: np.ndarray, y: np.ndarray, fixed: np.ndarray) -> CurveFit | None:
+    """Fit ``curve`` to one fully observed series, as ``fit_curve`` would in a batch.
+
+    Parameters
+    ----------
+    t, y : ndarray, shape (N,)
+        Finite times and values.
+    fixed : ndarray, shape (P,)
+        Fixed natural values, NaN where the parameter is fitted.
+
+    Returns
+    -------
+    CurveFit or None
+        The fit with a batch axis of one; None where ``fit_curve`` would
+        report a failure (the caller then asks it for the status and message).
+    """
+    P = len(curve.params)
+    N = len(t)
+    free = [bool(math.isnan(v)) for v in fixed.tolist()]
+    n_free = sum(free)
+    if N <= n_free:
+        return None
+    centre = float(t.sum()) / N
+    top = float(y.max())
+    scale = max(top, -float(y.min()))
+    scale = scale if scale > 0 else 1.0
+    tc = t - centre
+    ys = y / scale
+    level = [name in curve.level for name in curve.params]
+    time = [name in curve.time for name in curve.params]
+    positive = [name in curve.positive for name in curve.params]
+    fixed_scaled = np.array([
+        (((v / scale) if level[p] else v) - centre) if time[p] else ((v / scale) if level[p] else v)
+        for p, v in enumerate(fixed.tolist())])
+    with np.errstate(all="ignore"):
+        theta0 = _start(curve, tc, ys, fixed_scaled, top / scale)
+        u0 = np.where(positive, np.log(np.maximum(theta0, 1e-300)), theta0).tolist()
+        solved = _solve(_Problem(curve, tc, ys, free), u0, free)
+        if solved is None:
+            return None
+        u, sse_s, H, n_iter, status = solved
+        v = np.where(positive, np.exp(np.array(u)), u)
+        deriv = np.where(positive, v, 1.0)
+        theta = np.where(level, v * scale, v)
+        deriv = np.where(level, deriv * scale, deriv).tolist()
+        theta = np.where(time, theta + centre, theta)
+        dof = N - n_free
+        sigma2_s = sse_s / max(dof, 1)
+        inv = _inverse_normal(H, free)
+        if inv is None:
+            return None
+        cov = [[inv[p][q] * sigma2_s * deriv[p] * deriv[q] for q in range(P)] for p in range(P)]
+        if not all(math.isfinite(cov[p][q]) for p in range(P) for q in range(P) if free[p] and free[q]):
+            return None
+    params = np.where(free, theta, fixed)
+    return CurveFit(
+        params=params[None, :], cov=np.array(cov)[None], sigma2=np.array([sigma2_s * (scale * scale)]),
+        sse=np.array([sse_s * (scale * scale)]), n_obs=np.array([N]), n_free=np.array([n_free]),
+        n_iter=np.array([n_iter]), status=np.array([status]),
+    )
