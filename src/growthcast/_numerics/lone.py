@@ -114,6 +114,7 @@ class _Problem:
         self.memory = np.empty((P + 1, len(tc)))
         self.J, self.f = self.memory[:P].T, self.memory[P]
         self.pairs = (self.memory[:, None, :], self.memory[None, :, :])
+        self.d = np.ones(P + 1)  # d(natural)/du of each parameter, and 1 for the residuals' row
         self.fixed = [p for p in range(P) if not free[p]]
 
     def evaluate(self, u: list[float]) -> tuple[float, list[list[float]], list[float]]:
@@ -122,8 +123,9 @@ class _Problem:
         self.curve.evaluate(self.tc, v, out=(self.f, self.J))
         self.f -= self.ys
         products = _dot(*self.pairs)
-        d = np.append(np.where(self.positive, v, 1.0), 1.0)
-        products *= d[:, None] * d[None, :]  # the chain rule for the log-parameters; r'r is multiplied by 1
+        d = self.d
+        np.copyto(d[:P], v, where=self.positive)
+        products *= np.multiply.outer(d, d)  # the chain rule for the log-parameters; r'r is multiplied by 1
         H = products.tolist()
         g = H.pop()
         cost = 0.5 * g.pop()
@@ -137,43 +139,47 @@ class _Problem:
 
 
 def _finite(x: list[float]) -> bool:
-    return all(math.isfinite(v) for v in x)
+    return all(map(math.isfinite, x))
+
+
+def _cholesky_source(P: int) -> str:
+    """Straight-line Python for :func:`_cholesky_solve` of size P: the operations of
+    ``linalg.cholesky_solve`` in its order, on local floats (a loop with list indexing costs four
+    times as much)."""
+    lines = ["def solve(A, rhs, shift):"]
+    for j in range(P):
+        lines.append(f"    d = A[{j}][{j}] + shift")
+        lines += [f"    d = d - L{j}_{k} * L{j}_{k}" for k in range(j)]
+        lines += ["    if not d > 0.0:", "        return None", f"    i{j} = 1.0 / sqrt(d)"]
+        for i in range(j + 1, P):
+            lines.append(f"    v = A[{i}][{j}]")
+            lines += [f"    v = v - L{i}_{k} * L{j}_{k}" for k in range(j)]
+            lines.append(f"    L{i}_{j} = v * i{j}")
+    lines += ["    out = []", "    for b in rhs:"]
+    for i in range(P):
+        lines.append(f"        v = b[{i}]")
+        lines += [f"        v = v - L{i}_{k} * z{k}" for k in range(i)]
+        lines.append(f"        z{i} = v * i{i}")
+    for i in reversed(range(P)):
+        lines.append(f"        v = z{i}")
+        lines += [f"        v = v - L{k}_{i} * x{k}" for k in range(i + 1, P)]
+        lines.append(f"        x{i} = v * i{i}")
+    lines += [f"        out.append([{', '.join(f'x{i}' for i in range(P))}])", "    return out"]
+    return "\n".join(lines)
+
+
+_SOLVERS: dict = {}
 
 
 def _cholesky_solve(A: list[list[float]], rhs: list[list[float]], shift: float) -> list[list[float]] | None:
-    """:func:`~growthcast._numerics.linalg.cholesky_solve` of ``(A + shift I) x = rhs[k]`` for each k; None
-    if A is not numerically positive definite."""
+    """:func:`~growthcast._numerics.linalg.cholesky_solve` of ``(A + shift I) x = b`` for each ``b`` in
+    ``rhs``; None if ``A + shift I`` is not numerically positive definite."""
     P = len(A)
-    L = [[0.0] * P for _ in range(P)]
-    inv_diag = [0.0] * P
-    for j in range(P):
-        d = A[j][j] + shift
-        for k in range(j):
-            d = d - L[j][k] * L[j][k]
-        if not d > 0.0:
-            return None
-        inv_diag[j] = 1.0 / math.sqrt(d)
-        for i in range(j + 1, P):
-            v = A[i][j]
-            for k in range(j):
-                v = v - L[i][k] * L[j][k]
-            L[i][j] = v * inv_diag[j]
-    out = []
-    for b in rhs:
-        z = [0.0] * P
-        for i in range(P):
-            v = b[i]
-            for k in range(i):
-                v = v - L[i][k] * z[k]
-            z[i] = v * inv_diag[i]
-        x = [0.0] * P
-        for i in reversed(range(P)):
-            v = z[i]
-            for k in range(i + 1, P):
-                v = v - L[k][i] * x[k]
-            x[i] = v * inv_diag[i]
-        out.append(x)
-    return out
+    if P not in _SOLVERS:
+        namespace = {"sqrt": math.sqrt}
+        exec(_cholesky_source(P), namespace)  # noqa: S102 -- code made above from integers only
+        _SOLVERS[P] = namespace["solve"]
+    return _SOLVERS[P](A, rhs, shift)
 
 
 def _solve(problem: _Problem, u: list[float], free: list[bool]):
