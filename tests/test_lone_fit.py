@@ -196,7 +196,12 @@ def test_plain_series_agrees_with_full_validation(cnnic):
     """The fast validator's times, values and flags are those of ``series_from_arrays``."""
     from growthcast.data import plain_series, series_from_arrays
 
-    for t, y in [(cnnic["as_of"], cnnic["penetration_pct"]), (np.arange(5), np.array([1, 2, 3, 5, 8]))]:
+    old_dates = pd.Series(pd.to_datetime(["1899-12-31", "1950-03-01 13:45", "1969-12-31 23:59:59.5", "1970-01-01",
+                                          "2000-02-29"], format="ISO8601"))
+    cases = [(cnnic["as_of"], cnnic["penetration_pct"]), (np.arange(5), np.array([1, 2, 3, 5, 8])),
+             (old_dates, np.array([1.0, np.nan, 3.0, 4.0, 5.0])), (old_dates.to_numpy().astype("datetime64[s]"),
+                                                                    np.arange(1, 6))]
+    for t, y in cases:
         fast = plain_series(t, y)
         full = series_from_arrays(t, y)
         np.testing.assert_array_equal(fast.t, full["t"].to_numpy())

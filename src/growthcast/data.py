@@ -729,11 +729,13 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None) -> PlainSeries 
         times = t_arr.astype(float)
         if not np.abs(times).max() < _EPOCH_LIKE:  # also False for NaN
             return None
-    elif t_arr.dtype.kind == "M":
-        dates = pd.DatetimeIndex(t_arr)
-        if dates.hasnans:
+    elif t_arr.dtype.kind == "M":  # dates without a zone: _years on numpy's datetimes, not a DatetimeIndex
+        moments = t_arr.astype("datetime64[us]")
+        if np.isnat(moments).any() or not (moments == t_arr).all():  # NaT, or below a microsecond
             return None
-        times = _years(dates)
+        year = moments.astype("datetime64[Y]").astype(np.int64) + 1970
+        start, end = _year_starts(year), _year_starts(year + 1)
+        times = year + (moments - start) / np.timedelta64(1, "s") / ((end - start) / np.timedelta64(1, "s"))
     else:
         return None
     if n > 1 and not (np.diff(times) > 0).all():  # unsorted, repeated or not finite times

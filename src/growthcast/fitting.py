@@ -16,7 +16,7 @@ import pandas as pd
 from ._numerics.lone import fit_one
 from .data import as_long, plain_series, series_from_arrays
 from .errors import DataError
-from .frequency import resolve_freq
+from .frequency import increasing_steps, resolve_freq
 from .intervals import MIN_CALIBRATION_ERRORS
 from .models import Calibration, CurveModel, Fitted, Model, get_model, require_residual_dof
 from .models.base import MAX_CEILING_RATIO
@@ -271,6 +271,7 @@ def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any) -> F
     if data is None:
         return None
     steps = resolve_freq(freq, 1)
+    step, months = increasing_steps(data.t) if steps is None else (float(steps[0][0]), int(steps[1][0]))
     n = len(data.t)
     fixed = spec._fixed_array(data.t[None, :], np.ones((1, n), dtype=bool))[0]
     fit = fit_one(spec.curve, data.t, data.y, fixed)
@@ -291,7 +292,7 @@ def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any) -> F
     return FitResult(
         spec=spec, series_id=data.name, t=data.t, y=data.y, has_dates=data.has_dates, fitted=fitted,
         interval="delta", percent=data.percent, n_missing=data.n_missing,
-        step=None if steps is None else float(steps[0][0]), months=None if steps is None else int(steps[1][0]),
+        step=step, months=months,
     )
 
 

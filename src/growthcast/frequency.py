@@ -18,7 +18,7 @@ import numpy as np
 from .data import from_decimal_year, to_decimal_year
 from .errors import DataError
 
-__all__ = ["FREQUENCIES", "MAX_STEPS", "infer_steps", "resolve_freq", "forecast_grid", "frequency_name"]
+__all__ = ["FREQUENCIES", "MAX_STEPS", "infer_steps", "increasing_steps", "resolve_freq", "forecast_grid", "frequency_name"]
 
 #: Calendar frequencies and their months per step.
 FREQUENCIES: dict[str, int] = {"yearly": 12, "half-yearly": 6, "quarterly": 3, "monthly": 1}
@@ -68,6 +68,20 @@ def infer_steps(t: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray
         months = np.where((months == 0) & (np.abs(step - m / 12.0) <= _TOLERANCE * m / 12.0), m, months)
     step = np.where(months > 0, months / 12.0, step)
     return step, months
+
+
+def increasing_steps(t: np.ndarray) -> tuple[float, int]:
+    """:func:`infer_steps` of one series of strictly increasing times, as Python numbers (a single fit)."""
+    if len(t) < 2:
+        step = 1.0
+    else:
+        spacing = np.sort(np.diff(t)).tolist()
+        k = len(spacing)
+        step = (spacing[(k - 1) // 2] + spacing[k // 2]) / 2.0
+    for m in FREQUENCIES.values():
+        if abs(step - m / 12.0) <= _TOLERANCE * m / 12.0:
+            return m / 12.0, m
+    return step, 0
 
 
 def resolve_freq(freq: Any, n: int) -> tuple[np.ndarray, np.ndarray] | None:

@@ -115,16 +115,18 @@ class _Problem:
         self.J, self.f = self.memory[:P].T, self.memory[P]
         self.pairs = (self.memory[:, None, :], self.memory[None, :, :])
         self.d = np.ones(P + 1)  # d(natural)/du of each parameter, and 1 for the residuals' row
+        self.d_params, self.out = self.d[:P], (self.f, self.J)
         self.fixed = [p for p in range(P) if not free[p]]
 
     def evaluate(self, u: list[float]) -> tuple[float, list[list[float]], list[float]]:
         P = self.P
-        v = np.where(self.positive, np.exp(np.array(u)), u)
-        self.curve.evaluate(self.tc, v, out=(self.f, self.J))
+        v = np.array(u)
+        np.copyto(v, np.exp(v), where=self.positive)
+        self.curve.evaluate(self.tc, v, out=self.out)
         self.f -= self.ys
         products = _dot(*self.pairs)
         d = self.d
-        np.copyto(d[:P], v, where=self.positive)
+        np.copyto(self.d_params, v, where=self.positive)
         products *= np.multiply.outer(d, d)  # the chain rule for the log-parameters; r'r is multiplied by 1
         H = products.tolist()
         g = H.pop()
@@ -186,35 +188,36 @@ def _solve(problem: _Problem, u: list[float], free: list[bool]):
     """:func:`~growthcast._numerics.lm.solve` for one problem: (u, sse, J'J, n_iter, status), or None on a
     failure."""
     P = len(u)
+    isfinite, sqrt = math.isfinite, math.sqrt
+    free_p = [p for p in range(P) if free[p]]
     cost, H, g = problem.evaluate(u)
     diag = [H[p][p] for p in range(P)]
-    if not (math.isfinite(cost) and _finite(u) and _finite(g) and _finite(diag)):
+    if not (isfinite(cost) and _finite(u) and _finite(g) and _finite(diag)):
         return None
-    Dscale = max(max(diag[p] if free[p] else 0.0 for p in range(P)), TINY)
+    Dscale = max(max([diag[p] for p in free_p], default=0.0), TINY)  # fixed entries count as 0
     lam, nu, trusted = LAM0, 2.0, False
     for it in range(_MAX_ITER):
-        diag = [H[p][p] for p in range(P)]
-        bound = GTOL * math.sqrt(2.0 * cost)
-        if all(abs(g[p]) <= math.sqrt(diag[p]) * bound for p in range(P)) or cost == 0.0:
+        bound = GTOL * sqrt(2.0 * cost)
+        if cost == 0.0 or all([abs(gp) <= sqrt(dp) * bound for gp, dp in zip(g, diag)]):
             return u, 2.0 * cost, H, it, errors.CONVERGED_GRADIENT
-        Dscale = max(Dscale, max(diag[p] if free[p] else 0.0 for p in range(P)))
+        largest = max([diag[p] for p in free_p]) if len(free_p) == P else max([diag[p] for p in free_p] + [0.0])
+        Dscale = max(Dscale, largest)
         lamD = lam * Dscale
         solved = _cholesky_solve(H, [[-v for v in g]], lamD)
-        pd = solved is not None
-        if pd:
+        if solved is not None:
             step = solved[0]
-            u_new = [u[p] + step[p] for p in range(P)]
+            u_new = [a + b for a, b in zip(u, step)]
             step2 = _pdot(step, step)
             predicted = 0.5 * (lamD * step2 - _pdot(g, step))
             if trusted and predicted <= FTOL * cost:
                 return u, 2.0 * cost, H, it, errors.CONVERGED_COST
             cost_new, H_new, g_new = problem.evaluate(u_new)
+            diag_new = [H_new[p][p] for p in range(P)]
             actual = cost - cost_new
-            finite = (math.isfinite(cost_new) and _finite(u_new) and _finite(g_new)
-                      and _finite([H_new[p][p] for p in range(P)]))
+            finite = isfinite(cost_new) and _finite(u_new) and _finite(g_new) and _finite(diag_new)
             rho = actual / predicted if predicted > 0 else -1.0
             accept = finite and actual > 0 and rho > RHO_MIN
-            small_step = math.sqrt(step2) <= XTOL * (math.sqrt(_pdot(u, u)) + XTOL)
+            small_step = sqrt(step2) <= XTOL * (sqrt(_pdot(u, u)) + XTOL)
             tiny = FTOL * cost
             small_cost = abs(actual) <= tiny and predicted <= tiny and rho <= 2.0 and finite
         else:  # the batch's step is then not finite: nothing is accepted and the damping grows
@@ -223,7 +226,7 @@ def _solve(problem: _Problem, u: list[float], free: list[bool]):
             shrink = 2.0 * rho - 1.0
             lam = lam * max(1.0 / 3.0, 1.0 - shrink * shrink * shrink)
             nu = 2.0
-            u, g, H, cost = u_new, g_new, H_new, cost_new
+            u, g, H, cost, diag = u_new, g_new, H_new, cost_new, diag_new
             trusted = abs(rho - 1.0) <= 0.25
         else:
             lam, nu, trusted = lam * nu, nu * 2.0, False
@@ -299,22 +302,21 @@ def fit_one(curve: Curve, t: np.ndarray, y: np.ndarray, fixed: np.ndarray) -> Cu
         if solved is None:
             return None
         u, sse_s, H, n_iter, status = solved
-        v = np.where(positive, np.exp(np.array(u)), u)
-        deriv = np.where(positive, v, 1.0)
-        theta = np.where(level, v * scale, v)
-        deriv = np.where(level, deriv * scale, deriv).tolist()
-        theta = np.where(time, theta + centre, theta)
-        dof = N - n_free
-        sigma2_s = sse_s / max(dof, 1)
-        inv = _inverse_normal(H, free)
-        if inv is None:
-            return None
-        cov = [[inv[p][q] * sigma2_s * deriv[p] * deriv[q] for q in range(P)] for p in range(P)]
-        if not all(math.isfinite(cov[p][q]) for p in range(P) for q in range(P) if free[p] and free[q]):
-            return None
-    params = np.where(free, theta, fixed)
+        exp_u = np.exp(np.array(u)).tolist()
+    # to natural units, as curvefit.to_natural
+    v = [e if positive[p] else u[p] for p, e in enumerate(exp_u)]
+    deriv = [(x if positive[p] else 1.0) * scale if level[p] else (x if positive[p] else 1.0) for p, x in enumerate(v)]
+    theta = [x * scale if level[p] else x for p, x in enumerate(v)]
+    params = [(x + centre if time[p] else x) if free[p] else f for p, (x, f) in enumerate(zip(theta, fixed.tolist()))]
+    sigma2_s = sse_s / max(N - n_free, 1)
+    inv = _inverse_normal(H, free)
+    if inv is None:
+        return None
+    cov = [[inv[p][q] * sigma2_s * deriv[p] * deriv[q] for q in range(P)] for p in range(P)]
+    if not all(math.isfinite(cov[p][q]) for p in range(P) for q in range(P) if free[p] and free[q]):
+        return None
     return CurveFit(
-        params=params[None, :], cov=np.array(cov)[None], sigma2=np.array([sigma2_s * (scale * scale)]),
+        params=np.array([params]), cov=np.array([cov]), sigma2=np.array([sigma2_s * (scale * scale)]),
         sse=np.array([sse_s * (scale * scale)]), n_obs=np.array([N]), n_free=np.array([n_free]),
         n_iter=np.array([n_iter]), status=np.array([status]),
     )
