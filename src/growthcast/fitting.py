@@ -2,7 +2,8 @@
 
 Both go through one path: the series become padded arrays of shape
 ``(n_series, n_points)`` with a mask, and the model fits them all in one call.
-``fit`` is ``fit_many`` with one series.
+``fit`` is ``fit_many`` with one series, except that a curve fitted to plain
+arrays takes a shorter route to the same numbers (:func:`_fit_lone`).
 """
 
 from __future__ import annotations
