@@ -57,21 +57,27 @@ def _pdot(a: list, b: list) -> float:
 
 
 def _start(curve: Curve, tc: np.ndarray, ys: np.ndarray, fixed: np.ndarray, ymax: float) -> np.ndarray:
-    """:func:`~growthcast._numerics.curvefit.self_start` for one fully observed problem, natural-scaled (P,)."""
+    """:func:`~growthcast._numerics.curvefit.self_start` for one fully observed problem, natural-scaled (P,).
+
+    The sums over the points run in numpy (the batch's dot product), the line of each candidate ceiling
+    on Python floats.
+    """
     N = len(tc)
     ymax = max(ymax, 0.0)
     K_fixed = fixed[curve.params.index(curve.saturation)]
     any_fixed = not math.isnan(K_fixed)
     cand = _CEILINGS * ymax if not any_fixed else np.full(len(_CEILINGS), K_fixed)  # (C,)
     n = N
-    xb = float(_dot(tc, np.ones(N))) / n
+    ones = np.ones(N)
+    xb = float(_dot(tc, ones)) / n
     sxx = float(_dot(tc, tc)) - n * xb * xb
     floor = 1e-6 * (ymax if ymax > 0 else 1.0)
     log_y = np.log(np.maximum(ys, floor))
-    log_y_sum = float(_dot(log_y, np.ones(N)))
+    log_y_sum = float(_dot(log_y, ones))
     log_y_t = float(_dot(tc, log_y))
     K = cand[:, None]
-    if curve.linearisation == "loglog":  # z = -log(log K - log y)
+    loglog = curve.linearisation == "loglog"
+    if loglog:  # z = -log(log K - log y)
         z = np.subtract(np.log(K), log_y)
         if any_fixed:
             np.maximum(z, 1e-6, out=z)
@@ -80,21 +86,21 @@ def _start(curve: Curve, tc: np.ndarray, ys: np.ndarray, fixed: np.ndarray, ymax
         if any_fixed:
             np.maximum(z, 1e-6 * K, out=z)
     np.log(z, out=z)
-    sxz = _dot(tc, z)
-    zsum = _dot(z, np.ones(N))
-    if curve.linearisation == "loglog":
-        sxz, zsum = -sxz, -zsum
-    else:
-        sxz, zsum = log_y_t - sxz, log_y_sum - zsum
-    zbar = zsum / n
-    sxz = sxz - n * xb * zbar
-    slope = sxz / sxx if sxx > 0 else np.zeros_like(sxz)
-    midpoint = xb - np.where(slope != 0, zbar / np.where(slope != 0, slope, 1.0), 0.0)
-    rate = np.clip(np.abs(slope), 0.05, 50.0)
-    midpoint = np.clip(midpoint, -200.0, 200.0)
-    mask = np.ones((1, N), dtype=bool)
-    theta = curve.guess(cand[None, :], rate[None, :], midpoint[None, :], fixed[None, :], tc[None, :], mask)[0]
-    resid = curve.value(tc, theta)  # (C, N)
+    rates, midpoints = [], []
+    for sxz, zsum in zip(_dot(tc, z).tolist(), _dot(z, ones).tolist()):
+        if loglog:
+            sxz, zsum = -sxz, -zsum
+        else:
+            sxz, zsum = log_y_t - sxz, log_y_sum - zsum
+        zbar = zsum / n
+        sxz = sxz - n * xb * zbar
+        slope = sxz / sxx if sxx > 0 else 0.0
+        midpoint = xb - (zbar / slope if slope != 0 else 0.0)
+        rates.append(min(max(abs(slope), 0.05), 50.0))
+        midpoints.append(min(max(midpoint, -200.0), 200.0))
+    theta = curve.guess(cand[None, :], np.array([rates]), np.array([midpoints]), fixed[None, :], tc[None, :],
+                        np.ones((1, N), dtype=bool))[0]
+    resid = curve.value(tc, theta, out=np.empty((len(cand), N)))
     resid -= ys
     sse = _dot(resid, resid)
     sse = np.where(np.isfinite(sse), sse, np.inf)
