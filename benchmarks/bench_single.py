@@ -1,9 +1,10 @@
 """One fit: ``gc.fit`` against scipy's ``curve_fit`` on the same problem from the same start.
 
 For each curve, on the CNNIC internet penetration: ``gc.fit(model, dates,
-values)`` as a user calls it on the CNNIC frame (56 editions, the missing
-values dropped by ``gc.fit``), and ``gc.fit(model, t, y)`` on plain float
-arrays (decimal years and the observed values). The reference is the plain
+values)`` as a user calls it on the CNNIC frame (the missing values dropped
+by ``gc.fit``), and ``gc.fit(model, t, y)`` on plain float arrays (decimal
+years and the observed values); and on a noisy logistic of 56 points made as
+``bench_fit.py`` makes its series. The reference is the plain
 ``curve_fit`` call a user would write (a numpy function of the curve, no
 Jacobian, default tolerances), started from growthcast's own starting values,
 which are not timed for scipy. Bass fixes its start ``ts`` at the first
@@ -81,33 +82,51 @@ def _best(call) -> tuple[float, float]:
     return cpu * 1e6, wall * 1e6
 
 
+def _synthetic() -> tuple[np.ndarray, np.ndarray]:
+    """One noisy logistic of 56 half-yearly points, as ``bench_fit.py`` makes them (its seed, B = 1)."""
+    rng = np.random.default_rng(20240601)
+    K, r, t0 = rng.uniform(20.0, 100.0), rng.uniform(0.15, 0.9), rng.uniform(2003.0, 2020.0)
+    t = np.arange(1997.8, 2025.5, 0.5)
+    y = np.maximum(K / (1.0 + np.exp(-r * (t - t0))) + rng.normal(0.0, 0.01, t.size) * K, 0.0)
+    return t, y
+
+
 def main() -> None:
     cnnic = gc.load_cnnic()
     dates, values = cnnic["as_of"], cnnic["penetration_pct"]
     kept = values.notna().to_numpy()
     t, y = to_decimal_year(dates)[kept], values.to_numpy()[kept]
-    print(f"One fit of CNNIC penetration ({len(values)} editions, {len(y)} observed); per call, best of "
-          f"{REPEATS} x {NUMBER} calls each; CPU time (wall time)")
-    print(f"{'model':9s} {'input':6s} {'gc.fit us':>17s} {'curve_fit us':>17s} {'ratio':>6s} "
+    t56, y56 = _synthetic()
+    print(f"One fit; per call, best of {REPEATS} x {NUMBER} calls for each side; CPU time of this process (wall "
+          f"time).\nCNNIC penetration ({len(values)} editions, {len(y)} observed) as dates and values (the frame's "
+          f"columns) and as float arrays; a noisy logistic of {len(t56)} points as float arrays. curve_fit is "
+          "started at growthcast's start.")
+    print(f"{'model':9s} {'input':12s} {'gc.fit us':>17s} {'curve_fit us':>17s} {'ratio':>6s} "
           f"{'vs scipy':>9s} {'vs batch':>9s}")
+    ratios = {}
     for model in ["logistic", "gompertz", "richards", "bass", "weibull"]:
-        p0 = _start(model, t, y)
-        if model == "bass":
-            f, p0_fit, names = _bass(t[0]), p0[:3], ["m", "p", "q"]
-        else:
-            f = {"logistic": _logistic, "gompertz": _gompertz, "richards": _richards, "weibull": _weibull}[model]
-            p0_fit, names = p0, list(CURVES[model].params)
-        scipy_params = curve_fit(f, t, y, p0=p0_fit)[0]
-        scipy_cpu, scipy_wall = _best(lambda: curve_fit(f, t, y, p0=p0_fit))
-        frame = pd.DataFrame({"series_id": "penetration_pct", "date": dates, "value": values})
-        batch = gc.fit_many(model, frame)["penetration_pct"].params[names].to_numpy()
-        for label, args in [("dates", (dates, values)), ("arrays", (t, y))]:
-            res = gc.fit(model, *args)
-            params = res.params[names].to_numpy()
+        for label, args, (tt, yy) in [("CNNIC dates", (dates, values), (t, y)), ("CNNIC arrays", (t, y), (t, y)),
+                                      ("56 points", (t56, y56), (t56, y56))]:
+            with np.errstate(all="ignore"):
+                p0 = _start(model, tt, yy)
+            if model == "bass":
+                f, p0_fit, names = _bass(tt[0]), p0[:3], ["m", "p", "q"]
+            else:
+                f = {"logistic": _logistic, "gompertz": _gompertz, "richards": _richards, "weibull": _weibull}[model]
+                p0_fit, names = p0, list(CURVES[model].params)
+            with np.errstate(all="ignore"):
+                scipy_params = curve_fit(f, tt, yy, p0=p0_fit, maxfev=10_000)[0]
+                scipy_cpu, scipy_wall = _best(lambda: curve_fit(f, tt, yy, p0=p0_fit, maxfev=10_000))
+            frame = pd.DataFrame({"series_id": "s", "date": args[0], "value": args[1]})
+            batch = gc.fit_many(model, frame)["s"].params[names].to_numpy()
+            params = gc.fit(model, *args).params[names].to_numpy()
             cpu, wall = _best(lambda: gc.fit(model, *args))
-            print(f"{model:9s} {label:6s} {cpu:8.0f} ({wall:6.0f}) {scipy_cpu:8.0f} ({scipy_wall:6.0f}) "
+            ratios.setdefault(label, []).append(cpu / scipy_cpu)
+            print(f"{model:9s} {label:12s} {cpu:8.0f} ({wall:6.0f}) {scipy_cpu:8.0f} ({scipy_wall:6.0f}) "
                   f"{cpu / scipy_cpu:6.2f} {np.max(np.abs(params / scipy_params - 1)):9.1e} "
                   f"{np.max(np.abs(params / batch - 1)):9.1e}")
+    print("ratio gc.fit / curve_fit (CPU), geometric mean over the curves: "
+          + ", ".join(f"{label} {np.exp(np.mean(np.log(r))):.2f}" for label, r in ratios.items()))
 
 
 if __name__ == "__main__":
