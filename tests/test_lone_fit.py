@@ -245,3 +245,18 @@ def test_synthetic_curves_match_batch(monkeypatch, model, n, start, spacing, lev
     y = level / (1.0 + np.exp(-rate * (t - mid))) * (1.0 + noise * rng.standard_normal(n))
     y = np.abs(y)
     _same(gc.fit(model, t, y), _batch_fit(monkeypatch, model, t, y))
+
+
+def test_a_curve_model_with_its_own_fitting_goes_the_batch_way():
+    """A subclass that changes ``fit_arrays`` gets its own fitting, not the lone route's copy of the base one."""
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True, kw_only=True, repr=False)
+    class Flagged(gc.Logistic):
+        def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None):
+            fitted = super().fit_arrays(t, y, mask, percent, start=start, weights=weights)
+            return fitted.replace(n_iter=fitted.n_iter + 1000)
+
+    t = np.arange(20.0)
+    y = 50.0 / (1.0 + np.exp(-0.5 * (t - 10.0))) + 0.1 * np.sin(t)
+    assert gc.fit(Flagged(), t, y).n_iter == gc.fit("logistic", t, y).n_iter + 1000

@@ -266,7 +266,8 @@ def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any) -> F
     implausible) returns None, and ``fit`` takes the batch path, whose
     results, statuses and messages are the reference.
     """
-    if not isinstance(spec, CurveModel) or any(k in spec.fixed for k in spec.curve.time):
+    if not isinstance(spec, CurveModel) or type(spec).fit_arrays is not CurveModel.fit_arrays \
+            or any(k in spec.fixed for k in spec.curve.time):  # a fixed time may be centuries away: the batch's check
         return None
     data = plain_series(t, y, percent=percent)
     if data is None:
