@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import growthcast as gc
@@ -236,15 +236,26 @@ def test_settings_are_the_batch_cores():
     centre=st.floats(0.1, 0.9),
     noise=st.floats(0.0, 0.05),
     seed=st.integers(0, 2**16),
+    fix_ceiling=st.booleans(),
+    gaps=st.booleans(),
 )
-def test_synthetic_curves_match_batch(monkeypatch, model, n, start, spacing, level, rate, centre, noise, seed):
-    """Any noisy S-curve (or part of one), any scale and time origin: the lone route gives the batch's result."""
+def test_synthetic_curves_match_batch(monkeypatch, model, n, start, spacing, level, rate, centre, noise, seed,
+                                      fix_ceiling, gaps):
+    """Any noisy S-curve (or part of one), any scale and time origin, with a fixed ceiling or not and missing
+    values or not: the lone route gives the batch's result, success or failure."""
     t = start + spacing * np.arange(n)
     mid = t[0] + centre * (t[-1] - t[0])
     rng = np.random.default_rng(seed)
     y = level / (1.0 + np.exp(-rate * (t - mid))) * (1.0 + noise * rng.standard_normal(n))
     y = np.abs(y)
-    _same(gc.fit(model, t, y), _batch_fit(monkeypatch, model, t, y))
+    if gaps:
+        y[1::5] = np.nan
+    fixed = {"m" if model == "bass" else "K": 1.05 * level} if fix_ceiling else None
+    with monkeypatch.context() as patch:  # the fixture lives across examples: undo the patch each time
+        calls = _lone_calls(patch)
+        res = gc.fit(model, t, y, fixed=fixed)
+    event(f"lone route: {'fitted' if calls == [True] else 'declined' if calls else 'not taken'}")
+    _same(res, _batch_fit(monkeypatch, model, t, y, fixed=fixed))
 
 
 def test_a_curve_model_with_its_own_fitting_goes_the_batch_way():
