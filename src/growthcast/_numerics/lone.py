@@ -150,11 +150,10 @@ def _finite(x: list[float]) -> bool:
     return all(map(math.isfinite, x))
 
 
-def _cholesky_source(P: int) -> str:
-    """Straight-line Python for :func:`_cholesky_solve` of size P: the operations of
-    ``linalg.cholesky_solve`` in its order, on local floats (a loop with list indexing costs four
-    times as much)."""
-    lines = ["def solve(A, rhs, shift):"]
+def _factor_lines(P: int) -> list[str]:
+    """Python lines factoring ``A + shift I`` into locals ``L{i}_{j}`` and ``i{j} = 1 / L{j}_{j}``, as
+    ``linalg.cholesky_solve`` does, returning None when it is not positive definite."""
+    lines = []
     for j in range(P):
         lines.append(f"    d = A[{j}][{j}] + shift")
         lines += [f"    d = d - L{j}_{k} * L{j}_{k}" for k in range(j)]
@@ -163,31 +162,55 @@ def _cholesky_source(P: int) -> str:
             lines.append(f"    v = A[{i}][{j}]")
             lines += [f"    v = v - L{i}_{k} * L{j}_{k}" for k in range(j)]
             lines.append(f"    L{i}_{j} = v * i{j}")
-    lines += ["    out = []", "    for b in rhs:"]
+    return lines
+
+
+def _substitution_lines(P: int, rhs: str, indent: str) -> list[str]:
+    """Python lines solving ``L L' x = rhs`` into locals ``x{i}``, in ``linalg.cholesky_solve``'s order."""
+    lines = []
     for i in range(P):
-        lines.append(f"        v = b[{i}]")
-        lines += [f"        v = v - L{i}_{k} * z{k}" for k in range(i)]
-        lines.append(f"        z{i} = v * i{i}")
+        lines.append(f"{indent}v = {rhs.format(i=i)}")
+        lines += [f"{indent}v = v - L{i}_{k} * z{k}" for k in range(i)]
+        lines.append(f"{indent}z{i} = v * i{i}")
     for i in reversed(range(P)):
-        lines.append(f"        v = z{i}")
-        lines += [f"        v = v - L{k}_{i} * x{k}" for k in range(i + 1, P)]
-        lines.append(f"        x{i} = v * i{i}")
-    lines += [f"        out.append([{', '.join(f'x{i}' for i in range(P))}])", "    return out"]
-    return "\n".join(lines)
+        lines.append(f"{indent}v = z{i}")
+        lines += [f"{indent}v = v - L{k}_{i} * x{k}" for k in range(i + 1, P)]
+        lines.append(f"{indent}x{i} = v * i{i}")
+    return lines
 
 
-_SOLVERS: dict = {}
+def _compiled(P: int) -> tuple:
+    """Straight-line code of size P (a loop with list indexing costs several times as much), made once.
+
+    ``solve(A, rhs, shift)``: the solutions of ``(A + shift I) x = b`` for each ``b`` in ``rhs``.
+    ``step(A, g, u, shift)``: the damped step ``x = -(A + shift I)^-1 g`` as ``(u + x, x'x, g'x)``,
+    the sums in :func:`~growthcast._numerics.linalg.pdot`'s order. Both None where the matrix is not
+    numerically positive definite.
+    """
+    xs = ", ".join(f"x{i}" for i in range(P))
+    solve = ["def solve(A, rhs, shift):", *_factor_lines(P), "    out = []", "    for b in rhs:",
+             *_substitution_lines(P, "b[{i}]", "        "), f"        out.append([{xs}])", "    return out"]
+    step = ["def step(A, g, u, shift):", *_factor_lines(P), *_substitution_lines(P, "-g[{i}]", "    "),
+            f"    return ([{', '.join(f'u[{i}] + x{i}' for i in range(P))}], "
+            f"{' + '.join(f'x{i} * x{i}' for i in range(P))}, {' + '.join(f'g[{i}] * x{i}' for i in range(P))})"]
+    namespace = {"sqrt": math.sqrt}
+    exec("\n".join(solve + step), namespace)  # noqa: S102 -- source made above from integers only
+    return namespace["solve"], namespace["step"]
+
+
+_COMPILED: dict[int, tuple] = {}
+
+
+def _code(P: int) -> tuple:
+    if P not in _COMPILED:
+        _COMPILED[P] = _compiled(P)
+    return _COMPILED[P]
 
 
 def _cholesky_solve(A: list[list[float]], rhs: list[list[float]], shift: float) -> list[list[float]] | None:
     """:func:`~growthcast._numerics.linalg.cholesky_solve` of ``(A + shift I) x = b`` for each ``b`` in
     ``rhs``; None if ``A + shift I`` is not numerically positive definite."""
-    P = len(A)
-    if P not in _SOLVERS:
-        namespace = {"sqrt": math.sqrt}
-        exec(_cholesky_source(P), namespace)  # noqa: S102 -- code made above from integers only
-        _SOLVERS[P] = namespace["solve"]
-    return _SOLVERS[P](A, rhs, shift)
+    return _code(len(A))[0](A, rhs, shift)
 
 
 def _solve(problem: _Problem, u: list[float], free: list[bool]):
@@ -195,6 +218,7 @@ def _solve(problem: _Problem, u: list[float], free: list[bool]):
     failure."""
     P = len(u)
     isfinite, sqrt = math.isfinite, math.sqrt
+    damped_step = _code(P)[1]
     free_p = [p for p in range(P) if free[p]]
     cost, H, g = problem.evaluate(u)
     diag = [H[p][p] for p in range(P)]
@@ -209,12 +233,10 @@ def _solve(problem: _Problem, u: list[float], free: list[bool]):
         largest = max([diag[p] for p in free_p]) if len(free_p) == P else max([diag[p] for p in free_p] + [0.0])
         Dscale = max(Dscale, largest)
         lamD = lam * Dscale
-        solved = _cholesky_solve(H, [[-v for v in g]], lamD)
+        solved = damped_step(H, g, u, lamD)
         if solved is not None:
-            step = solved[0]
-            u_new = [a + b for a, b in zip(u, step)]
-            step2 = _pdot(step, step)
-            predicted = 0.5 * (lamD * step2 - _pdot(g, step))
+            u_new, step2, g_step = solved
+            predicted = 0.5 * (lamD * step2 - g_step)
             if trusted and predicted <= FTOL * cost:
                 return u, 2.0 * cost, H, it, errors.CONVERGED_COST
             cost_new, H_new, g_new = problem.evaluate(u_new)
