@@ -10,9 +10,9 @@ rules, the covariance) runs on Python floats.
 Every operation is the one the batch core performs for that problem, in the
 same order and on the same values (IEEE arithmetic gives the same bits in
 numpy and in Python), so the iterates, the stopping decisions and the result
-are the batch's: the scaling and centring of :class:`Scaling`, the starts of
-:func:`self_start`, the Levenberg-Marquardt rules of :func:`.lm.solve` and
-the covariance of ``fit_curve``. Keep the two in step when either changes;
+are the batch's: the scaling and centring of ``curvefit.Scaling``, the
+starts of ``curvefit.self_start``, the Levenberg-Marquardt rules of
+``lm.solve`` and the covariance of ``curvefit.fit_curve``. Keep the two in step when either changes;
 ``tests/test_lone_fit.py`` compares them on real and synthetic series.
 
 Only fits that succeed are finished here: :func:`fit_one` returns None for
