@@ -25,7 +25,7 @@ SRC = Path(gc.__file__).parent
 
 # Lower layers never import higher ones; a module may import its own layer's modules (without a cycle).
 LAYERS = [
-    {"errors", "_frozen", "_checks", "_files", "intervals", "metrics", "curves", "summary"},
+    {"errors", "_frozen", "_checks", "_files", "intervals", "metrics", "curves", "summary", "progress"},
     {"_numerics", "_numerics.linalg", "_numerics.lm", "_numerics.curvefit", "_numerics.smoothing", "_numerics.arima",
      "data", "frequency"},
     {"panel"},

@@ -58,14 +58,15 @@ def test_tiny_series_forecasts_and_scores_by_hand():
     bt = backtest(tiny(), models=["naive", "drift"], min_train=3, horizons=range(1, 3))
     assert isinstance(bt, Backtest)
     fc = bt.forecasts
-    naive = fc[fc["model"] == "naive"].sort_values(["origin_edition", "horizon"])
-    # origins are the 3rd, 4th and 5th points (editions = row numbers); the 6th has nothing after it
-    assert naive[["origin_edition", "target_edition", "horizon"]].to_numpy().tolist() == [
-        [3, 4, 1], [3, 5, 2], [4, 5, 1], [4, 6, 2], [5, 6, 1]]
+    naive = fc[fc["model"] == "naive"].sort_values(["origin_t", "horizon"])
+    # origins are the 3rd, 4th and 5th points (t = 2, 3, 4; yearly steps); the 6th has nothing after it
+    assert bt.unit == "yearly steps" and "origin_edition" not in fc.columns and "origin_date" not in fc.columns
+    assert naive[["origin_t", "target_t", "horizon"]].to_numpy().tolist() == [
+        [2, 3, 1], [2, 4, 2], [3, 4, 1], [3, 5, 2], [4, 5, 1]]
     np.testing.assert_allclose(naive["mean"], [4, 4, 7, 7, 11])
     np.testing.assert_allclose(naive["error"], [3, 7, 4, 9, 5])
     np.testing.assert_allclose(naive["years_ahead"], [1, 2, 1, 2, 1])
-    drift = fc[fc["model"] == "drift"].sort_values(["origin_edition", "horizon"])
+    drift = fc[fc["model"] == "drift"].sort_values(["origin_t", "horizon"])
     np.testing.assert_allclose(drift["mean"], [5.5, 7.0, 9.0, 11.0, 13.5])
 
     sc = bt.scores(by="horizon").set_index(["model", "horizon"])
@@ -110,13 +111,17 @@ def test_mase_is_scaled_per_origin_by_its_own_training_window():
     assert bt.scores().loc[0, "MASE"] == pytest.approx(expected)
 
 
-def test_missing_values_are_skipped_and_horizon_counts_editions():
+def test_missing_values_are_skipped_and_horizon_counts_steps():
     df = tiny().assign(value=[1.0, 2.0, 4.0, np.nan, 11.0, 16.0])
     bt = backtest(df, models=["naive"], min_train=3, horizons=range(1, 4))
-    fc = bt.forecasts.sort_values(["origin_edition", "horizon"])
-    # origin 3 (value 4): edition 4 is missing, so its targets are editions 5 and 6 at h = 2, 3
-    assert fc[["origin_edition", "target_edition", "horizon"]].to_numpy().tolist() == [
-        [3, 5, 2], [3, 6, 3], [5, 6, 1]]
+    fc = bt.forecasts.sort_values(["origin_t", "horizon"])
+    # origin t=2 (value 4): t=3 is missing, so its targets are t=4 and t=5 at h = 2, 3
+    assert fc[["origin_t", "target_t", "horizon"]].to_numpy().tolist() == [
+        [2, 4, 2], [2, 5, 3], [4, 5, 1]]
+    # the same when the missing row is absent altogether: steps are years, not rows
+    gone = backtest(df.dropna(), models=["naive"], min_train=3, horizons=range(1, 4)).forecasts
+    assert gone.sort_values(["origin_t", "horizon"])[["origin_t", "target_t", "horizon"]].to_numpy().tolist() == [
+        [2, 4, 2], [2, 5, 3], [4, 5, 1]]
     # MASE scale of origin 5: one-step changes between consecutive observed points 1, 2, 4, 11
     assert fc["scale"].iloc[-1] == pytest.approx((1 + 2 + 7) / 3)
 
@@ -460,7 +465,7 @@ def test_backtest_calibrated_bounds_are_the_bounds_fit_gives_on_the_same_prefix(
                   level=0.8)
     fc = bt.forecasts
     k = 24  # origin: the 25th point, so 15 origins before it give errors
-    rows = fc[(fc["origin_edition"] == k + 1) & fc["lower"].notna()].sort_values("horizon")
+    rows = fc[(fc["origin_t"] == t[k]) & fc["lower"].notna()].sort_values("horizon")
     assert len(rows) >= 3
     res = gc.fit("linear", t[: k + 1], y[: k + 1], interval="backtest")
     pred = res.predict(rows["years_ahead"].to_numpy() + t[k], level=0.8)
