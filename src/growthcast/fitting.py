@@ -7,6 +7,7 @@ Both go through one path: the series become padded arrays of shape
 
 from __future__ import annotations
 
+import time
 from dataclasses import fields, is_dataclass, replace
 from typing import Any, Mapping
 
@@ -19,6 +20,7 @@ from .frequency import resolve_freq
 from .intervals import MIN_CALIBRATION_ERRORS
 from .models import Calibration, Fitted, Model, get_model, require_residual_dof
 from .panel import Panel, panel_of_long
+from .progress import progress_bar
 from .results import BatchFitResult, FitResult
 from .uncertainty import INTERVALS, bootstrap
 
@@ -98,28 +100,40 @@ def _concat_fitted(parts: list[Fitted]) -> Fitted:
     return Fitted(**values, state=state)
 
 
-def _fit_blocks(spec: Model, p: Panel) -> Fitted:
+def _fit_blocks(spec: Model, p: Panel, progress: bool | None = None) -> Fitted:
     """``spec`` fitted to the panel a block of series at a time (:data:`FIT_CHUNK_ELEMENTS`), then joined.
 
     Every model treats each series on its own (the batch core gives each
     problem the same bits whatever the batch around it), so the blocks change
-    no result; the padded width stays that of the whole panel.
+    no result; the padded width stays that of the whole panel. While a
+    progress bar may show, blocks last about a quarter of a second, so that it moves.
     """
     B, N = p.t.shape
     size = max(1, FIT_CHUNK_ELEMENTS // max(N, 1))
-    if B <= size or not spec.batch_independent:
+    bar = progress_bar(progress, B, "fit_many", "series")
+    if not spec.batch_independent or (B <= size and not bar.active):
         return spec.fit_arrays(p.t, p.y, p.mask, p.percent)
-    return _concat_fitted([spec.fit_arrays(p.t[c], p.y[c], p.mask[c], p.percent[c])
-                           for c in (slice(i, min(i + size, B)) for i in range(0, B, size))])
+    parts, start, step = [], 0, min(size, max(1, B // 100)) if bar.active else size
+    with bar:
+        while start < B:
+            c = slice(start, min(start + step, B))
+            began = time.perf_counter()
+            parts.append(spec.fit_arrays(p.t[c], p.y[c], p.mask[c], p.percent[c]))
+            bar.advance(c.stop - c.start)
+            if bar.active:
+                per_series = (time.perf_counter() - began) / (c.stop - c.start)
+                step = int(min(size, max(1, 0.25 / max(per_series, 1e-9))))
+            start = c.stop
+    return parts[0] if len(parts) == 1 else _concat_fitted(parts)
 
 
 def _fit_batch(
     spec: Model, long: pd.DataFrame, interval: str, n_boot: int, random_state: Any, freq: Any = None,
-    order: list[str] | None = None,
+    order: list[str] | None = None, progress: bool | None = False,
 ) -> BatchFitResult:
     p = _in_order(panel_of_long(long), order)
     steps = resolve_freq(freq, len(p.ids))
-    fitted = require_residual_dof(_fit_blocks(spec, p))
+    fitted = require_residual_dof(_fit_blocks(spec, p, progress))
     if interval == "bootstrap":
         fitted = bootstrap(spec, fitted, p.t, p.y, p.mask, p.percent, n_boot, random_state)
     elif interval == "backtest":
@@ -260,6 +274,7 @@ def fit_many(
     random_state: int | np.random.Generator | None = None,
     percent: bool | None = None,
     freq: str | float | None = None,
+    progress: bool | None = None,
 ) -> BatchFitResult:
     """Fit one model to many series in one call of the batch core.
 
@@ -273,6 +288,10 @@ def fit_many(
         Column names.
     fixed, interval, n_boot, random_state, percent, freq
         As in :func:`fit` (the frequency is inferred per series).
+    progress : bool, optional
+        A progress bar on stderr once the fit has run for two seconds: by
+        default only when stderr is a terminal; ``True`` forces it,
+        ``False`` turns it off. It never changes the results.
 
     Returns
     -------
@@ -286,4 +305,5 @@ def fit_many(
     interval = _check_interval(interval)
     spec = _resolve(model, fixed)
     long = as_long(data, date=date, value=value, series_id=series_id, percent=percent)
-    return _fit_batch(spec, long, interval, n_boot, random_state, freq, order=_input_order(data, series_id))
+    return _fit_batch(spec, long, interval, n_boot, random_state, freq, order=_input_order(data, series_id),
+                      progress=progress)
