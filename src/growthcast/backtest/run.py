@@ -222,7 +222,9 @@ def _origin_bound(value: Any, end: bool) -> float:
         except (ValueError, TypeError):
             raise DataError(f"origins: expected dates such as '2008' or '2017-12-31', or decimal years, "
                             f"got {value!r}") from None
-        value = period.end_time if end else period.start_time
+        if end:  # up to the end of the period: just before the next one starts
+            return float(to_decimal_year([(period + 1).start_time], what="origins")[0]) - 1e-9
+        value = period.start_time
     if isinstance(value, (bool, np.bool_)):
         raise DataError(f"origins: expected dates or decimal years, got {value!r}")
     if isinstance(value, (int, float, np.integer, np.floating)):
