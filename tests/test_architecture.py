@@ -36,7 +36,7 @@ LAYERS = [
     {"plot"},  # figures: read results by duck typing; results, backtests import it late for .plot()
     {"results"},
     {"backtest", "backtest.layout", "backtest.scoring", "backtest.run"},
-    {"fitting"},
+    {"fitting", "interop"},
     {""},  # growthcast/__init__.py
     {"report"},
     {"cli", "__main__"},
