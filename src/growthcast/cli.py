@@ -233,8 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--format", choices=FORMATS, default="table", help=f"output format (default table); {csv_help}")
 
     p = sub.add_parser("forecast", help="project a series with intervals, its saturation level and milestones",
-                       description="Fit a model to every edition of a series and print the half-yearly projection "
-                                   "with prediction intervals, the saturation level and the milestones.")
+                       description="Fit a model to a series and print its projection with prediction intervals "
+                                   "(one pair per --level): for the bundled CNNIC editions half-yearly, with the "
+                                   "saturation level and the milestones; for your own file (--csv) every series on "
+                                   "its own frequency.")
     series_opt(p)
     p.add_argument("--model", default=None, metavar="NAME|best",
                    help=f"a model from 'growthcast models' (default {default_model()}), or 'best': "
@@ -472,6 +474,14 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+_SCORE_NOTES = (
+    "MASE: the absolute error over the mean absolute one-step change in the origin's training window;\n"
+    "  bias: mean actual - forecast; coverage: share of actuals inside the intervals;\n"
+    "  winkler: interval width plus 2 / (1 - level) times any miss, lower is better; n: forecasts scored;\n"
+    "  failed: forecasts missing because the fit failed; ceiling_held: share of origins whose estimated\n"
+    "  ceiling (upper bound) no later observation passed.")
+
+
 def _cmd_backtest(args: argparse.Namespace) -> int:
     _check_models(args.models, "--models", backtest=True)
     from .backtest import backtest
@@ -515,7 +525,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
               f"origins from the {args.min_train}th observed point on{within}, {_level_text(args.level)} "
               f"intervals\n\n"
               f"Leaderboard (ranked by {args.metric}, lower is better)\n{_frame_text(board)}\n\n"
-              f"Scores by horizon\n{_frame_text(scores)}")
+              f"Scores by horizon\n{_frame_text(scores)}\n\n{_SCORE_NOTES}")
     if args.plot is not None:
         sys.stderr.write(_encodable(f"figure written to {args.plot}\n", sys.stderr))
     return 0
