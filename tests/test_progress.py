@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,7 @@ def no_delay(monkeypatch):
 
 
 def test_the_bar_appears_only_after_the_delay_and_counts(monkeypatch):
-    clock = iter([0.0, 1.9, 2.1, 2.5, 3.0])  # creation, then one reading per advance
+    clock = iter([0.0, 1.9, 2.1, 2.1, 2.5, 2.5])  # creation; per advance one reading, and one more to draw
     monkeypatch.setattr(pg.time, "perf_counter", lambda: next(clock))
     out = io.StringIO()
     bar = pg.Progress(4, "work", "blocks", enabled=True, stream=out)
@@ -56,6 +57,18 @@ def test_on_a_terminal_the_bar_is_redrawn_in_place_and_erased(no_delay):
     assert text.endswith("\r") and text.rstrip("\r").endswith(" " * width)
 
 
+def test_on_a_terminal_the_elapsed_time_is_redrawn_while_a_block_runs(no_delay):
+    term = _Terminal()
+    bar = pg.Progress(1, "work", "blocks", stream=term)
+    for _ in range(500):  # the timer thread draws without any advance (waits at most 5 s)
+        if term.getvalue():
+            break
+        threading.Event().wait(0.01)
+    bar.close()
+    text = term.getvalue()
+    assert text.startswith("\rwork [........................] 0/1 blocks") and text.endswith("\r")
+
+
 def test_by_default_nothing_is_written_to_a_stream_that_is_not_a_terminal(no_delay):
     out = io.StringIO()
     bar = pg.Progress(3, "work", stream=out)
@@ -77,8 +90,7 @@ def test_forced_progress_writes_and_progress_false_writes_nothing_with_the_same_
     many_on = gc.fit_many("logistic", df, progress=True)
     lines = forced.getvalue().splitlines()
     assert any(ln.startswith("backtest [########################] 2/2 models") for ln in lines)
-    fits = [ln for ln in lines if ln.startswith("fit_many [")]
-    assert len(fits) >= 2 and fits[-1].startswith("fit_many [########################] 30/30 series")
+    assert lines[-1].startswith("fit_many [########################] 30/30 series")
 
     silent = _Terminal()  # even on a terminal
     monkeypatch.setattr(sys, "stderr", silent)
@@ -90,6 +102,19 @@ def test_forced_progress_writes_and_progress_false_writes_nothing_with_the_same_
     # fitted a block of series at a time while the bar may show, all at once without it: the same bits
     pd.testing.assert_frame_equal(many_on.params, many_off.params)
     pd.testing.assert_frame_equal(many_on.forecast(steps=3), many_off.forecast(steps=3))
+
+
+def test_a_batch_fit_counts_its_blocks_of_series(no_delay, monkeypatch):
+    import growthcast.fitting as fitting
+
+    monkeypatch.setattr(fitting, "FIT_CHUNK_ELEMENTS", 100)  # 5 series of 20 points per block
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", out)
+    df = _panel(12)
+    on = gc.fit_many("gompertz", df, progress=True)
+    assert [ln.split("] ")[1].split("  ")[0] for ln in out.getvalue().splitlines()] == [
+        "5/12 series", "10/12 series", "12/12 series"]
+    pd.testing.assert_frame_equal(on.params, gc.fit_many("gompertz", df, progress=False).params)
 
 
 def test_cli_quiet_turns_the_bar_off(no_delay, monkeypatch, capsys, tmp_path):

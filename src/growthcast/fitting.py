@@ -7,7 +7,6 @@ Both go through one path: the series become padded arrays of shape
 
 from __future__ import annotations
 
-import time
 from dataclasses import fields, is_dataclass, replace
 from typing import Any, Mapping
 
@@ -105,26 +104,22 @@ def _fit_blocks(spec: Model, p: Panel, progress: bool | None = None) -> Fitted:
 
     Every model treats each series on its own (the batch core gives each
     problem the same bits whatever the batch around it), so the blocks change
-    no result; the padded width stays that of the whole panel. While a
-    progress bar may show, blocks last about a quarter of a second, so that it moves.
+    no result; the padded width stays that of the whole panel. A progress
+    bar (:mod:`growthcast.progress`) counts the blocks; it never changes them.
     """
     B, N = p.t.shape
     size = max(1, FIT_CHUNK_ELEMENTS // max(N, 1))
-    bar = progress_bar(progress, B, "fit_many", "series")
-    if not spec.batch_independent or (B <= size and not bar.active):
-        return spec.fit_arrays(p.t, p.y, p.mask, p.percent)
-    parts, start, step = [], 0, min(size, max(1, B // 100)) if bar.active else size
-    with bar:
-        while start < B:
-            c = slice(start, min(start + step, B))
-            began = time.perf_counter()
+    if B <= size or not spec.batch_independent:
+        with progress_bar(progress, B, "fit_many", "series") as bar:
+            fitted = spec.fit_arrays(p.t, p.y, p.mask, p.percent)
+            bar.advance(B)
+        return fitted
+    parts = []
+    with progress_bar(progress, B, "fit_many", "series") as bar:
+        for c in (slice(i, min(i + size, B)) for i in range(0, B, size)):
             parts.append(spec.fit_arrays(p.t[c], p.y[c], p.mask[c], p.percent[c]))
             bar.advance(c.stop - c.start)
-            if bar.active:
-                per_series = (time.perf_counter() - began) / (c.stop - c.start)
-                step = int(min(size, max(1, 0.25 / max(per_series, 1e-9))))
-            start = c.stop
-    return parts[0] if len(parts) == 1 else _concat_fitted(parts)
+    return _concat_fitted(parts)
 
 
 def _fit_batch(
