@@ -25,7 +25,7 @@ SRC = Path(gc.__file__).parent
 
 # Lower layers never import higher ones; a module may import its own layer's modules (without a cycle).
 LAYERS = [
-    {"errors", "_frozen", "_checks", "_files", "intervals", "metrics", "curves", "summary"},
+    {"errors", "_frozen", "_checks", "_files", "intervals", "metrics", "curves", "summary", "progress"},
     {"_numerics", "_numerics.linalg", "_numerics.lm", "_numerics.curvefit", "_numerics.lone", "_numerics.smoothing", "_numerics.arima",
      "data", "frequency"},
     {"panel"},
@@ -36,7 +36,7 @@ LAYERS = [
     {"plot"},  # figures: read results by duck typing; results, backtests import it late for .plot()
     {"results"},
     {"backtest", "backtest.layout", "backtest.scoring", "backtest.run"},
-    {"fitting"},
+    {"fitting", "interop"},
     {""},  # growthcast/__init__.py
     {"report"},
     {"cli", "__main__"},

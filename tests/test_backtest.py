@@ -58,14 +58,15 @@ def test_tiny_series_forecasts_and_scores_by_hand():
     bt = backtest(tiny(), models=["naive", "drift"], min_train=3, horizons=range(1, 3))
     assert isinstance(bt, Backtest)
     fc = bt.forecasts
-    naive = fc[fc["model"] == "naive"].sort_values(["origin_edition", "horizon"])
-    # origins are the 3rd, 4th and 5th points (editions = row numbers); the 6th has nothing after it
-    assert naive[["origin_edition", "target_edition", "horizon"]].to_numpy().tolist() == [
-        [3, 4, 1], [3, 5, 2], [4, 5, 1], [4, 6, 2], [5, 6, 1]]
+    naive = fc[fc["model"] == "naive"].sort_values(["origin_t", "horizon"])
+    # origins are the 3rd, 4th and 5th points (t = 2, 3, 4; yearly steps); the 6th has nothing after it
+    assert bt.unit == "yearly steps" and "origin_edition" not in fc.columns and "origin_date" not in fc.columns
+    assert naive[["origin_t", "target_t", "horizon"]].to_numpy().tolist() == [
+        [2, 3, 1], [2, 4, 2], [3, 4, 1], [3, 5, 2], [4, 5, 1]]
     np.testing.assert_allclose(naive["mean"], [4, 4, 7, 7, 11])
     np.testing.assert_allclose(naive["error"], [3, 7, 4, 9, 5])
     np.testing.assert_allclose(naive["years_ahead"], [1, 2, 1, 2, 1])
-    drift = fc[fc["model"] == "drift"].sort_values(["origin_edition", "horizon"])
+    drift = fc[fc["model"] == "drift"].sort_values(["origin_t", "horizon"])
     np.testing.assert_allclose(drift["mean"], [5.5, 7.0, 9.0, 11.0, 13.5])
 
     sc = bt.scores(by="horizon").set_index(["model", "horizon"])
@@ -110,13 +111,17 @@ def test_mase_is_scaled_per_origin_by_its_own_training_window():
     assert bt.scores().loc[0, "MASE"] == pytest.approx(expected)
 
 
-def test_missing_values_are_skipped_and_horizon_counts_editions():
+def test_missing_values_are_skipped_and_horizon_counts_steps():
     df = tiny().assign(value=[1.0, 2.0, 4.0, np.nan, 11.0, 16.0])
     bt = backtest(df, models=["naive"], min_train=3, horizons=range(1, 4))
-    fc = bt.forecasts.sort_values(["origin_edition", "horizon"])
-    # origin 3 (value 4): edition 4 is missing, so its targets are editions 5 and 6 at h = 2, 3
-    assert fc[["origin_edition", "target_edition", "horizon"]].to_numpy().tolist() == [
-        [3, 5, 2], [3, 6, 3], [5, 6, 1]]
+    fc = bt.forecasts.sort_values(["origin_t", "horizon"])
+    # origin t=2 (value 4): t=3 is missing, so its targets are t=4 and t=5 at h = 2, 3
+    assert fc[["origin_t", "target_t", "horizon"]].to_numpy().tolist() == [
+        [2, 4, 2], [2, 5, 3], [4, 5, 1]]
+    # the same when the missing row is absent altogether: steps are years, not rows
+    gone = backtest(df.dropna(), models=["naive"], min_train=3, horizons=range(1, 4)).forecasts
+    assert gone.sort_values(["origin_t", "horizon"])[["origin_t", "target_t", "horizon"]].to_numpy().tolist() == [
+        [2, 4, 2], [2, 5, 3], [4, 5, 1]]
     # MASE scale of origin 5: one-step changes between consecutive observed points 1, 2, 4, 11
     assert fc["scale"].iloc[-1] == pytest.approx((1 + 2 + 7) / 3)
 
@@ -460,10 +465,125 @@ def test_backtest_calibrated_bounds_are_the_bounds_fit_gives_on_the_same_prefix(
                   level=0.8)
     fc = bt.forecasts
     k = 24  # origin: the 25th point, so 15 origins before it give errors
-    rows = fc[(fc["origin_edition"] == k + 1) & fc["lower"].notna()].sort_values("horizon")
+    rows = fc[(fc["origin_t"] == t[k]) & fc["lower"].notna()].sort_values("horizon")
     assert len(rows) >= 3
     res = gc.fit("linear", t[: k + 1], y[: k + 1], interval="backtest")
     pred = res.predict(rows["years_ahead"].to_numpy() + t[k], level=0.8)
     np.testing.assert_allclose(rows["mean"].to_numpy(), pred["mean"].to_numpy(), rtol=1e-12)
     np.testing.assert_allclose(rows["lower"].to_numpy(), pred["lower"].to_numpy(), rtol=1e-12)
     np.testing.assert_allclose(rows["upper"].to_numpy(), pred["upper"].to_numpy(), rtol=1e-12)
+
+
+# ---------------------------------------------------------------------- the data's own steps and origins by date
+def _yearly_panel() -> pd.DataFrame:
+    """Three yearly series with gaps; one starts late, so its early origins lack 10 points."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for sid, first, gaps in (("aa", 1995, {2001, 2012}), ("bb", 1990, {2009, 2010, 2016}), ("cc", 2003, set())):
+        for year in range(first, 2024):
+            if year not in gaps:
+                rows.append((sid, year, 2.0 + 70.0 / (1 + np.exp(-0.35 * (year - 2008))) + rng.normal(0, 0.5)))
+    return pd.DataFrame(rows, columns=["series_id", "date", "value"])
+
+
+def test_issue_15_protocol_origins_by_date_range_and_yearly_steps():
+    """Origins every observed year 2008-2017 with 10 points at or before it, targets observed 1-6 years later."""
+    df = _yearly_panel()
+    bt = backtest(df, models=["naive", "drift"], origins=("2008", "2017"), min_train=10, horizons=range(1, 7))
+    assert bt.unit == "yearly steps"
+    expected = []
+    for sid, grp in df.groupby("series_id"):
+        years, values = grp["date"].to_numpy(), grp["value"].to_numpy()
+        for k, o in enumerate(years):
+            if 2008 <= o <= 2017 and k + 1 >= 10:
+                slope = (values[k] - values[0]) / (o - years[0])
+                for j in np.flatnonzero((years - o >= 1) & (years - o <= 6)):
+                    expected.append((sid, float(o), float(years[j]), int(years[j] - o), values[k],
+                                     values[k] + slope * (years[j] - o)))
+    ref = pd.DataFrame(expected, columns=["series_id", "origin_t", "target_t", "horizon", "naive", "drift"])
+    fc = bt.forecasts
+    keys = ["series_id", "origin_t", "target_t", "horizon"]
+    for model in ("naive", "drift"):
+        got = fc[fc["model"] == model].sort_values(keys).reset_index(drop=True)
+        assert got[keys].to_numpy().tolist() == ref.sort_values(keys)[keys].to_numpy().tolist()
+        np.testing.assert_allclose(got["mean"], ref.sort_values(keys)[model], rtol=1e-10)
+    assert fc.loc[fc["series_id"] == "cc", "origin_t"].min() == 2012.0  # cc has its 10th point in 2012
+    assert 2009.0 not in set(fc.loc[fc["series_id"] == "bb", "origin_t"])  # not observed: no origin
+    # the same protocol with dates at year ends: the same rows, named by dates
+    dated = backtest(df.assign(date=pd.to_datetime(df["date"].astype(str) + "-12-31")), models=["naive"],
+                     origins=("2008", "2017"), min_train=10, horizons=range(1, 7)).forecasts
+    assert len(dated) == len(ref) and dated["origin_date"].dt.year.between(2008, 2017).all()
+    assert dated["horizon"].tolist() == (dated["target_date"].dt.year - dated["origin_date"].dt.year).tolist()
+
+
+def test_origins_bounds_accept_dates_decimal_years_and_open_ends():
+    df = _yearly_panel()
+    run = lambda origins: set(backtest(df, models=["naive"], origins=origins, horizons=[1]).forecasts["origin_t"])
+    assert run((2010, 2012)) == {2010.0, 2011.0, 2012.0}
+    assert run(("2010-06-30", None)) == set(np.arange(2011.0, 2023.0))
+    # bb's 10th point is 1999; the year 2006 given as a number is 1 January 2006
+    assert run((None, pd.Timestamp("2006-01-01"))) == set(np.arange(1999.0, 2007.0))
+    assert run((None, "2005")) == set(np.arange(1999.0, 2006.0))  # a year as text: the whole year
+    with pytest.raises(gc.DataError, match="origins: the first origin"):
+        run(("2017", "2008"))
+    with pytest.raises(gc.DataError, match="origins: expected a"):
+        run("2008")
+    with pytest.raises(gc.DataError, match="no origin within origins"):
+        run(("2030", "2031"))
+
+
+def test_quarterly_data_are_scored_quarters_ahead_and_editions_only_where_the_data_have_them():
+    dates = pd.date_range("2015-03-31", periods=24, freq="QE")
+    df = pd.DataFrame({"date": dates, "value": np.linspace(5.0, 50.0, 24)}).drop(index=[15])  # a missing quarter
+    bt = backtest(df, models=["naive"], min_train=8, horizons=[1, 2, 4])
+    fc = bt.forecasts
+    assert bt.unit == "quarterly steps" and not any("edition" in c for c in fc.columns)
+    months = (fc["target_date"].dt.year - fc["origin_date"].dt.year) * 12 + (fc["target_date"].dt.month
+                                                                              - fc["origin_date"].dt.month)
+    assert (months == 3 * fc["horizon"]).all()
+    assert "last_edition" not in bt.vintage and bt.vintage["last_date"] == dates[-1]
+    # freq= overrides: the same data counted in half-years (two quarters within one step are an error)
+    with pytest.raises(gc.DataError, match="two observations within one step"):
+        backtest(df, models=["naive"], min_train=8, horizons=[1], freq="yearly")
+    # an edition column: editions are the steps, and named in the frames
+    ed = backtest(df.assign(edition=np.arange(1, len(df) + 1)), models=["naive"], min_train=8, horizons=[1])
+    assert ed.unit == "editions" and {"origin_edition", "target_edition"} <= set(ed.forecasts.columns)
+    assert (ed.forecasts["target_edition"] - ed.forecasts["origin_edition"] == 1).all()
+
+
+def test_a_series_off_its_frequency_counts_observations():
+    """The CNNIC dates without the edition column: March 2020 sits between two half-years."""
+    df = cnnic_like()
+    long = pd.DataFrame({"date": df["as_of"], "value": df["netizens_million"]})
+    bt = backtest(long, models=["naive"], min_train=40, horizons=[1])
+    assert bt.unit == "observations"
+    with_editions = backtest(df, series="netizens_million", models=["naive"], min_train=40, horizons=[1])
+    a = bt.forecasts[["origin_date", "target_date", "mean"]].reset_index(drop=True)
+    b = with_editions.forecasts[["origin_date", "target_date", "mean"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_several_levels_give_a_row_per_level_and_their_own_coverage():
+    bt = backtest(tiny(), models=["drift"], min_train=3, horizons=[1, 2], level=[0.95, 0.5])
+    assert bt.levels == (0.5, 0.95) and bt.level == 0.5
+    fc = bt.forecasts
+    lo, hi = (fc[fc["level"] == lv].reset_index(drop=True) for lv in (0.5, 0.95))
+    np.testing.assert_array_equal(lo["mean"], hi["mean"])
+    assert (hi["upper"] - hi["lower"] > lo["upper"] - lo["lower"]).all()
+    single = backtest(tiny(), models=["drift"], min_train=3, horizons=[1, 2], level=0.95).forecasts
+    pd.testing.assert_frame_equal(hi.drop(columns="level"), single.drop(columns="level"))
+    sc = bt.scores(by="horizon").set_index(["level", "horizon"])
+    for lv, part in fc.groupby("level"):
+        for h, grp in part.groupby("horizon"):
+            inside = ((grp["lower"] <= grp["actual"]) & (grp["actual"] <= grp["upper"])).mean()
+            assert sc.loc[(lv, h), "coverage"] == pytest.approx(inside)
+    boards = [bt.leaderboard(level=lv) for lv in bt.levels]
+    assert [b["level"].iloc[0] for b in boards] == [0.5, 0.95]
+    with pytest.raises(gc.DataError, match="level: this backtest scored"):
+        bt.leaderboard(level=0.8)
+
+
+def test_statsforecast_column_names_are_read_by_backtest():
+    df = _yearly_panel().rename(columns={"series_id": "unique_id", "date": "ds", "value": "y"})
+    bt = backtest(df, models=["naive"], horizons=[1])
+    assert set(bt.series) == {"aa", "bb", "cc"} and bt.unit == "yearly steps"

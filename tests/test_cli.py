@@ -372,3 +372,57 @@ def test_a_users_file_with_an_unknown_series_or_best_is_a_usage_error(capsys, tm
     assert "no series 'Gamma'" in capsys.readouterr().err
     assert main(["forecast", "--csv", str(path), "--model", "best"]) == 2
     assert "--model best" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- several levels, origins by date, steps in the data's unit
+def test_forecast_takes_several_levels_as_a_list_or_repeated(capsys, cnnic):
+    code, out, _ = run(capsys, "forecast", "--until", "2027-06", "--level", "0.8,0.95")
+    assert code == 0 and "80% and 95% prediction intervals" in out
+    assert "lower_80   upper_80   lower_95   upper_95" in out
+    code, csv_out, _ = run(capsys, "forecast", "--until", "2027-06", "--level", "0.95", "--level", "0.8",
+                           "--format", "csv")
+    frame = pd.read_csv(io.StringIO(csv_out), parse_dates=["date"])
+    assert list(frame.columns) == ["series", "model", "date", "t", "mean", "lower_80", "upper_80", "lower_95",
+                                   "upper_95"]
+    res = gc.fit("auto", cnnic["as_of"], cnnic["penetration_pct"])
+    ref = res.predict(frame["date"], level=[0.8, 0.95])  # the API's own bounds, level by level
+    for col in ("lower_80", "upper_80", "lower_95", "upper_95"):
+        np.testing.assert_allclose(frame[col], np.clip(ref[col], 0, 100), rtol=1e-9)
+    assert (frame["lower_95"] <= frame["lower_80"]).all() and (frame["upper_80"] <= frame["upper_95"]).all()
+    code, js, _ = run(capsys, "forecast", "--until", "2027-06", "--level", "0.8,0.95", "--format", "json")
+    doc = json.loads(js)
+    assert doc["levels"] == [0.8, 0.95] and {"lower_80", "upper_95"} <= set(doc["forecast"][0])
+
+
+def test_forecast_of_a_users_file_with_several_levels(capsys, tmp_path):
+    path = _user_csv(tmp_path)
+    assert main(["forecast", "--csv", str(path), "--model", "linear", "--level", "0.5,0.9", "--format", "csv"]) == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert {"lower_50", "upper_50", "lower_90", "upper_90"} <= set(out.columns)
+    assert (out["upper_90"] - out["lower_90"] > out["upper_50"] - out["lower_50"]).all()
+
+
+def test_backtest_with_several_levels_and_origins_by_year(capsys, tmp_path):
+    path = _user_csv(tmp_path)
+    args = ["backtest", "--csv", str(path), "--models", "drift", "--horizons", "1-3", "--origins", "2011:2014"]
+    code, out, err = run(capsys, *args, "--level", "0.8,0.95", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["unit"] == "yearly steps" and doc["origins"] == ["2011", "2014"]
+    assert sorted({row["level"] for row in doc["scores"]}) == [0.8, 0.95]
+    assert sorted({row["level"] for row in doc["leaderboard"]}) == [0.8, 0.95]
+    ref = gc.backtest(pd.read_csv(path), models=["drift"], horizons=range(1, 4), origins=("2011", "2014"),
+                      level=[0.8, 0.95])
+    assert set(ref.forecasts["origin_t"]) == {2011.0, 2012.0, 2013.0, 2014.0}
+    got = pd.DataFrame(doc["scores"]).sort_values(["series_id", "level", "horizon"])
+    want = ref.scores().sort_values(["series_id", "level", "horizon"])
+    np.testing.assert_allclose(got["coverage"], want["coverage"])
+    code, text, _ = run(capsys, *args)
+    assert "horizons 1-3 yearly steps ahead" in text and "up to 2014" in text and "editions" not in text
+
+
+@pytest.mark.parametrize("value", ["2017", "2008-2017", "a:b"])
+def test_origins_option_is_checked(capsys, value):
+    code, _, err = run(capsys, "backtest", "--origins", value)
+    assert code == 2
+    assert_one_line_error(err, "--origins")

@@ -2,7 +2,7 @@
 
 Fit logistic-family curves, trend models and baselines to one series or
 thousands at once, with honest intervals, and backtest them against
-held-out report editions.
+held-out observations.
 """
 
 import sys as _sys
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time s
     )
     from .errors import DataError, FitError
     from .fitting import fit, fit_many
+    from .interop import from_statsforecast, to_statsforecast
     from .models import (
         ARIMA,
         ETS,
@@ -77,11 +78,13 @@ __all__ = [
     "fit",
     "fit_many",
     "from_frame",
+    "from_statsforecast",
     "load_china_population",
     "load_cnnic",
     "load_cnnic_applications",
     "load_panel",
     "read_csv",
+    "to_statsforecast",
 ]
 
 # Public names are imported on first use (PEP 562), so that ``import growthcast``
@@ -100,6 +103,8 @@ _SOURCES = {
     "FitError": "errors",
     "fit": "fitting",
     "fit_many": "fitting",
+    "from_statsforecast": "interop",
+    "to_statsforecast": "interop",
     "BatchFitResult": "results",
     "FitResult": "results",
     **{name: "models" for name in (
@@ -110,8 +115,8 @@ _SOURCES = {
 }
 # Subpackages and modules reachable as attributes (``growthcast.models``), as they were when eagerly imported.
 _SUBMODULES = frozenset({
-    "backtest", "cli", "curves", "data", "errors", "fitting", "frequency", "intervals", "metrics", "models",
-    "panel", "plot", "report", "results", "summary", "uncertainty",
+    "backtest", "cli", "curves", "data", "errors", "fitting", "frequency", "interop", "intervals", "metrics",
+    "models", "panel", "plot", "progress", "report", "results", "summary", "uncertainty",
 })
 
 

@@ -2,10 +2,11 @@
 
 ::
 
-    growthcast forecast [--series S] [--model NAME|best] [--until 2030-12] [--level 0.95]
-                        [--milestones 80,85,90] [--format table|csv|json] [--plot PATH.png]
-    growthcast backtest [--series S] [--models a,b,c] [--horizons 1-6] [--min-train N]
-                        [--format table|csv|json] [--plot PATH.png]
+    growthcast forecast [--csv PATH] [--series S] [--model NAME|best] [--until 2030-12] [--level 0.8,0.95]
+                        [--milestones 80,85,90] [--format table|csv|json] [--plot PATH.png] [--quiet]
+    growthcast backtest [--csv PATH] [--series S] [--models a,b,c] [--horizons 1-6] [--min-train N]
+                        [--origins 2008:2017] [--level 0.8,0.95] [--format table|csv|json] [--plot PATH.png]
+                        [--quiet]
     growthcast data     [--validate PATH.csv --date COL --value COL --series-id COL] [--format ...]
     growthcast report   --out DIR [--csv PATH --date COL --value COL --id COL] [--series S]
                         [--model NAME|best] [--models a,b,c]
@@ -33,6 +34,7 @@ import pandas as pd
 from .errors import DataError
 from .metrics import METRICS
 from .models import available_models, model_names
+from .progress import silenced
 from .report import candidate_models, default_model, records, shown_columns
 
 __all__ = ["main", "build_parser"]
@@ -87,6 +89,47 @@ def _level(text: str) -> float:
     if not 0.0 < value < 1.0:
         raise argparse.ArgumentTypeError(f"must be a probability in (0, 1) such as 0.95, got {text!r}")
     return value
+
+
+def _levels(text: str) -> list[float]:
+    """``0.95`` or ``0.8,0.95`` (the option may also be repeated)."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise argparse.ArgumentTypeError(f"expected probabilities such as 0.8,0.95, got {text!r}")
+    return [_level(p) for p in parts]
+
+
+def _level_value(levels: list[float] | None, default: float) -> float | list[float]:
+    """The parsed ``--level`` options: one level as a number, several as a sorted list."""
+    if not levels:
+        return default
+    distinct = sorted(set(levels))
+    return distinct[0] if len(distinct) == 1 else distinct
+
+
+def _level_text(level: float | list[float]) -> str:
+    return " and ".join(f"{lv:.0%}" for lv in (level if isinstance(level, list) else [level]))
+
+
+def _origins(text: str) -> tuple[str | None, str | None]:
+    """``2008:2017``, ``2008-06-30:2017-12-31``, ``2008:`` or ``:2017``: the first and last origin."""
+    if text.count(":") != 1:
+        raise argparse.ArgumentTypeError(f"expected FIRST:LAST such as 2008:2017, got {text!r}")
+    first, last = (p.strip() or None for p in text.split(":"))
+    for part in (first, last):
+        if part is not None:
+            try:
+                float(part) if re.fullmatch(r"-?\d+(\.\d*)?", part) else pd.Period(part)
+            except (ValueError, TypeError):
+                raise argparse.ArgumentTypeError(f"expected dates or years such as 2008:2017, got {text!r}") from None
+    return (_year_or_date(first), _year_or_date(last))
+
+
+def _year_or_date(part: str | None) -> Any:
+    """A decimal year such as ``2008.5`` as a number; ``2008`` and dates as text (the whole period)."""
+    if part is not None and re.fullmatch(r"-?\d+\.\d*", part):
+        return float(part)
+    return part
 
 
 def _positive_int(text: str) -> int:
@@ -182,12 +225,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--id", default=None, metavar="COL",
                        help="with --csv: the series column (default: series_id or unique_id if present)")
 
+    def quiet_opt(p):
+        p.add_argument("--quiet", "-q", action="store_true",
+                       help="no progress bar (it appears on a terminal when the work takes over two seconds)")
+
     def format_opt(p, csv_help):
         p.add_argument("--format", choices=FORMATS, default="table", help=f"output format (default table); {csv_help}")
 
     p = sub.add_parser("forecast", help="project a series with intervals, its saturation level and milestones",
-                       description="Fit a model to every edition of a series and print the half-yearly projection "
-                                   "with prediction intervals, the saturation level and the milestones.")
+                       description="Fit a model to a series and print its projection with prediction intervals "
+                                   "(one pair per --level): for the bundled CNNIC editions half-yearly, with the "
+                                   "saturation level and the milestones; for your own file (--csv) every series on "
+                                   "its own frequency.")
     series_opt(p)
     p.add_argument("--model", default=None, metavar="NAME|best",
                    help=f"a model from 'growthcast models' (default {default_model()}), or 'best': "
@@ -195,12 +244,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", type=_names, default=candidates, metavar="A,B,C",
                    help=f"candidates for --model best (default {','.join(candidates)})")
     p.add_argument("--horizons", type=_horizons, default=list(range(1, 7)), metavar="1-6",
-                   help="editions ahead scored by --model best (default 1-6)")
+                   help="steps ahead scored by --model best (default 1-6)")
     p.add_argument("--min-train", type=_positive_int, default=10, metavar="N",
                    help="editions in the first training window of --model best (default 10)")
     p.add_argument("--until", type=_until, default=None, metavar="DATE",
                    help="the last month of the projection, e.g. 2030-12 (through its end; default 2030-12)")
-    p.add_argument("--level", type=_level, default=0.95, help="coverage of the intervals (default 0.95)")
+    p.add_argument("--level", type=_levels, action="extend", default=None, metavar="P[,P...]",
+                   help="coverage of the intervals, one or several: 0.8,0.95 or --level 0.8 --level 0.95 "
+                        "(a lower/upper pair per level; default 0.95)")
+    quiet_opt(p)
     p.add_argument("--milestones", type=_numbers, default=None, metavar="V1,V2,...",
                    help="levels to date (default 80,85,90 for a percentage; the next three round "
                         "levels above the last value for a count)")
@@ -208,17 +260,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", type=_plot_path, default=None, metavar="PATH.png",
                    help="also draw the fan chart there (the format from the suffix: .png, .svg, .pdf, ...)")
 
-    p = sub.add_parser("backtest", help="score models on held-out editions: leaderboard and per-horizon table",
-                       description="Refit each model at every origin edition and score its forecasts of the "
-                                   "following editions.")
+    p = sub.add_parser("backtest", help="score models on held-out data: leaderboard and per-horizon table",
+                       description="Refit each model at every origin and score its forecasts of the later "
+                                   "observations, 1, 2, ... steps ahead in the data's own frequency (report "
+                                   "editions for the bundled CNNIC data).")
     series_opt(p)
     p.add_argument("--models", type=_names, default=candidates, metavar="A,B,C",
                    help=f"models to compare (default {','.join(candidates)})")
     p.add_argument("--horizons", type=_horizons, default=list(range(1, 7)), metavar="1-6",
-                   help="editions ahead to score, e.g. 1-6 or 1,2,4 (default 1-6)")
+                   help="steps ahead to score, e.g. 1-6 or 1,2,4 (default 1-6)")
     p.add_argument("--min-train", type=_positive_int, default=10, metavar="N",
-                   help="editions in the first training window (default 10)")
-    p.add_argument("--level", type=_level, default=0.8, help="coverage of the scored intervals (default 0.8)")
+                   help="observed points up to and including an origin, at least (default 10)")
+    p.add_argument("--origins", type=_origins, default=None, metavar="FIRST:LAST",
+                   help="only origins in this range, e.g. 2008:2017 (whole years) or 2008-06-30:2017-12-31; "
+                        "either end may be left out")
+    p.add_argument("--level", type=_levels, action="extend", default=None, metavar="P[,P...]",
+                   help="coverage of the scored intervals, one or several: 0.8,0.95 (default 0.8)")
+    quiet_opt(p)
     p.add_argument("--metric", default="MASE", choices=list(METRICS), help="the leaderboard's ranking metric (default MASE)")
     format_opt(p, "csv prints the per-horizon scores, json both tables")
     p.add_argument("--plot", type=_plot_path, default=None, metavar="PATH.png",
@@ -366,7 +424,7 @@ def _forecast_csv(args: argparse.Namespace, model: str) -> int:
     elif args.format == "csv":
         _emit(frame.to_csv(index=False, date_format="%Y-%m-%d"))
     else:
-        _emit(f"{args.csv}: {model} model, {args.level:.0%} prediction intervals, {len(many)} series\n\n"
+        _emit(f"{args.csv}: {model} model, {_level_text(args.level)} prediction intervals, {len(many)} series\n\n"
               f"{_frame_text(frame.drop(columns=['status']).assign(t=frame['t'].map(lambda v: f'{v:.6g}')))}"
               + ("" if failed.empty else "\n\nNot forecast:\n" + "\n".join(
                   f"  {sid}: {msg}" for sid, msg in zip(failed.index, failed["message"]))))
@@ -380,6 +438,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     _check_models([model], "--model", allow_best=True)
     if model == "best":
         _check_models(args.models, "--models")
+    args.level = _level_value(args.level, 0.95)
     args.until_given = args.until is not None
     if args.csv is not None:
         return _forecast_csv(args, model)
@@ -403,8 +462,10 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(_json(proj.to_dict()))
     elif args.format == "csv":
-        frame = proj.forecast.assign(series=args.series, model=model, level=args.level)
-        _emit(frame[["series", "model", "date", "t", "mean", "lower", "upper", "level"]].to_csv(
+        bounds = [c for lo, hi, _ in proj.bounds() for c in (lo, hi)]
+        several = isinstance(args.level, list)
+        frame = proj.forecast.assign(series=args.series, model=model, **({} if several else {"level": args.level}))
+        _emit(frame[["series", "model", "date", "t", "mean", *bounds, *([] if several else ["level"])]].to_csv(
             index=False, date_format="%Y-%m-%d"))
     else:
         _emit(format_projection(proj))
@@ -413,23 +474,30 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+_SCORE_NOTES = (
+    "MASE: the absolute error over the mean absolute one-step change in the origin's training window;\n"
+    "  bias: mean actual - forecast; coverage: share of actuals inside the intervals;\n"
+    "  winkler: interval width plus 2 / (1 - level) times any miss, lower is better; n: forecasts scored;\n"
+    "  failed: forecasts missing because the fit failed; ceiling_held: share of origins whose estimated\n"
+    "  ceiling (upper bound) no later observation passed.")
+
+
 def _cmd_backtest(args: argparse.Namespace) -> int:
     _check_models(args.models, "--models", backtest=True)
     from .backtest import backtest
 
+    args.level = _level_value(args.level, 0.8)
+    options = dict(models=args.models, min_train=args.min_train, horizons=args.horizons, level=args.level,
+                   origins=args.origins)
     if args.csv is not None:
-        df = _user_frame(args)
-        bt = backtest(df, models=args.models, min_train=args.min_train, horizons=args.horizons, level=args.level)
+        bt = backtest(_user_frame(args), **options)
         args.series = args.series or str(args.csv)
-        unit = "steps"
     else:
         args.series = args.series or "penetration_pct"
         df = _load()
         _check_series(df, args.series)
-        bt = backtest(df, series=args.series, models=args.models, min_train=args.min_train,
-                      horizons=args.horizons, level=args.level)
-        unit = "editions"
-    board = bt.leaderboard(metric=args.metric)
+        bt = backtest(df, series=args.series, **options)
+    board = pd.concat([bt.leaderboard(metric=args.metric, level=lv) for lv in bt.levels], ignore_index=True)
     scores = bt.scores(by="horizon")
     if args.plot is not None:
         from . import plot
@@ -441,18 +509,23 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         else:
             plot.saturation_drift(bt, path=args.plot)
     if args.format == "json":
-        _emit(_json({"series": args.series, "models": args.models, "horizons": args.horizons,
-                     "min_train": args.min_train, "level": args.level, "metric": args.metric,
+        _emit(_json({"series": args.series, "models": args.models, "horizons": args.horizons, "unit": bt.unit,
+                     "min_train": args.min_train, "origins": None if args.origins is None else list(args.origins),
+                     "level": args.level, "metric": args.metric,
                      "leaderboard": records(board), "scores": records(scores)}))
     elif args.format == "csv":
         _emit(scores.to_csv(index=False))
     else:
         hs = args.horizons
         span = f"{hs[0]}-{hs[-1]}" if hs == list(range(hs[0], hs[-1] + 1)) else ",".join(map(str, hs))
-        _emit(f"Backtest of {args.series}: {len(args.models)} model(s), horizons {span} {unit} ahead, "
-              f"origins from the {args.min_train}th observed point on, {args.level:.0%} intervals\n\n"
+        first, last = (args.origins or (None, None))
+        within = "" if args.origins is None else (f", from {first}" if first is not None else "") + (
+            f", up to {last}" if last is not None else "")
+        _emit(f"Backtest of {args.series}: {len(args.models)} model(s), horizons {span} {bt.unit} ahead, "
+              f"origins from the {args.min_train}th observed point on{within}, {_level_text(args.level)} "
+              f"intervals\n\n"
               f"Leaderboard (ranked by {args.metric}, lower is better)\n{_frame_text(board)}\n\n"
-              f"Scores by horizon\n{_frame_text(scores)}")
+              f"Scores by horizon\n{_frame_text(scores)}\n\n{_SCORE_NOTES}")
     if args.plot is not None:
         sys.stderr.write(_encodable(f"figure written to {args.plot}\n", sys.stderr))
     return 0
@@ -552,7 +625,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(argv)
         except SystemExit as done:  # --help and --version
             return int(done.code or 0)
-        return _COMMANDS[args.command](args)
+        with silenced(getattr(args, "quiet", False)):
+            return _COMMANDS[args.command](args)
     except UsageError as err:
         return _fail(str(err), 2)
     except OptionError as err:

@@ -22,6 +22,7 @@ from .intervals import MIN_CALIBRATION_ERRORS
 from .models import Calibration, CurveModel, Fitted, Model, get_model, require_residual_dof
 from .models.base import MAX_CEILING_RATIO
 from .panel import Panel, panel_of_long
+from .progress import progress_bar
 from .results import BatchFitResult, FitResult
 from .uncertainty import INTERVALS, bootstrap
 
@@ -101,28 +102,36 @@ def _concat_fitted(parts: list[Fitted]) -> Fitted:
     return Fitted(**values, state=state)
 
 
-def _fit_blocks(spec: Model, p: Panel) -> Fitted:
+def _fit_blocks(spec: Model, p: Panel, progress: bool | None = None) -> Fitted:
     """``spec`` fitted to the panel a block of series at a time (:data:`FIT_CHUNK_ELEMENTS`), then joined.
 
     Every model treats each series on its own (the batch core gives each
     problem the same bits whatever the batch around it), so the blocks change
-    no result; the padded width stays that of the whole panel.
+    no result; the padded width stays that of the whole panel. A progress
+    bar (:mod:`growthcast.progress`) counts the blocks; it never changes them.
     """
     B, N = p.t.shape
     size = max(1, FIT_CHUNK_ELEMENTS // max(N, 1))
     if B <= size or not spec.batch_independent:
-        return spec.fit_arrays(p.t, p.y, p.mask, p.percent)
-    return _concat_fitted([spec.fit_arrays(p.t[c], p.y[c], p.mask[c], p.percent[c])
-                           for c in (slice(i, min(i + size, B)) for i in range(0, B, size))])
+        with progress_bar(progress, B, "fit_many", "series") as bar:
+            fitted = spec.fit_arrays(p.t, p.y, p.mask, p.percent)
+            bar.advance(B)
+        return fitted
+    parts = []
+    with progress_bar(progress, B, "fit_many", "series") as bar:
+        for c in (slice(i, min(i + size, B)) for i in range(0, B, size)):
+            parts.append(spec.fit_arrays(p.t[c], p.y[c], p.mask[c], p.percent[c]))
+            bar.advance(c.stop - c.start)
+    return _concat_fitted(parts)
 
 
 def _fit_batch(
     spec: Model, long: pd.DataFrame, interval: str, n_boot: int, random_state: Any, freq: Any = None,
-    order: list[str] | None = None,
+    order: list[str] | None = None, progress: bool | None = False,
 ) -> BatchFitResult:
     p = _in_order(panel_of_long(long), order)
     steps = resolve_freq(freq, len(p.ids))
-    fitted = require_residual_dof(_fit_blocks(spec, p))
+    fitted = require_residual_dof(_fit_blocks(spec, p, progress))
     if interval == "bootstrap":
         fitted = bootstrap(spec, fitted, p.t, p.y, p.mask, p.percent, n_boot, random_state)
     elif interval == "backtest":
@@ -311,6 +320,7 @@ def fit_many(
     random_state: int | np.random.Generator | None = None,
     percent: bool | None = None,
     freq: str | float | None = None,
+    progress: bool | None = None,
 ) -> BatchFitResult:
     """Fit one model to many series in one call of the batch core.
 
@@ -324,6 +334,10 @@ def fit_many(
         Column names.
     fixed, interval, n_boot, random_state, percent, freq
         As in :func:`fit` (the frequency is inferred per series).
+    progress : bool, optional
+        A progress bar on stderr once the fit has run for two seconds: by
+        default only when stderr is a terminal; ``True`` forces it,
+        ``False`` turns it off. It never changes the results.
 
     Returns
     -------
@@ -337,4 +351,5 @@ def fit_many(
     interval = _check_interval(interval)
     spec = _resolve(model, fixed)
     long = as_long(data, date=date, value=value, series_id=series_id, percent=percent)
-    return _fit_batch(spec, long, interval, n_boot, random_state, freq, order=_input_order(data, series_id))
+    return _fit_batch(spec, long, interval, n_boot, random_state, freq, order=_input_order(data, series_id),
+                      progress=progress)

@@ -99,7 +99,7 @@ def _covered(actual, lower, upper):
 
 def _winkler(actual, lower, upper, level):
     a, lo, hi = _arr(actual), _arr(lower), _arr(upper)
-    alpha = 1.0 - float(level)
+    alpha = 1.0 - np.asarray(level, dtype=float)  # one level, or one per forecast
     below = np.where(a < lo, lo - a, 0.0)
     above = np.where(a > hi, a - hi, 0.0)
     return (hi - lo) + (2.0 / alpha) * (below + above)

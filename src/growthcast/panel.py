@@ -56,7 +56,8 @@ class Panel:
     percent: np.ndarray  # (S,) bool
     has_dates: bool
     n_missing: dict = field(default_factory=dict)
-    edition: np.ndarray | None = None  # (S, N) int, -1 on padding (backtests)
+    edition: np.ndarray | None = None  # (S, N) int, -1 on padding (backtests): the edition column, else row numbers
+    has_editions: bool = False  # whether ``edition`` is the data's own edition column (backtests)
     date: np.ndarray | None = None  # (S, N) datetime64[us], NaT on padding or without dates (backtests)
 
     @property
@@ -91,9 +92,17 @@ def backtest_panel(
     """Validate the input frame (CNNIC wide frame or long frame) into a panel."""
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(data).__name__}")
-    validated = {"series_id", "t", "value"} <= set(data.columns) and "percent" in data.attrs
-    long_in = validated or series_id in data.columns
-    date = date or ("date" if long_in or "as_of" not in data.columns else "as_of")
+    cols = set(data.columns)
+    # statsforecast's unique_id, ds, y stand in for absent defaults
+    value = "y" if value == "value" and "value" not in cols and "y" in cols else value
+    series_id = "unique_id" if series_id == "series_id" and "series_id" not in cols and "unique_id" in cols \
+        else series_id
+    if date is None and not {"date", "as_of"} & cols and "ds" in cols:
+        date = "ds"
+    validated = {"series_id", "t", "value"} <= cols and "percent" in data.attrs
+    one_series = series is None and series_id not in cols and value in cols  # a long frame of one series
+    long_in = validated or series_id in cols or one_series
+    date = date or ("date" if long_in or "as_of" not in cols else "as_of")
     edition_col = edition if edition is not None and edition in data.columns else None
 
     if validated:  # the output of from_frame: already checked, times in ``t``
@@ -112,8 +121,9 @@ def backtest_panel(
         frame = data
         if series is not None:
             frame = data[data[series_id].astype(str).isin(_wanted(data[series_id].astype(str), series))]
-        long = from_frame(frame, date, value, series_id, percent=percent)
-        raw = pd.DataFrame({"series_id": frame[series_id].astype(str).to_numpy(),
+        long = from_frame(frame, date, value, None if one_series else series_id, percent=percent)
+        ids = np.full(len(frame), str(value), dtype=object) if one_series else frame[series_id].astype(str).to_numpy()
+        raw = pd.DataFrame({"series_id": ids,
                             "t": to_decimal_year(frame[date], what=f"column {date!r}"),
                             "value": pd.to_numeric(frame[value], errors="coerce").to_numpy()})
         raw["edition"] = frame[edition_col].to_numpy() if edition_col else np.nan
@@ -166,7 +176,7 @@ def backtest_panel(
     date_arr = np.where(mask, dates[pos], np.datetime64("NaT", "us"))
     flags = attrs.get("percent", {})
     return Panel(
-        ids=ids, t=t, y=y, mask=mask, edition=edition_arr, date=date_arr,
+        ids=ids, t=t, y=y, mask=mask, edition=edition_arr, date=date_arr, has_editions=edition_col is not None,
         percent=np.array([bool(flags.get(i, False)) for i in ids]), has_dates=bool(long["date"].notna().all()),
         n_missing=dict(attrs.get("n_missing", {})),
     )

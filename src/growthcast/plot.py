@@ -588,13 +588,14 @@ def _error_lines(scores: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, list[
     kept; a score that differs by kind gets one line per (model, kind).
     """
     keys = ["model"]
-    if "interval" in scores.columns and scores["interval"].nunique() > 1:
-        cell = [c for c in ("series_id", "model", "horizon") if c in scores.columns]
-        values = pd.to_numeric(scores[metric], errors="coerce").round(12)
-        if (values.groupby([scores[c] for c in cell]).nunique() > 1).any():
-            keys.append("interval")
-        else:
-            scores = scores[scores["interval"] == scores["interval"].iloc[0]]
+    for kind in ("interval", "level"):  # several interval kinds, several levels
+        if kind in scores.columns and scores[kind].nunique() > 1:
+            cell = [c for c in ("series_id", "model", "horizon", *keys[1:]) if c in scores.columns]
+            values = pd.to_numeric(scores[metric], errors="coerce").round(12)
+            if (values.groupby([scores[c] for c in cell]).nunique() > 1).any():
+                keys.append(kind)
+            else:
+                scores = scores[scores[kind] == scores[kind].iloc[0]]
     per_panel = [c for c in ("series_id",) if c in scores.columns] + keys + ["horizon"]
     doubled = scores.duplicated(per_panel)
     if doubled.any():
@@ -744,7 +745,8 @@ def origin_forecasts(
     ----------
     backtest : Backtest or DataFrame
         A :func:`growthcast.backtest` result or its tidy ``forecasts`` frame
-        (``model, origin_edition, origin_date, target_date, actual, mean``).
+        (``model``, the origin and target: ``origin_date, target_date`` or
+        ``origin_t, target_t``, and ``actual, mean``).
     models : sequence of str, optional
     history : DataFrame, optional
         Columns ``as_of`` and the series (named by ``series``, or the only
@@ -767,14 +769,15 @@ def origin_forecasts(
         ``series`` is not given.
     """
     fc = _frame(backtest, "forecasts")
-    _need(fc, ["model", "origin_edition", "origin_date", "target_date", "actual", "mean"], "backtest forecasts")
+    when = "date" if "origin_date" in fc.columns and fc["origin_date"].notna().any() else "t"
+    _need(fc, ["model", f"origin_{when}", f"target_{when}", "actual", "mean"], "backtest forecasts")
     fc = _one_series(fc, series, "origin_forecasts")
-    xlabel = "target date"
-    if fc["target_date"].isna().all():  # numeric times (e.g. years): no dates to draw against
-        pair = next((p for p in (("origin_t", "target_t"), ("origin_year", "target_year"))
-                     if set(p) <= set(fc.columns)), ("origin_edition", "target_edition"))
-        fc = fc.assign(origin_date=fc[pair[0]].astype(float), target_date=fc[pair[1]].astype(float))
-        xlabel = "target time" if pair[1] != "target_edition" else "target (observation number)"
+    if "level" in fc.columns and len(fc):  # the point forecasts are the same at every level
+        fc = fc[fc["level"] == fc["level"].iloc[0]]
+    if "interval" in fc.columns and len(fc):
+        fc = fc[fc["interval"] == fc["interval"].iloc[0]]
+    xlabel = "target date" if when == "date" else "target time"
+    fc = fc.assign(_origin=_origin_x(fc), origin_date=fc[f"origin_{when}"], target_date=fc[f"target_{when}"])
     percent = _percent_frame(fc)
     names = list(pd.unique(fc["model"])) if models is None else list(models)
     if not names:
@@ -787,7 +790,7 @@ def origin_forecasts(
     from matplotlib.colors import Normalize
 
     cmap = colormaps["viridis_r"]
-    all_origins = sorted(pd.unique(fc["origin_edition"]))
+    all_origins = sorted(pd.unique(fc["_origin"]))
     norm = Normalize(vmin=float(all_origins[0]), vmax=float(max(all_origins[-1], all_origins[0] + 1)))
     actual = fc.drop_duplicates("target_date").sort_values("target_date")
     if history is not None:
@@ -803,8 +806,8 @@ def origin_forecasts(
     label = ylabel or (str(fc["series_id"].iloc[0]) if "series_id" in fc.columns else "value")
     for k, (axis, name) in enumerate(zip(axes, names)):
         sub = fc[fc["model"] == name]
-        for origin in sorted(pd.unique(sub["origin_edition"])):
-            path_k = sub[sub["origin_edition"] == origin].sort_values("target_date")
+        for origin in sorted(pd.unique(sub["_origin"])):
+            path_k = sub[sub["_origin"] == origin].sort_values("target_date")
             start = path_k.iloc[0]
             at_origin = actual.loc[actual["target_date"] == start["origin_date"], "actual"]
             xs = [start["origin_date"], *path_k["target_date"]]
@@ -826,9 +829,24 @@ def origin_forecasts(
     for axis in axes[len(names):]:
         axis.set_visible(False)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes[: len(names)]), shrink=0.6, aspect=30)
-    bar.set_label("origin (number of the observation the forecast was made from)")
+    bar.set_label(f"origin ({_origin_name(fc)} the forecast was made from)")
     _title(fig, title or f"{label}: forecasts from each origin against the actual values")
     return _finish(fig, path)
+
+
+def _origin_x(frame: pd.DataFrame) -> np.ndarray:
+    """A backtest frame's origins as numbers: the edition where there is one, else the decimal year."""
+    if "origin_edition" in frame.columns:
+        return frame["origin_edition"].to_numpy(dtype=float)
+    if "origin_t" in frame.columns:
+        return frame["origin_t"].to_numpy(dtype=float)
+    from .data import to_decimal_year
+
+    return to_decimal_year(pd.DatetimeIndex(frame["origin_date"])) if len(frame) else np.zeros(0)
+
+
+def _origin_name(frame: pd.DataFrame) -> str:
+    return "report edition" if "origin_edition" in frame.columns else "time"
 
 
 def saturation_drift(
@@ -856,7 +874,7 @@ def saturation_drift(
     ----------
     backtest : Backtest or DataFrame
         A :func:`growthcast.backtest` result or its ``saturation()`` frame
-        (``model, origin_edition`` and the ceiling with ``lower, upper``;
+        (``model``, the origin, and the ceiling with ``lower, upper``;
         ``later_max`` and ``held`` when present are drawn too).
         Models without a ceiling (all NaN) are left out.
     models : sequence of str, optional
@@ -877,14 +895,20 @@ def saturation_drift(
         ``series`` is not given.
     """
     sat = _frame(backtest, "saturation")
-    _need(sat, ["model", "origin_edition"], "saturation frame")
+    if not {"origin_edition", "origin_date", "origin_t"} & set(sat.columns):
+        _need(sat, ["model", "origin_date"], "saturation frame")
+    _need(sat, ["model"], "saturation frame")
     sat = _one_series(sat, series, "saturation_drift")
+    if "level" in sat.columns and len(sat):
+        sat = sat[sat["level"] == sat["level"].iloc[0]]
+    sat = sat.assign(_origin=_origin_x(sat))
+    xs = np.unique(sat["_origin"].to_numpy(dtype=float))
+    spacing = float(np.median(np.diff(xs))) if xs.size > 1 else 1.0
     percent = _percent_frame(sat)
     value = _column(sat, ("value", "saturation", "ceiling", "K", "estimate", "mean"), "saturation frame")
     later = None
     if "later_max" in sat.columns:
-        later = (sat[["origin_edition", "later_max"]].dropna().drop_duplicates("origin_edition")
-                 .sort_values("origin_edition"))
+        later = sat[["_origin", "later_max"]].dropna().drop_duplicates("_origin").sort_values("_origin")
     sat = sat[np.isfinite(pd.to_numeric(sat[value], errors="coerce"))]
     if models is not None:
         sat = sat[sat["model"].isin(list(models))]
@@ -910,9 +934,9 @@ def saturation_drift(
     exceeded = False
     drawn: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for i, name in enumerate(names):
-        grp = sat[sat["model"] == name].sort_values("origin_edition")
-        offset = (i - (len(names) - 1) / 2) * 0.12  # keep the error bars apart
-        x = grp["origin_edition"].to_numpy(dtype=float) + offset
+        grp = sat[sat["model"] == name].sort_values("_origin")
+        offset = (i - (len(names) - 1) / 2) * 0.12 * spacing  # keep the error bars apart
+        x = grp["_origin"].to_numpy(dtype=float) + offset
         y = grp[value].to_numpy(dtype=float)
         colour = _COLOURS[i % len(_COLOURS)]
         if {"lower", "upper"} <= set(grp.columns):
@@ -923,7 +947,7 @@ def saturation_drift(
         if "held" in grp.columns:
             held = (grp["held"].astype("boolean").fillna(True)).to_numpy(dtype=bool)
             exceeded = exceeded or not held.all()
-        origins = grp["origin_edition"].to_numpy(dtype=float)
+        origins = grp["_origin"].to_numpy(dtype=float)
         twin = next((other for other, (o_x, o_y) in drawn.items() if o_x.shape == origins.shape
                      and np.array_equal(o_x, origins) and bool(np.all(np.abs(o_y - y) <= 1e-3 * np.abs(o_y)))), None)
         drawn[str(name)] = (origins, y)
@@ -939,7 +963,7 @@ def saturation_drift(
                 off_scale = True
                 axis.plot(x[above], np.full(above.sum(), top), "^", color=colour, ms=6, clip_on=False, zorder=4)
     if later is not None and not later.empty:
-        axis.step(later["origin_edition"].to_numpy(dtype=float), later["later_max"].to_numpy(dtype=float),
+        axis.step(later["_origin"].to_numpy(dtype=float), later["later_max"].to_numpy(dtype=float),
                   where="mid", color="black", lw=1.4, label="highest value observed after the origin", zorder=3)
     if exceeded:
         axis.plot([], [], "o", ms=4, mfc="white", mec="black", label="open: a later value passed the upper bound")
@@ -952,7 +976,7 @@ def saturation_drift(
             axis.set_ylim(bottom - pad, top + pad)
     else:
         axis.text(0.5, 0.5, "no model with a saturation level", ha="center", va="center", transform=axis.transAxes)
-    axis.set_xlabel("origin (number of the observation the ceiling was estimated from)")
+    axis.set_xlabel(f"origin ({_origin_name(sat)} the ceiling was estimated from)")
     axis.set_ylabel(ylabel or "estimated saturation level")
     _title(axis, title or "Saturation drift: the ceiling estimated at each origin")
     axis.grid(alpha=0.3)

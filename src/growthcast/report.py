@@ -34,6 +34,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from ._checks import check_levels
 from .data import from_decimal_year, from_frame, is_percent_series
 from ._files import write_file
 from .errors import DataError, short_list
@@ -353,13 +354,20 @@ class Projection:
     series: Any
     model: str
     result: FitResult
-    level: float
+    level: float  # the widest asked for: that of the saturation level and the milestones
     forecast: pd.DataFrame
     saturation: pd.Series
     milestones: pd.DataFrame
     data: pd.DataFrame
     selection: Selection | None = None
     notes: list[str] = field(default_factory=list)
+    levels: tuple[float, ...] = ()  # every level of the forecast's bounds, when several
+
+    def bounds(self) -> list[tuple[str, str, float]]:
+        """The forecast's (lower column, upper column, level): ``lower, upper`` or ``lower_80, upper_80, ...``."""
+        if "lower" in self.forecast.columns:
+            return [("lower", "upper", self.level)]
+        return [(f"lower_{100 * lv:g}", f"upper_{100 * lv:g}", lv) for lv in self.levels]
 
     @property
     def percent(self) -> bool:
@@ -393,10 +401,10 @@ class Projection:
                 "last_value": num(self.data["value"].iloc[-1]), "percent": self.percent}
         if "edition" in self.data.columns:
             data["editions"] = int(len(self.data))
-        forecast = [{"date": day(getattr(r, "date", None)), "t": num(r.t),
-                     "period": period_label(r.date if self.result.has_dates else r.t, months),
-                     "mean": num(r.mean), "lower": num(r.lower), "upper": num(r.upper)}
-                    for r in self.forecast.itertuples()]
+        forecast = [{"date": day(r.get("date")), "t": num(r["t"]),
+                     "period": period_label(r["date"] if self.result.has_dates else r["t"], months),
+                     "mean": num(r["mean"]), **{c: num(r[c]) for lo, hi, _ in self.bounds() for c in (lo, hi)}}
+                    for r in self.forecast.to_dict("records")]
         ms = []
         for r in self.milestones.to_dict("records"):
             item = {"value": num(r["value"]), "status": r["status"], "period": r["period"],
@@ -411,6 +419,7 @@ class Projection:
             "series": self.series if isinstance(self.series, (str, int, float)) else str(self.series),
             "model": self.model,
             "level": self.level,
+            **({"levels": list(self.levels)} if len(self.levels) > 1 else {}),
             "selection": sel,
             "data": data,
             "fit": self.result.to_dict(),
@@ -429,8 +438,9 @@ def _when_text(row: pd.Series) -> str:
 
 
 def shown_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Without the bookkeeping columns that hold one value only (one series, one interval kind)."""
-    drop = [c for c in ("series_id", "interval") if c in frame.columns and frame[c].nunique(dropna=False) <= 1]
+    """Without the bookkeeping columns that hold one value only (one series, one interval kind, one level)."""
+    drop = [c for c in ("series_id", "interval", "level") if c in frame.columns
+            and frame[c].nunique(dropna=False) <= 1]
     return frame.drop(columns=drop)
 
 
@@ -503,7 +513,7 @@ def project(
     *,
     until: Any = None,
     steps: int | None = None,
-    level: float = 0.95,
+    level: float | Sequence[float] = 0.95,
     milestone_values: Sequence[float] | None = None,
     selection: Selection | None = None,
     date: str | None = None,
@@ -529,8 +539,9 @@ def project(
         ``steps`` steps of the data's frequency.
     steps : int, optional
         Steps ahead when ``until`` is not given (default 10).
-    level : float
-        Coverage of the intervals.
+    level : float or sequence of float
+        Coverage of the intervals; several levels give a pair of bounds per
+        level, and the saturation level and milestones use the widest.
     milestone_values : sequence of float, optional
         Levels to date; :func:`default_milestones` by default.
     selection : Selection, optional
@@ -554,7 +565,9 @@ def project(
         raise DataError(f"the {model} model could not be fitted to {series}: {result.message}")
     if result.status == 0:
         notes.append(f"warning: {result.message}")
+    levels, several = check_levels(level)
     forecast = result.forecast(until=until, level=level, steps=steps)
+    level = levels[-1]
     saturation = result.saturation(level)
     ceiling_warning = result.spec.ceiling_warning(result)
     if ceiling_warning:
@@ -563,7 +576,8 @@ def project(
     table = milestones(result, values, level, dates=data["date"] if result.has_dates else None,
                        editions=data["edition"] if "edition" in data.columns else None)
     return Projection(series=series, model=model, result=result, level=level, forecast=forecast,
-                      saturation=saturation, milestones=table, data=data, selection=selection, notes=notes)
+                      saturation=saturation, milestones=table, data=data, selection=selection, notes=notes,
+                      levels=tuple(levels) if several else ())
 
 
 # ---------------------------------------------------------------- text
@@ -576,8 +590,10 @@ def format_projection(p: Projection) -> str:
     word = _period_word(months)
     last_row = p.data.iloc[-1]
     edition = f", edition {int(last_row['edition'])}" if "edition" in p.data.columns else ""
+    bounds = p.bounds()
     lines = [
-        f"{series_label(s, p.percent)}: {p.model} model, {pct} prediction intervals",
+        f"{series_label(s, p.percent)}: {p.model} model, {' and '.join(f'{lv:.0%}' for _, _, lv in bounds)} "
+        "prediction intervals",
         f"Fitted on {len(p.data)} {p.source}, {_when_text(p.data.iloc[0])} .. {_when_text(last_row)} "
         f"(last: {fmt(last_row['value'])}{edition}).",
     ]
@@ -586,11 +602,14 @@ def format_projection(p: Projection) -> str:
     lines += [f"Note: {n}" for n in p.notes]
     width = max(11, len(word) + 2)
     dated = p.result.has_dates
-    lines += ["", "Projection", f"  {'date' if dated else 't':<12}{word:<{width}}{'mean':>10}{'lower':>10}{'upper':>10}"]
-    for row in p.forecast.itertuples():
-        when = f"{row.date:%Y-%m-%d}" if dated else f"{row.t:g}"
-        label = period_label(row.date if dated else row.t, months)
-        lines.append(f"  {when:<10}  {label:<{width}}{row.mean:>10,.1f}{row.lower:>10,.1f}{row.upper:>10,.1f}")
+    cell = 11 if len(bounds) > 1 else 10
+    heads = "".join(f"{lo:>{cell}}{hi:>{cell}}" for lo, hi, _ in bounds)
+    lines += ["", "Projection", f"  {'date' if dated else 't':<12}{word:<{width}}{'mean':>10}{heads}"]
+    for row in p.forecast.to_dict("records"):
+        when = f"{row['date']:%Y-%m-%d}" if dated else f"{row['t']:g}"
+        label = period_label(row["date"] if dated else row["t"], months)
+        cells = "".join(f"{row[lo]:>{cell},.1f}{row[hi]:>{cell},.1f}" for lo, hi, _ in bounds)
+        lines.append(f"  {when:<10}  {label:<{width}}{row['mean']:>10,.1f}{cells}")
     lines.append("")
     sat = p.saturation
     if np.isfinite(sat["value"]):

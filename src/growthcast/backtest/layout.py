@@ -1,14 +1,57 @@
-"""Where a backtest forecasts from and to: origins, targets, horizons, and the past of each origin."""
+"""Where a backtest forecasts from and to: origins, targets, steps ahead, and the past of each origin.
+
+Steps count in the data's own unit of time (:func:`positions`): the
+``edition`` column where the data have one (CNNIC report editions), else the
+frequency of each series (inferred as in :mod:`growthcast.frequency`, or
+given by ``freq``), else, for a series without a regular frequency, its
+observations in time order.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from ..errors import DataError, short_list
+from ..frequency import frequency_name, infer_steps, resolve_freq
 from ..panel import Panel
 
-__all__ = ["Layout", "layout", "by_horizon", "from_horizon", "origin_history", "later_max", "first_pass"]
+__all__ = ["Layout", "layout", "positions", "by_horizon", "from_horizon", "origin_history", "later_max",
+           "first_pass"]
+
+
+def positions(p: Panel, freq: Any = None) -> tuple[np.ndarray, list[str]]:
+    """Each observed point's step number within its series (S, N), -1 on padding, and each series' unit.
+
+    With an edition column, the editions. Otherwise ``round((t - t_first) /
+    step)`` with the series' step (``freq``, or inferred from the median
+    spacing); a series whose inferred frequency is irregular, or whose
+    points do not fall on distinct steps of it (two observations within one
+    step), counts its observations (row numbers in time order; a row with a
+    missing value keeps its number). With a ``freq`` given, points that share
+    a step are an error.
+    """
+    S, N = p.t.shape
+    if p.has_editions:
+        return np.where(p.mask, p.edition, -1), ["editions"] * S
+    given = resolve_freq(freq, S)
+    step, months = infer_steps(p.t, p.mask) if given is None else given
+    with np.errstate(invalid="ignore"):
+        k = np.rint((p.t - p.t[:, :1]) / step[:, None])
+    k = np.where(p.mask, k, -1).astype(np.int64)
+    pair = p.mask[:, 1:] & p.mask[:, :-1]
+    clash = (pair & (np.diff(k, axis=1) <= 0)).any(axis=1)
+    if given is not None and clash.any():
+        bad = [p.ids[i] for i in np.flatnonzero(clash)]
+        raise DataError(f"freq: {short_list(bad)} have two observations within one step of {freq!r}; choose a "
+                        "finer freq, or number the observations in an edition column")
+    regular = ((months > 0) | (given is not None)) & ~clash
+    out = np.where(regular[:, None], k, np.where(p.mask, p.edition, -1))
+    units = [frequency_name(float(s), int(m)) + " steps" if r else "observations"
+             for s, m, r in zip(step, months, regular)]
+    return out, units
 
 
 @dataclass(frozen=True)
@@ -20,24 +63,29 @@ class Layout:
     train: np.ndarray  # (R, N) training mask
     tj: np.ndarray  # (R, M) target index (clipped into the series)
     valid: np.ndarray  # (R, M) whether that target is scored
-    horizon: np.ndarray  # (R, M) editions ahead
+    horizon: np.ndarray  # (R, M) steps ahead
     t_new: np.ndarray  # (R, M) target times
     actual: np.ndarray  # (R, M)
     origin_t: np.ndarray  # (R,)
     scale: np.ndarray  # (R,) MASE scale: mean |one-step naive error| in the training window
 
 
-def layout(p: Panel, min_train: int, horizons: tuple[int, ...], window: str, window_size: int) -> Layout:
+def layout(
+    p: Panel, pos: np.ndarray, min_train: int, horizons: tuple[int, ...], window: str, window_size: int,
+    origins: tuple[float, float] = (-np.inf, np.inf),
+) -> Layout:
+    """The (series, origin) rows and their targets; ``pos`` from :func:`positions`, ``origins`` a time range."""
     S, N = p.t.shape
     n = p.n
     j = np.arange(N)
     cand = (j[None, :] >= min_train - 1) & (j[None, :] <= n[:, None] - 2)
+    cand &= p.mask & (p.t >= origins[0]) & (p.t <= origins[1])
     rs, rk = np.nonzero(cand)  # series-major, origins in time order
     M = max(horizons)
     tj = rk[:, None] + 1 + np.arange(M)[None, :]
     inside = tj < n[rs][:, None]
     tj = np.minimum(tj, n[rs][:, None] - 1)
-    h = p.edition[rs[:, None], tj] - p.edition[rs, rk][:, None]
+    h = pos[rs[:, None], tj] - pos[rs, rk][:, None]
     valid = inside & np.isin(h, horizons)
     keep = valid.any(axis=1)
     rs, rk, tj, valid, h = rs[keep], rk[keep], tj[keep], valid[keep], h[keep]
@@ -108,11 +156,9 @@ def later_max(p: Panel, lay: Layout) -> np.ndarray:
 
 
 def first_pass(p: Panel, lay: Layout, upper: np.ndarray) -> np.ndarray:
-    """The first edition after each origin whose actual exceeds ``upper`` (NaN if none)."""
+    """The index of the first point after each origin whose actual exceeds ``upper`` (-1 if none)."""
     N = p.t.shape[1]
     after = (np.arange(N)[None, :] > lay.rk[:, None]) & p.mask[lay.rs]
     above = after & (p.y[lay.rs] > upper[:, None])
-    j = np.argmax(above, axis=1)
-    ed = p.edition[lay.rs, j].astype(float)
-    return np.where(above.any(axis=1), ed, np.nan)
+    return np.where(above.any(axis=1), np.argmax(above, axis=1), -1)
 

@@ -1,19 +1,20 @@
-"""Backtests against held-out report editions, and intervals calibrated by them.
+"""Backtests against held-out observations, and intervals calibrated by them.
 
-"Had I used model X at edition k, how wrong would its forecasts of editions
-k+1 ... k+h have been?" :func:`backtest` answers it for every origin at once.
+"Had I used model X at origin k, how wrong would its forecasts of the next
+h steps have been?" :func:`backtest` answers it for every origin at once.
 
 Origins and targets
 -------------------
 An *origin* is an observed point of a series with at least ``min_train``
 observed points up to and including it (missing values are skipped, never
-interpolated). Its *targets* are the editions actually observed after it;
-the horizon ``h`` of a target is the number of editions ahead
-(``target_edition - origin_edition``) and ``years_ahead`` the elapsed time,
-so the irregular March 2020 edition needs no special case. In the CNNIC
-frame the editions are the ``edition`` column; in a long frame they are the
-1-based row numbers within each series in time order (rows with a missing
-value keep their number).
+interpolated), optionally within a date range (``origins=``). Its
+*targets* are the points actually observed after it; the ``horizon`` of a
+target is the number of steps ahead in the data's own unit of time
+(:func:`.layout.positions`: the edition column where the data have one, as
+the CNNIC frame does; else each series' frequency, so yearly data are
+scored years ahead; else the count of observations), and ``years_ahead``
+the elapsed time, so the irregular March 2020 CNNIC edition needs no
+special case.
 
 One batch per model
 -------------------
@@ -44,13 +45,15 @@ import pandas as pd
 
 from .. import errors
 from .._frozen import FrozenMap
-from .._checks import as_list, check_horizons, check_int, check_level
+from .._checks import as_list, check_horizons, check_int, check_levels
+from ..data import to_decimal_year
 from ..errors import DataError, short_list
 from ..intervals import MIN_CALIBRATION_ERRORS, conformal_quantiles
 from ..models import Ensemble, Model, get_model, model_names, require_residual_dof
 from ..panel import Panel, backtest_panel
+from ..progress import progress_bar
 from ..uncertainty import bootstrap, check_n_boot, predict_interval, saturation_interval, stderr
-from .layout import Layout, by_horizon, first_pass, from_horizon, layout, later_max, origin_history
+from .layout import Layout, by_horizon, first_pass, from_horizon, layout, later_max, origin_history, positions
 from .scoring import Backtest
 
 __all__ = ["backtest", "DEFAULT_MODELS", "DEFAULT_MEMBERS", "WEIGHTED"]
@@ -101,12 +104,12 @@ class _Output:
     """One model's forecasts over the layout: arrays (R, M), plus per-row fit results."""
 
     mean: np.ndarray
-    bounds: dict  # interval kind -> (lower, upper)
+    bounds: dict  # (interval kind, level) -> (lower, upper)
     status: np.ndarray  # (R,)
     params: np.ndarray | None = None  # (R, P)
     stderr: np.ndarray | None = None
     param_names: tuple[str, ...] = ()
-    saturation: tuple | None = None  # (name, value, lower, upper), each (R,)
+    saturation: dict | None = None  # level -> (name, value, lower, upper), each (R,)
 
 
 def _clip(values: np.ndarray, percent: np.ndarray) -> np.ndarray:
@@ -115,32 +118,32 @@ def _clip(values: np.ndarray, percent: np.ndarray) -> np.ndarray:
 
 
 def _run_model(
-    spec: Model, p: Panel, lay: Layout, level: float, kinds: Sequence[str], n_boot: int, random_state: Any
+    spec: Model, p: Panel, lay: Layout, levels: Sequence[float], kinds: Sequence[str], n_boot: int,
+    random_state: Any,
 ) -> _Output:
-    """ONE ``_fit`` of every (series, origin) row, then ONE prediction at the targets."""
+    """ONE ``_fit`` of every (series, origin) row, then ONE prediction at the targets per level."""
     width = lay.train.shape[1]
     t = p.t[lay.rs, :width]
     y = p.y[lay.rs, :width]
     pct = p.percent[lay.rs]
+    bounds, sat = {}, {}
     with np.errstate(all="ignore"):  # failures come back as statuses
         fitted = require_residual_dof(spec.fit_arrays(t, y, lay.train, pct))
-        mean, lower, upper = predict_interval(spec, fitted, lay.t_new, level, "delta")
-        bounds = {"delta": (lower, upper)}
-        if "bootstrap" in kinds:
-            boot = bootstrap(spec, fitted, t, y, lay.train, pct, n_boot, random_state)
-            _, blo, bhi = predict_interval(spec, boot, lay.t_new, level, "bootstrap")
-            bounds["bootstrap"] = (blo, bhi)
-        sat = None
-        if spec.saturation_param is not None:
-            sat = (spec.saturation_param, *saturation_interval(spec, fitted, level))
+        boot = bootstrap(spec, fitted, t, y, lay.train, pct, n_boot, random_state) if "bootstrap" in kinds else None
+        for level in levels:
+            mean, lower, upper = predict_interval(spec, fitted, lay.t_new, level, "delta")
+            bounds["delta", level] = (lower, upper)
+            if boot is not None:
+                _, blo, bhi = predict_interval(spec, boot, lay.t_new, level, "bootstrap")
+                bounds["bootstrap", level] = (blo, bhi)
+            if spec.saturation_param is not None:
+                sat[level] = (spec.saturation_param, *saturation_interval(spec, fitted, level))
     failed = (fitted.status < 0)[:, None]
     mean = _clip(np.where(failed, np.nan, mean), pct)
     bounds = {k: (_clip(np.where(failed, np.nan, lo), pct), _clip(np.where(failed, np.nan, hi), pct))
               for k, (lo, hi) in bounds.items()}
     return _Output(mean=mean, bounds=bounds, status=np.asarray(fitted.status), params=np.asarray(fitted.params),
-                   stderr=stderr(fitted), param_names=tuple(spec.param_names), saturation=sat)
-
-
+                   stderr=stderr(fitted), param_names=tuple(spec.param_names), saturation=sat or None)
 
 
 def _calibrated_bounds(mean: np.ndarray, lay: Layout, horizons: tuple[int, ...], level: float):
@@ -160,7 +163,7 @@ def _calibrated_bounds(mean: np.ndarray, lay: Layout, horizons: tuple[int, ...],
 
 
 def _weighted(
-    outs: Sequence[_Output], lay: Layout, horizons: tuple[int, ...], kinds: Sequence[str]
+    outs: Sequence[_Output], lay: Layout, horizons: tuple[int, ...]
 ) -> tuple[_Output, np.ndarray]:
     """Members combined with weights 1 / (past out-of-sample MSE at the same horizon).
 
@@ -198,12 +201,10 @@ def _weighted(
 
     mean = combine(means)
     bounds = {}
-    for kind in kinds:
-        if kind == "backtest":
-            continue
-        lo = combine(np.stack([o.bounds[kind][0] for o in outs], axis=-1))
-        hi = combine(np.stack([o.bounds[kind][1] for o in outs], axis=-1))
-        bounds[kind] = (lo, hi)
+    for key in outs[0].bounds:  # (kind, level); "backtest" bounds are calibrated afterwards
+        lo = combine(np.stack([o.bounds[key][0] for o in outs], axis=-1))
+        hi = combine(np.stack([o.bounds[key][1] for o in outs], axis=-1))
+        bounds[key] = (lo, hi)
     ok = np.stack([o.status >= 0 for o in outs]).any(axis=0)
     status = np.where(ok, errors.CONVERGED_EXACT, errors.FAILED_MODEL)
     return _Output(mean=mean, bounds=bounds, status=status), w
@@ -211,6 +212,39 @@ def _weighted(
 
 
 # ====================================================================== backtest()
+def _origin_bound(value: Any, end: bool) -> float:
+    """One end of ``origins`` as a decimal year; a partial date string covers its whole period."""
+    if value is None:
+        return np.inf if end else -np.inf
+    if isinstance(value, str):
+        try:
+            period = pd.Period(value.strip())
+        except (ValueError, TypeError):
+            raise DataError(f"origins: expected dates such as '2008' or '2017-12-31', or decimal years, "
+                            f"got {value!r}") from None
+        if end:  # up to the end of the period: just before the next one starts
+            return float(to_decimal_year([(period + 1).start_time], what="origins")[0]) - 1e-9
+        value = period.start_time
+    if isinstance(value, (bool, np.bool_)):
+        raise DataError(f"origins: expected dates or decimal years, got {value!r}")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        if not np.isfinite(value):
+            raise DataError(f"origins: expected finite dates or decimal years, got {value!r}")
+        return float(value)
+    return float(to_decimal_year([value], what="origins")[0])
+
+
+def _origin_range(origins: Any) -> tuple[float, float]:
+    if origins is None:
+        return -np.inf, np.inf
+    if isinstance(origins, (str, bytes)) or not np.iterable(origins) or len(origins) != 2:
+        raise DataError(f"origins: expected a (first, last) pair such as ('2008', '2017'), got {origins!r}")
+    lo, hi = _origin_bound(origins[0], end=False), _origin_bound(origins[1], end=True)
+    if lo > hi:
+        raise DataError(f"origins: the first origin {origins[0]!r} is after the last {origins[1]!r}")
+    return lo, hi
+
+
 def backtest(
     data: pd.DataFrame,
     series: str | Sequence[str] | None = None,
@@ -219,9 +253,11 @@ def backtest(
     horizons: Iterable[int] = range(1, 7),
     window: str = "expanding",
     window_size: int | None = None,
-    level: float = 0.8,
+    level: float | Sequence[float] = 0.8,
     date: str | None = None,
     *,
+    origins: tuple[Any, Any] | None = None,
+    freq: str | float | None = None,
     value: str = "value",
     series_id: str = "series_id",
     edition: str | None = "edition",
@@ -230,18 +266,27 @@ def backtest(
     members: Sequence[str] = DEFAULT_MEMBERS,
     n_boot: int = 200,
     random_state: int | np.random.Generator | None = None,
+    progress: bool | None = None,
 ) -> Backtest:
-    """Refit each model at every origin edition and score its forecasts of the following editions.
+    """Refit each model at every origin and score its forecasts of the later observations.
+
+    An *origin* is an observed point with at least ``min_train`` observed
+    points up to and including it (optionally within the ``origins`` date
+    range); its *targets* are the points observed ``h`` steps later, for
+    ``h`` in ``horizons``. Steps count in the data's own unit of time: the
+    ``edition`` column where the data have one (the CNNIC report editions),
+    else each series' frequency (inferred from the median spacing, or
+    ``freq``): yearly data are scored 1, 2, ... years ahead, quarterly data
+    quarters ahead. A series without a regular frequency (or with two
+    observations within one step of it) counts observations instead.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        The CNNIC editions (``gc.load_cnnic()``: one row per edition, the
-        dates in ``as_of``, the editions in ``edition``) with ``series``
-        naming the column(s) to backtest; or a long frame ``series_id, date,
-        value`` (editions are then the 1-based row numbers within each
-        series, unless it has an ``edition`` column) or the output of
-        :func:`growthcast.from_frame`.
+        A long frame ``series_id, date, value`` (statsforecast's ``unique_id,
+        ds, y`` too), the output of :func:`growthcast.from_frame`, or a wide
+        frame with ``series`` naming its value column(s) (``gc.load_cnnic()``:
+        one row per report edition, dates in ``as_of``).
     series : str or list of str, optional
         Columns of a wide frame (required there), or the series ids of a
         long frame to keep (all by default).
@@ -251,20 +296,32 @@ def backtest(
         inverse of their past out-of-sample mean squared error at the same
         horizon. By default every curve, closed-form trend and baseline.
     min_train : int
-        Observed points up to and including the first origin.
+        Observed points up to and including an origin, at least.
     horizons : iterable of int
-        Editions ahead to forecast and score.
+        Steps ahead to forecast and score.
     window : {"expanding", "rolling"}
         Train on every point up to the origin, or on the last ``window_size``.
     window_size : int, optional
         Points of a rolling window; ``min_train`` by default.
-    level : float
-        Coverage probability of the intervals, in (0, 1).
+    level : float or sequence of float
+        Coverage probability of the intervals, in (0, 1); several levels
+        (``[0.8, 0.95]``) give a row per level (column ``level``).
     date : str, optional
         The date column: ``as_of`` (else ``date``) for a wide frame,
         ``date`` for a long one. Numbers are taken as decimal years.
+    origins : (first, last), optional
+        Only origins whose time lies in this range (inclusive): dates,
+        decimal years, or partial date strings covering their whole period
+        as in pandas (``("2008", "2017")`` is 1 January 2008 to 31 December
+        2017). Either end may be None. ``min_train`` still applies.
+    freq : str or float, optional
+        The step of every series: ``"yearly"``, ``"half-yearly"``,
+        ``"quarterly"``, ``"monthly"`` (or ``"Y"``, ``"6M"``, ``"Q"``,
+        ``"M"``) or a number of years; by default inferred per series.
+        Ignored where the data have an ``edition`` column.
     value, series_id, edition : str
-        Column names of a long frame (``edition`` is optional).
+        Column names of a long frame (``edition`` is optional: report
+        editions, whole numbers increasing with the date).
     percent : bool, optional
         Whether the series are percentages (forecasts kept in [0, 100]); by
         default those whose name ends in ``_pct``.
@@ -280,18 +337,26 @@ def backtest(
     n_boot : int
     random_state : int or Generator, optional
         Seed of the bootstrap.
+    progress : bool, optional
+        A progress bar on stderr, per model, once the backtest has run for
+        two seconds: by default only when stderr is a terminal; ``True``
+        forces it, ``False`` turns it off. It never changes the results.
 
     Returns
     -------
     Backtest
+        Its frames name each origin and target by ``origin_date`` and
+        ``target_date`` (``origin_t`` and ``target_t``, decimal years, for
+        data given as numbers), plus ``origin_edition`` and
+        ``target_edition`` where the data have an edition column.
 
     Raises
     ------
     DataError
-        Bad arguments (horizons, min_train, window, level, intervals), an
-        unknown model, a missing column, or a series too short for
-        ``min_train``. A fit that fails at an origin is not an error: its
-        rows have NaN forecasts beside the failure ``status``.
+        Bad arguments (horizons, min_train, window, level, intervals,
+        origins, freq), an unknown model, a missing column, or a series too
+        short for ``min_train``. A fit that fails at an origin is not an
+        error: its rows have NaN forecasts beside the failure ``status``.
 
     Examples
     --------
@@ -302,6 +367,13 @@ def backtest(
     ['drift', 'logistic']
     >>> bt.vintage["last_edition"]
     57
+
+    Yearly data, origins 2008 to 2017, one to six years ahead:
+
+    >>> years = pd.DataFrame({"date": range(1995, 2024), "value": [1.5 * k for k in range(1, 30)]})
+    >>> bt = backtest(years, models=["drift"], origins=(2008, 2017), horizons=range(1, 7))
+    >>> bt.unit, bt.forecasts["origin_t"].agg(["min", "max"]).tolist(), sorted(bt.forecasts["horizon"].unique().tolist())
+    ('yearly steps', [2008.0, 2017.0], [1, 2, 3, 4, 5, 6])
     """
     horizons = check_horizons(horizons)
     min_train = check_int(min_train, "min_train", 2)
@@ -313,7 +385,8 @@ def backtest(
         size = 0
     else:
         size = min_train if window_size is None else check_int(window_size, "window_size", 2)
-    level = check_level(level)
+    levels, _ = check_levels(level)
+    span = _origin_range(origins)
     kinds = tuple(dict.fromkeys(as_list(intervals)))
     bad = [k for k in kinds if k not in _BACKTEST_INTERVALS]
     if not kinds or bad:
@@ -334,73 +407,92 @@ def backtest(
         counts = ", ".join(str(int(c)) for c in p.n[short][:8]) + (", ..." if short.sum() > 8 else "")
         raise DataError(f"too short for min_train={min_train}: {short_list(ids)} ({counts} points); "
                         "a backtest needs min_train + 1 observed points")
-    longest = int(p.n.max())
-    if max(horizons) >= longest:
-        raise DataError(f"horizons: at most {longest - 1} steps ahead for series of at most {longest} points, "
-                        f"got {max(horizons)}")
-    lay = layout(p, min_train, horizons, window, size)
+    pos, units = positions(p, freq)
+    unit = ", ".join(dict.fromkeys(units))
+    last = p.n - 1
+    reach = int((pos[np.arange(len(p.ids)), last] - pos[:, 0]).max())
+    if max(horizons) > reach:
+        raise DataError(f"horizons: at most {reach} steps ahead ({unit}) for these series, got {max(horizons)}")
+    lay = layout(p, pos, min_train, horizons, window, size, span)
     if not len(lay.rs):
-        raise DataError(f"no origin has a target at horizons {list(horizons)}: the series have no observed "
-                        f"edition that many editions after an origin with min_train={min_train} points")
+        within = "" if origins is None else f" within origins={tuple(origins)!r}"
+        raise DataError(f"no origin{within} has a target at horizons {list(horizons)} ({unit}): no series has "
+                        f"an observation that many steps after an origin with min_train={min_train} points")
 
     outputs: dict[str, _Output] = {}
     cache: dict[str, _Output] = {}
+    weighted = any(s is None for _, s in specs)
+    needed = {repr(s) for _, s in specs if s is not None} | ({repr(get_model(m)) for m in members} if weighted
+                                                            else set())
+    bar = progress_bar(progress, len(needed), "backtest", "models")
 
     def run(spec: Model) -> _Output:
         key = repr(spec)
         if key not in cache:
-            cache[key] = _run_model(spec, p, lay, level, kinds, n_boot, random_state)
+            cache[key] = _run_model(spec, p, lay, levels, kinds, n_boot, random_state)
+            bar.advance()
         return cache[key]
 
     weights = None
-    for label, spec in specs:
-        if spec is None:
-            outputs[label], weights = _weighted([run(get_model(m)) for m in members], lay, horizons, kinds)
-        else:
-            outputs[label] = run(spec)
+    with bar:
+        for label, spec in specs:
+            if spec is None:
+                outputs[label], weights = _weighted([run(get_model(m)) for m in members], lay, horizons)
+            else:
+                outputs[label] = run(spec)
     for label, out in outputs.items():
         if "backtest" in kinds:
-            lo, hi = _calibrated_bounds(out.mean, lay, horizons, level)
-            out.bounds["backtest"] = (_clip(lo, p.percent[lay.rs]), _clip(hi, p.percent[lay.rs]))
+            for level in levels:
+                lo, hi = _calibrated_bounds(out.mean, lay, horizons, level)
+                out.bounds["backtest", level] = (_clip(lo, p.percent[lay.rs]), _clip(hi, p.percent[lay.rs]))
 
-    return _assemble(p, lay, specs, outputs, weights, members, kinds, min_train, horizons, level, window,
-                     size if window == "rolling" else None)
+    return _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train, horizons, window,
+                     size if window == "rolling" else None, unit)
 
 
-def _assemble(p, lay, specs, outputs, weights, members, kinds, min_train, horizons, level, window, size) -> Backtest:
+def _when(p: Panel, s: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
+    """The time columns of points ``(s, j)``, by suffix: ``date`` (data with dates) or ``t``, and ``edition``."""
+    out = {"date": p.date[s, j]} if p.has_dates else {"t": p.t[s, j]}
+    if p.has_editions:
+        out["edition"] = p.edition[s, j]
+    return out
+
+
+def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train, horizons, window, size,
+              unit) -> Backtest:
     """The tidy frames, built from the arrays with one concatenation per column."""
     r, m = np.nonzero(lay.valid)
     s = lay.rs[r]
     tgt = lay.tj[r, m]
+    origin = {f"origin_{k}": v for k, v in _when(p, s, lay.rk[r]).items()}
+    target = {f"target_{k}": v for k, v in _when(p, s, tgt).items()}
     base = {
-        "series_id": np.asarray(p.ids, dtype=object)[s],
-        "origin_edition": p.edition[s, lay.rk[r]],
-        "origin_date": p.date[s, lay.rk[r]],
-        "target_edition": p.edition[s, tgt],
-        "target_date": p.date[s, tgt],
+        **origin, **target,
         "horizon": lay.horizon[r, m],
         "years_ahead": lay.t_new[r, m] - lay.origin_t[r],
         "actual": lay.actual[r, m],
     }
     labels = [label for label, _ in specs]
-    blocks: dict[str, list] = {k: [] for k in ("model", "interval", "mean", "lower", "upper", "status")}
+    blocks: dict[str, list] = {k: [] for k in ("model", "interval", "level", "mean", "lower", "upper", "status")}
     for label in labels:
         out = outputs[label]
         for kind in kinds:
-            lo, hi = out.bounds[kind]
-            blocks["model"].append(np.full(len(r), label, dtype=object))
-            blocks["interval"].append(np.full(len(r), kind, dtype=object))
-            blocks["mean"].append(out.mean[r, m])
-            blocks["lower"].append(lo[r, m])
-            blocks["upper"].append(hi[r, m])
-            blocks["status"].append(out.status[r])
-    reps = len(labels) * len(kinds)
+            for level in levels:
+                lo, hi = out.bounds[kind, level]
+                blocks["model"].append(np.full(len(r), label, dtype=object))
+                blocks["interval"].append(np.full(len(r), kind, dtype=object))
+                blocks["level"].append(np.full(len(r), level))
+                blocks["mean"].append(out.mean[r, m])
+                blocks["lower"].append(lo[r, m])
+                blocks["upper"].append(hi[r, m])
+                blocks["status"].append(out.status[r])
+    reps = len(labels) * len(kinds) * len(levels)
     fc = pd.DataFrame({
-        "series_id": np.tile(base["series_id"], reps),
+        "series_id": np.tile(np.asarray(p.ids, dtype=object)[s], reps),
         "model": np.concatenate(blocks["model"]),
         "interval": np.concatenate(blocks["interval"]),
-        **{k: np.tile(base[k], reps) for k in ("origin_edition", "origin_date", "target_edition", "target_date",
-                                               "horizon", "years_ahead", "actual")},
+        "level": np.concatenate(blocks["level"]),
+        **{k: np.tile(v, reps) for k, v in base.items()},
         "mean": np.concatenate(blocks["mean"]),
         "lower": np.concatenate(blocks["lower"]),
         "upper": np.concatenate(blocks["upper"]),
@@ -411,8 +503,7 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, min_train, horizo
 
     # parameters and ceilings: one row per fitted origin
     ids = np.asarray(p.ids, dtype=object)[lay.rs]
-    o_ed = p.edition[lay.rs, lay.rk]
-    o_date = p.date[lay.rs, lay.rk]
+    o_cols = {f"origin_{k}": v for k, v in _when(p, lay.rs, lay.rk).items()}
     param_frames, sat_frames = [], []
     later = later_max(p, lay)
     for label in labels:
@@ -420,52 +511,59 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, min_train, horizo
         P = len(out.param_names)
         if out.params is not None and P:
             param_frames.append(pd.DataFrame({
-                "series_id": np.repeat(ids, P), "model": label, "origin_edition": np.repeat(o_ed, P),
+                "series_id": np.repeat(ids, P), "model": label, **{k: np.repeat(v, P) for k, v in o_cols.items()},
                 "parameter": np.tile(np.asarray(out.param_names, dtype=object), len(ids)),
                 "value": out.params.ravel(), "stderr": out.stderr.ravel(), "status": np.repeat(out.status, P),
             }))
-        if out.saturation is not None:
-            name, val, lo, hi = out.saturation
+        for level, (name, val, lo, hi) in (out.saturation or {}).items():
             upper = np.asarray(hi, dtype=float)
             judged = np.isfinite(upper) & np.isfinite(later)
-            passed = first_pass(p, lay, upper)
+            j = first_pass(p, lay, upper)
+            passed = _when(p, lay.rs, np.maximum(j, 0))
+            none = j < 0
+            passed_cols = {f"passed_{k}": (pd.array([pd.NA if no else int(e) for e, no in zip(v, none)],
+                                                    dtype="Int64") if k == "edition"
+                                           else np.where(none, np.datetime64("NaT", "us"), v) if k == "date"
+                                           else np.where(none, np.nan, v))
+                           for k, v in passed.items()}
             sat_frames.append(pd.DataFrame({
-                "series_id": ids, "model": label, "origin_edition": o_ed, "origin_date": o_date, "parameter": name,
+                "series_id": ids, "model": label, **o_cols, "parameter": name,
                 "value": val, "lower": lo, "upper": upper, "level": level, "status": out.status,
                 "later_max": later,
                 "held": pd.array([bool(v) if ok else pd.NA for v, ok in zip(later <= upper, judged)],
                                  dtype="boolean"),
-                "passed_edition": pd.array([int(v) if np.isfinite(v) else pd.NA for v in passed], dtype="Int64"),
+                **passed_cols,
             }))
+    o_names = list(o_cols)
     params = (pd.concat(param_frames, ignore_index=True) if param_frames else
-              pd.DataFrame(columns=["series_id", "model", "origin_edition", "parameter", "value", "stderr", "status"]))
-    sat_cols = ["series_id", "model", "origin_edition", "origin_date", "parameter", "value", "lower", "upper",
-                "level", "status", "later_max", "held", "passed_edition"]
+              pd.DataFrame(columns=["series_id", "model", *o_names, "parameter", "value", "stderr", "status"]))
+    passed_names = [n.replace("origin_", "passed_") for n in o_names]
+    sat_cols = ["series_id", "model", *o_names, "parameter", "value", "lower", "upper",
+                "level", "status", "later_max", "held", *passed_names]
     saturation = pd.concat(sat_frames, ignore_index=True) if sat_frames else pd.DataFrame(columns=sat_cols)
 
     if weights is not None:
         wr, wm, wk = np.nonzero(lay.valid[..., None] & np.ones(len(members), bool))
         wframe = pd.DataFrame({
-            "series_id": np.asarray(p.ids, dtype=object)[lay.rs[wr]], "origin_edition": p.edition[lay.rs[wr], lay.rk[wr]],
+            "series_id": np.asarray(p.ids, dtype=object)[lay.rs[wr]],
+            **{f"origin_{k}": v for k, v in _when(p, lay.rs[wr], lay.rk[wr]).items()},
             "horizon": lay.horizon[wr, wm], "member": np.asarray(members, dtype=object)[wk],
             "weight": weights[wr, wm, wk],
         })
     else:
-        wframe = pd.DataFrame(columns=["series_id", "origin_edition", "horizon", "member", "weight"])
+        wframe = pd.DataFrame(columns=["series_id", *o_names, "horizon", "member", "weight"])
 
     last = p.n - 1
     rows = np.arange(len(p.ids))
-    by_series = {sid: (int(p.edition[i, last[i]]), pd.Timestamp(p.date[i, last[i]]) if p.has_dates else None)
-                 for i, sid in enumerate(p.ids)}
+    key = "last_date" if p.has_dates else "last_t"
+    stamp = (lambda i: pd.Timestamp(p.date[i, last[i]])) if p.has_dates else (lambda i: float(p.t[i, last[i]]))
     i_last = int(np.argmax(p.t[rows, last]))
-    vintage = FrozenMap({
-        "last_edition": int(max(e for e, _ in by_series.values())),
-        "last_date": by_series[p.ids[i_last]][1],
-        "by_series": FrozenMap(by_series),
-    })
+    vintage = {key: stamp(i_last), "by_series": FrozenMap({sid: stamp(i) for i, sid in enumerate(p.ids)})}
+    if p.has_editions:
+        vintage["last_edition"] = int(p.edition[rows, last].max())
     return Backtest(
-        models=tuple(labels), series=tuple(p.ids), min_train=min_train, horizons=horizons, level=level,
+        models=tuple(labels), series=tuple(p.ids), min_train=min_train, horizons=horizons, levels=tuple(levels),
         window=window, window_size=size, intervals=kinds, members=members if weights is not None else (),
-        vintage=vintage, _forecasts=fc, _params=params, _saturation=saturation, _weights=wframe,
+        unit=unit, vintage=FrozenMap(vintage), _forecasts=fc, _params=params, _saturation=saturation,
+        _weights=wframe,
     )
-

@@ -19,7 +19,7 @@ __all__ = ["Backtest", "diebold_mariano", "NO_SIGNIFICANT_DIFFERENCE"]
 #: What :meth:`Backtest.compare` says in ``better`` when the test does not reject equal accuracy.
 NO_SIGNIFICANT_DIFFERENCE = "no significant difference"
 
-_BY = {"horizon": ["horizon"], "origin": ["origin_edition"], "model": [], "series": []}
+_BY = {"horizon": ["horizon"], "model": [], "series": []}
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,9 +33,9 @@ class Backtest:
     series : tuple of str
     min_train : int
     horizons : tuple of int
-        Editions ahead.
-    level : float
-        Coverage probability of the scored intervals.
+        Steps ahead, in :attr:`unit`.
+    levels : tuple of float
+        Coverage probabilities of the scored intervals (``forecasts["level"]``).
     window : {"expanding", "rolling"}
     window_size : int or None
         Training points of a rolling window.
@@ -43,47 +43,74 @@ class Backtest:
         Interval kinds scored side by side (``forecasts["interval"]``).
     members : tuple of str
         The members of ``ensemble_weighted`` (empty without it).
+    unit : str
+        What a step is: ``"yearly steps"``, ``"quarterly steps"``, ...,
+        ``"editions"`` (an edition column), ``"observations"`` (a series
+        without a regular frequency); several joined by commas.
     vintage : mapping
-        The data used: ``last_edition`` and ``last_date`` over all series,
-        and ``by_series`` (series id -> ``(last_edition, last_date)``).
+        The data used: the last observation over all series (``last_date``,
+        or ``last_t`` for data given as decimal years), ``last_edition``
+        where the data have editions, and ``by_series`` (series id -> its
+        last date or time).
+
+    Notes
+    -----
+    The frames name origins and targets by ``origin_date`` and
+    ``target_date``, or ``origin_t`` and ``target_t`` (decimal years) for
+    data given as numbers, plus ``origin_edition`` and ``target_edition``
+    where the data have an edition column.
     """
 
     models: tuple[str, ...]
     series: tuple[str, ...]
     min_train: int
     horizons: tuple[int, ...]
-    level: float
+    levels: tuple[float, ...]
     window: str
     window_size: int | None
     intervals: tuple[str, ...]
     members: tuple[str, ...]
+    unit: str
     vintage: Mapping[str, Any]
     _forecasts: pd.DataFrame = field(repr=False)
     _params: pd.DataFrame = field(repr=False)
     _saturation: pd.DataFrame = field(repr=False)
     _weights: pd.DataFrame = field(repr=False)
 
+    @property
+    def level(self) -> float:
+        """The first (lowest) of :attr:`levels`: the one :meth:`leaderboard` scores by default."""
+        return self.levels[0]
+
+    @property
+    def origin_column(self) -> str:
+        """``"origin_date"``, or ``"origin_t"`` for data given as decimal years."""
+        return "origin_date" if "origin_date" in self._forecasts.columns else "origin_t"
+
     # ------------------------------------------------------------ frames
     @property  # a fresh object each time: editing it cannot alter the frozen result
     def forecasts(self) -> pd.DataFrame:
-        """One row per (series, model, interval kind, origin, target).
+        """One row per (series, model, interval kind, level, origin, target).
 
-        Columns ``series_id, model, interval, origin_edition, origin_date,
-        target_edition, target_date, horizon, years_ahead, actual, mean,
-        lower, upper, error`` (``actual - mean``), ``status`` (the fit's code,
-        see :data:`growthcast.errors.STATUS_MESSAGES`; ``mean`` is NaN beside
-        a failure) and ``scale`` (the MASE scale of the origin's training window).
+        Columns ``series_id, model, interval, level``, the origin
+        (``origin_date``, or ``origin_t`` for decimal years; and
+        ``origin_edition`` with editions), the target (likewise),
+        ``horizon`` (steps ahead, in :attr:`unit`), ``years_ahead`` (the
+        elapsed time), ``actual, mean, lower, upper, error`` (``actual -
+        mean``), ``status`` (the fit's code, see
+        :data:`growthcast.errors.STATUS_MESSAGES`; ``mean`` is NaN beside a
+        failure) and ``scale`` (the MASE scale of the origin's training window).
         """
         return self._forecasts.copy()
 
     @property  # a fresh object each time
     def params(self) -> pd.DataFrame:
-        """Every fit's parameters: ``series_id, model, origin_edition, parameter, value, stderr, status``."""
+        """Every fit's parameters: ``series_id, model``, the origin, ``parameter, value, stderr, status``."""
         return self._params.copy()
 
     @property  # a fresh object each time
     def weights(self) -> pd.DataFrame:
-        """The weights of ``ensemble_weighted``: ``series_id, origin_edition, horizon, member, weight``."""
+        """The weights of ``ensemble_weighted``: ``series_id``, the origin, ``horizon, member, weight``."""
         return self._weights.copy()
 
     def saturation(self) -> pd.DataFrame:
@@ -92,13 +119,15 @@ class Backtest:
         Returns
         -------
         pandas.DataFrame
-            ``series_id, model, origin_edition, origin_date, parameter`` (K or
-            m), ``value, lower, upper`` (the ``level`` interval), ``status``,
-            ``later_max`` (the largest actual after the origin), ``held``
-            (True when every later actual stayed at or below ``upper``; a
-            ceiling whose upper bound the series passed is a miss; NaN when
-            there is no later actual or no bound) and ``passed_edition`` (the
-            first edition above ``upper``). Models without a ceiling have no rows.
+            ``series_id, model``, the origin (as in :attr:`forecasts`),
+            ``parameter`` (K or m), ``value, lower, upper`` (the ``level``
+            interval; a row per level), ``level, status``, ``later_max`` (the
+            largest actual after the origin), ``held`` (True when every later
+            actual stayed at or below ``upper``; a ceiling whose upper bound
+            the series passed is a miss; NaN when there is no later actual or
+            no bound) and ``passed_date`` (or ``passed_t``; and
+            ``passed_edition`` with editions): the first observation above
+            ``upper``. Models without a ceiling have no rows.
         """
         return self._saturation.copy()
 
@@ -109,8 +138,8 @@ class Backtest:
         Parameters
         ----------
         by : {"horizon", "origin", "model"} or list of forecast columns
-            The grouping beside ``series_id, model, interval``: per horizon
-            (default), per origin edition, or over everything.
+            The grouping beside ``series_id, model, interval, level``: per
+            horizon (default), per origin, or over everything.
         pool_series : bool
             Score all series together instead of one by one.
 
@@ -120,14 +149,14 @@ class Backtest:
             ``MAE, RMSE, MAPE, sMAPE, MASE`` of the point forecasts (MASE scaled
             per origin by the in-sample one-step naive error of its training
             window), ``coverage`` and ``winkler`` (interval score) of the
-            ``level`` intervals, ``n`` (forecasts scored) and ``failed``
+            intervals at each ``level``, ``n`` (forecasts scored) and ``failed``
             (forecasts missing because the fit failed). Pairs without a
             forecast or a bound are left out of the respective metrics.
         """
         keys = self._keys(by, pool_series)
         fc = self._forecasts
         cols = {"actual": fc["actual"].to_numpy(), "mean": fc["mean"].to_numpy(), "lower": fc["lower"].to_numpy(),
-                "upper": fc["upper"].to_numpy(), "scale": fc["scale"].to_numpy(), "level": self.level}
+                "upper": fc["upper"].to_numpy(), "scale": fc["scale"].to_numpy(), "level": fc["level"].to_numpy()}
         terms = pd.DataFrame({k: fc[k] for k in keys})
         with np.errstate(all="ignore"):
             for name, metric in METRICS.items():
@@ -143,24 +172,28 @@ class Backtest:
         out = out.reset_index()
         order = {"model": {m: i for i, m in enumerate(self.models)},
                  "interval": {k: i for i, k in enumerate(self.intervals)}}
-        first = [k for k in keys if k not in ("model", "interval")]
-        out = out.sort_values(first + ["model", "interval"], kind="stable",
+        first = [k for k in keys if k not in ("model", "interval", "level")]
+        out = out.sort_values(first + ["model", "interval", "level"], kind="stable",
                               key=lambda col: col.map(order[col.name]) if col.name in order else col)
         return out.reset_index(drop=True)
 
     def _keys(self, by: str | Sequence[str], pool_series: bool) -> list[str]:
         extra: list[str] = []
+        own = ("series_id", "model", "interval", "level")
         for b in as_list(by):
-            if b in _BY:
+            if b == "origin":
+                extra.append(self.origin_column)
+            elif b in _BY:
                 extra += _BY[b]
-            elif b in self._forecasts.columns and b not in ("series_id", "model", "interval"):
+            elif b in self._forecasts.columns and b not in own:
                 extra.append(b)
-            elif b not in ("series_id", "model", "interval"):
+            elif b not in own:
                 raise DataError(f"by: expected 'horizon', 'origin', 'model' or forecast columns, got {b!r}")
-        base = ([] if pool_series else ["series_id"]) + ["model", "interval"]
+        base = ([] if pool_series else ["series_id"]) + ["model", "interval", "level"]
         return base + [k for k in dict.fromkeys(extra) if k not in base]
 
-    def leaderboard(self, metric: str = "MASE", *, interval: str | None = None) -> pd.DataFrame:
+    def leaderboard(self, metric: str = "MASE", *, interval: str | None = None,
+                    level: float | None = None) -> pd.DataFrame:
         """Models ranked by a metric averaged over horizons, per series.
 
         Parameters
@@ -172,11 +205,14 @@ class Backtest:
         interval : str, optional
             The interval kind scored by coverage and winkler; the first of
             :attr:`intervals` by default.
+        level : float, optional
+            The level of the intervals scored; the first of :attr:`levels`
+            by default.
 
         Returns
         -------
         pandas.DataFrame
-            ``series_id, rank, model, interval``, every metric (the mean of
+            ``series_id, rank, model, interval, level``, every metric (the mean of
             its values per horizon), ``n``, ``failed`` and ``ceiling_held``
             (share of origins whose ceiling interval held the later data; NaN
             for models without a ceiling), sorted by series and rank.
@@ -186,21 +222,25 @@ class Backtest:
         interval = self.intervals[0] if interval is None else interval
         if interval not in self.intervals:
             raise DataError(f"interval: this backtest scored {list(self.intervals)}, got {interval!r}")
+        level = self.level if level is None else level
+        if level not in self.levels:
+            raise DataError(f"level: this backtest scored {list(self.levels)}, got {level!r}")
         per_h = self.scores("horizon")
-        per_h = per_h[per_h["interval"] == interval]
+        per_h = per_h[(per_h["interval"] == interval) & (per_h["level"] == level)]
         board = per_h.groupby(["series_id", "model", "interval"], sort=False)[list(METRICS)].mean()
         counts = per_h.groupby(["series_id", "model", "interval"], sort=False)[["n", "failed"]].sum()
         board = board.join(counts).reset_index()
         sat = self._saturation
+        sat = sat[sat["level"] == level] if len(sat) else sat
         if len(sat):
             held = sat.assign(h=sat["held"].astype(float)).groupby(["series_id", "model"])["h"].mean()
             board = board.merge(held.rename("ceiling_held").reset_index(), on=["series_id", "model"], how="left")
         else:
             board["ceiling_held"] = np.nan
-        key = pd.Series(METRICS[metric].distance_from_best(board[metric].to_numpy(), self.level), index=board.index)
-        board = board.assign(_key=key.fillna(np.inf)).sort_values(["series_id", "_key"], kind="stable")
+        key = pd.Series(METRICS[metric].distance_from_best(board[metric].to_numpy(), level), index=board.index)
+        board = board.assign(_key=key.fillna(np.inf), level=level).sort_values(["series_id", "_key"], kind="stable")
         board["rank"] = board.groupby("series_id").cumcount() + 1
-        cols = ["series_id", "rank", "model", "interval", *METRICS, "n", "failed", "ceiling_held"]
+        cols = ["series_id", "rank", "model", "interval", "level", *METRICS, "n", "failed", "ceiling_held"]
         return board[cols].reset_index(drop=True)
 
     def compare(self, a: str, b: str, *, loss: str = "squared", alpha: float = 0.05) -> pd.DataFrame:
@@ -252,8 +292,9 @@ class Backtest:
                 raise DataError(f"compare: no model {m!r} in this backtest; it has {list(self.models)}")
         if loss not in ("squared", "absolute"):
             raise DataError(f"loss must be 'squared' or 'absolute', got {loss!r}")
-        fc = self._forecasts[self._forecasts["interval"] == self.intervals[0]]
-        keys = ["series_id", "horizon", "origin_edition", "target_edition"]
+        fc = self._forecasts[(self._forecasts["interval"] == self.intervals[0])
+                             & (self._forecasts["level"] == self.level)]
+        keys = ["series_id", "horizon", self.origin_column, self.origin_column.replace("origin_", "target_")]
         both = fc[fc["model"] == a][keys + ["error"]].merge(
             fc[fc["model"] == b][keys + ["error"]], on=keys, suffixes=("_a", "_b"))
         both = both.sort_values(keys, kind="stable")
@@ -291,13 +332,15 @@ class Backtest:
     def __repr__(self) -> str:
         hs = self.horizons
         span = f"{hs[0]}-{hs[-1]}" if hs == tuple(range(hs[0], hs[-1] + 1)) else ",".join(map(str, hs))
-        n_origins = self._forecasts.groupby(["series_id"])["origin_edition"].nunique().sum() if len(
+        n_origins = self._forecasts.groupby(["series_id"])[self.origin_column].nunique().sum() if len(
             self._forecasts) else 0
-        last = self.vintage.get("last_date")
-        when = f" ({pd.Timestamp(last).date()})" if last is not None and not pd.isna(last) else ""
+        last = self.vintage.get("last_date", self.vintage.get("last_t"))
+        when = (f"{pd.Timestamp(last).date()}" if "last_date" in self.vintage else f"{last:g}")
+        if "last_edition" in self.vintage:
+            when = f"edition {self.vintage['last_edition']} ({when})"
+        levels = ", ".join(f"{lv:g}" for lv in self.levels)
         return (f"<Backtest: {len(self.models)} model(s) x {len(self.series)} series, {n_origins} origins, "
-                f"horizons {span}, level {self.level:g}, {self.window} window; "
-                f"data to edition {self.vintage.get('last_edition')}{when}>")
+                f"horizons {span} {self.unit} ahead, level {levels}, {self.window} window; data to {when}>")
 
 
 def diebold_mariano(d: np.ndarray, h: int) -> tuple[float, float, str]:
