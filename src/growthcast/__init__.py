@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time s
         read_csv,
     )
     from .errors import DataError, FitError
-    from .fitting import fit, fit_many
+    from .fitting import fit, fit_arrays, fit_many
     from .models import (
         ARIMA,
         ETS,
@@ -75,6 +75,7 @@ __all__ = [
     "available_models",
     "backtest",
     "fit",
+    "fit_arrays",
     "fit_many",
     "from_frame",
     "load_china_population",
@@ -100,6 +101,7 @@ _SOURCES = {
     "FitError": "errors",
     "fit": "fitting",
     "fit_many": "fitting",
+    "fit_arrays": "fitting",
     "BatchFitResult": "results",
     "FitResult": "results",
     **{name: "models" for name in (
