@@ -525,11 +525,17 @@ def _run_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _text_test(ids: pd.Index, test: Any) -> np.ndarray:
-    """``test`` applied to pandas' ``.str`` of the ids that are text (one vectorised call); False elsewhere."""
-    values = pd.Series(ids.to_numpy(dtype=object), dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "mixed", "mixed-integer", "mixed-integer-float"):
-        return np.zeros(len(values), dtype=bool)
-    return test(values.str).eq(True).to_numpy(dtype=bool)
+    """``test`` (of :mod:`numpy.strings`) applied to the ids that are text, in one call; False elsewhere."""
+    values = ids.to_numpy(dtype=object)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    out = np.zeros(len(values), dtype=bool)
+    if kind == "string":
+        out[:] = test(values.astype(np.dtypes.StringDType()))
+    elif kind.startswith("mixed"):  # a slow path for a rare column: ids of several types
+        text = np.frompyfunc(lambda v: isinstance(v, str), 1, 1)(values).astype(bool)
+        if text.any():
+            out[text] = test(values[text].astype(np.dtypes.StringDType()))
+    return out
 
 
 def _factorize_ids(raw: pd.Series, name: str, index: pd.Index) -> tuple[np.ndarray, pd.Index]:
@@ -549,7 +555,7 @@ def _factorize_ids(raw: pd.Series, name: str, index: pd.Index) -> tuple[np.ndarr
     # the types of every row (a C loop): 1 and 1.0 side by side are one run and one hash, yet two series
     kind = pd.api.types.infer_dtype(raw, skipna=True) if raw.dtype == object else "typed"
     blank = codes < 0
-    text_blank = _text_test(ids, lambda text: text.strip() == "")
+    text_blank = _text_test(ids, lambda text: np.strings.str_len(np.strings.strip(text)) == 0)
     if text_blank.any():
         blank |= np.isin(codes, np.flatnonzero(text_blank))
     if blank.any():
@@ -624,7 +630,7 @@ def _percent_flags(percent: Any, df: pd.DataFrame | None, ids: pd.Index, codes: 
         if is_percent_series(value):
             flags = np.ones(S, dtype=bool)
         else:
-            flags = _text_test(ids, lambda text: text.endswith("_pct")).copy()
+            flags = _text_test(ids, lambda text: np.strings.endswith(text, "_pct"))
         if isinstance(percent, Mapping) and percent:
             given = pd.Series(ids.to_numpy(dtype=object), dtype=object).map(dict(percent))
             known = given.notna().to_numpy()
@@ -728,8 +734,10 @@ def _validate(
     else:
         t, dates = times
     date_arr = None if dates is None else dates.as_unit("us").to_numpy()
-    numbers = np.ones(n, dtype=bool) if date_arr is None else np.isnat(date_arr)  # times given as numbers
-    big = numbers & (np.abs(t) >= _EPOCH_LIKE)
+    numbers = None if date_arr is None else np.isnat(date_arr)  # times given as numbers (None: all of them)
+    big = np.zeros(0, dtype=bool)
+    if max(np.max(t), -np.min(t)) >= _EPOCH_LIKE:  # two reductions first: the row mask only when needed
+        big = (np.abs(t) >= _EPOCH_LIKE) if numbers is None else (np.abs(t) >= _EPOCH_LIKE) & numbers
     if big.any():
         yyyymmdd = bool(np.all((t[big] >= 1e7) & (t[big] < 1e8) & (t[big] == np.round(t[big]))))
         like, fix = (("yyyymmdd dates", "pd.to_datetime(column.astype(str), format='%Y%m%d')") if yyyymmdd else
@@ -741,23 +749,25 @@ def _validate(
             f"in rows {short_list(_labels(index, None, big))} look like {like}; convert them to dates first, e.g. {fix}"
         )
 
-    nan = np.isnan(values)
-    has_nan = bool(nan.any())
+    # three reductions decide the common case (no NaN, no bad value); the masks are built only when needed
+    has_nan = bool(np.isnan(np.min(values)))
+    lowest, highest = np.fmin.reduce(values), np.fmax.reduce(values)
+    nan = np.isnan(values) if has_nan else None
     if has_nan and missing == "raise":
         raise DataError(f"column {value!r}: missing values in rows {short_list(_labels(index, None, nan))}")
-    inf = np.isinf(values)
-    if inf.any():
+    inf = np.isinf(values) if np.isinf(lowest) or np.isinf(highest) else None
+    if inf is not None:
         raise DataError(
             f"column {value!r}: infinite values in rows {short_list(_labels(index, None, inf))}; expected finite numbers"
         )
-    huge = np.abs(values) > _MAX_VALUE
-    if huge.any():
+    if highest > _MAX_VALUE:
+        huge = np.abs(values) > _MAX_VALUE
         raise DataError(
             f"column {value!r}: values {short_list(values[huge][:3])} in rows {short_list(_labels(index, None, huge))} "
             f"are above {_MAX_VALUE:.0e}, beyond the magnitudes growthcast can fit; change their unit (e.g. to millions)"
         )
-    neg = values < 0
-    if neg.any():
+    if lowest < 0:
+        neg = values < 0
         raise DataError(
             f"column {value!r}: negative values in rows {short_list(_labels(index, None, neg))}; "
             "adoption counts and shares cannot be negative"
@@ -786,8 +796,9 @@ def _validate(
         if id_col is None and 2 * len(np.unique(t)) <= len(t):  # dates repeat: series stacked without their column
             raise DataError(
                 f"no series column found; pass series_id= naming the column that tells the series apart: the "
-                f"frame repeats dates (column {date!r}, rows {short_list(_labels(index, take, dup))}: "
-                f"{short_list(shown)}), as several series stacked in one frame do"
+                f"frame repeats its dates (duplicate dates in column {date!r} at rows "
+                f"{short_list(_labels(index, take, dup))}: {short_list(shown)}), as several series stacked in one "
+                "frame do"
             )
         raise DataError(
             f"column {date!r}: duplicate dates within a series at rows "
@@ -795,8 +806,7 @@ def _validate(
             + ("" if id_col is not None else " (for several series in one frame, pass series_id= naming their column)")
         )
 
-    small = (values > 0) & (values < _MIN_VALUE)
-    if small.any():
+    if lowest < _MIN_VALUE and ((values > 0) & (values < _MIN_VALUE)).any():  # tiny values: is one a series' top?
         top = np.zeros(len(ids))
         np.maximum.at(top, codes, values)
         tiny = (top > 0) & (top < _MIN_VALUE)

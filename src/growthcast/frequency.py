@@ -41,6 +41,10 @@ def frequency_name(step: float, months: int) -> str:
     return f"irregular ({step:.4g} years)"
 
 
+#: Series per block in :func:`infer_steps`.
+_BLOCK = 1 << 15
+
+
 def infer_steps(t: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each series' step in years and in calendar months (0 when irregular), arrays (B,).
 
@@ -50,14 +54,30 @@ def infer_steps(t: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray
     """
     t = np.asarray(t, dtype=float)
     mask = np.asarray(mask, dtype=bool)
-    order = np.argsort(~mask, axis=1, kind="stable")
-    tt = np.take_along_axis(np.where(mask, t, np.nan), order, axis=1)
-    spacing = np.diff(tt, axis=1)
-    spacing = np.where(spacing > 0, spacing, np.nan)
+    if len(t) > _BLOCK:  # a block of series at a time: bounded temporaries for a million series
+        parts = [infer_steps(t[i:i + _BLOCK], mask[i:i + _BLOCK]) for i in range(0, len(t), _BLOCK)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     step = np.full(len(t), np.nan)
-    has = np.isfinite(spacing).any(axis=1)  # a series of one point has no spacing
-    if has.any():
-        step[has] = np.nanmedian(spacing[has], axis=1)
+    if t.shape[1] > 1:
+        full = mask.all(axis=1)
+        if full.any():  # every point observed, in time order (a panel's layout): a plain median, no NaN
+            spacing = np.diff(t[full], axis=1)
+            if (spacing > 0).all():
+                step[full] = np.median(spacing, axis=1)
+            else:
+                full[:] = False
+        rest = ~full
+        if rest.any():
+            tr, mr = t[rest], mask[rest]
+            order = np.argsort(~mr, axis=1, kind="stable")
+            tt = np.take_along_axis(np.where(mr, tr, np.nan), order, axis=1)
+            spacing = np.diff(tt, axis=1)
+            spacing = np.where(spacing > 0, spacing, np.nan)
+            has = np.isfinite(spacing).any(axis=1)  # a series of one point has no spacing
+            sub = np.full(len(tr), np.nan)
+            if has.any():
+                sub[has] = np.nanmedian(spacing[has], axis=1)
+            step[rest] = sub
     step = np.where(np.isfinite(step), step, 1.0)
     months = np.zeros(len(step), dtype=int)
     for m in FREQUENCIES.values():

@@ -128,11 +128,12 @@ def panel_of_arrays(t, y, mask=None, *, ids=None, percent=False) -> Panel:
         raise DataError(f"y: percentages must lie in (0, 100]; they do not in series {short_list(ids[b].tolist())}")
     # observed points sorted by time and packed to the left (a no-op for the usual, already sorted arrays)
     key = np.where(mask, t, np.inf)
-    if not ((np.diff(key, axis=1) > 0) | ~mask[:, 1:]).all() or (mask[:, 1:] & ~mask[:, :-1]).any():
-        order = np.argsort(key, axis=1, kind="stable")
-        t, y, mask = (np.take_along_axis(a, order, axis=1) for a in (t, y, mask))
-        key = np.where(mask, t, np.inf)
-    same = mask[:, 1:] & (np.diff(key, axis=1) == 0)
+    with np.errstate(invalid="ignore"):  # inf - inf between padding points
+        if not ((np.diff(key, axis=1) > 0) | ~mask[:, 1:]).all() or (mask[:, 1:] & ~mask[:, :-1]).any():
+            order = np.argsort(key, axis=1, kind="stable")
+            t, y, mask = (np.take_along_axis(a, order, axis=1) for a in (t, y, mask))
+            key = np.where(mask, t, np.inf)
+        same = mask[:, 1:] & (np.diff(key, axis=1) == 0)
     if same.any():
         b = np.flatnonzero(same.any(axis=1))
         raise DataError(f"t: duplicate times within series {short_list(ids[b].tolist())}; each series may have one "
@@ -242,7 +243,7 @@ def _wanted(ids: pd.Series, series: object) -> np.ndarray:
         len(wanted), dtype=bool)
     if not found.all():
         text = ids.astype(str)
-        rows |= text.isin([str(s) for s in wanted]).to_numpy()
+        rows = rows | text.isin([str(s) for s in wanted]).to_numpy()
         found = pd.Index([str(s) for s in wanted]).isin(pd.unique(text[rows]))
     if not found.all():
         known = pd.unique(ids).tolist()

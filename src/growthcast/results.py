@@ -61,7 +61,8 @@ class FitResult:
     ----------
     spec : Model
         The frozen model specification that produced this result.
-    series_id : str
+    series_id : hashable
+        The series' id as in the input (an int stays an int).
     t, y : ndarray
         The observations used (decimal years, values), sorted by time.
     has_dates : bool
@@ -625,11 +626,11 @@ class BatchFitResult:
     @property  # a fresh object each time: editing it cannot alter the frozen result
     def status(self) -> pd.DataFrame:
         """One row per series: status code, message, converged, nobs, n_iter, sse."""
-        messages = self.fitted.message
-        msg = [
-            (messages[b] if messages is not None and messages[b] else errors.STATUS_MESSAGES.get(int(s), "unknown"))
-            for b, s in enumerate(self.fitted.status)
-        ]
+        codes, which = np.unique(self.fitted.status, return_inverse=True)  # the standard text per distinct status
+        msg = np.array([errors.STATUS_MESSAGES.get(int(s), "unknown") for s in codes], dtype=object)[which.ravel()]
+        if self.fitted.message is not None:  # a fit's own message, where it has one
+            own = np.asarray(self.fitted.message, dtype=object)
+            msg = np.where(own.astype(bool), own, msg)
         return pd.DataFrame(
             {
                 "status": self.fitted.status,
