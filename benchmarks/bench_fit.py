@@ -26,8 +26,10 @@ K, r, t0), computed before the timer: that flatters scipy slightly (the
 self-start is about 2-3 us per series in growthcast's timings). Every side
 gets the same number of repeats, run round-robin so that a change of load on
 the machine hits all alike; the table gives the minimum and the median wall
-time of the repeats, and the ratios of the medians. The last columns compare
-the parameters of ``fit_many`` with those of the ``curve_fit`` loop.
+time of the repeats, and the ratios of the medians; the cpu columns give the
+same from the process time, which other load on a shared machine disturbs
+less. The last line compares the parameters of ``fit_many`` with those of the
+``curve_fit`` loop.
 Nothing is asserted: the numbers are this machine's.
 """
 
@@ -128,9 +130,9 @@ def least_squares_loop(frame: pd.DataFrame, p0: dict) -> dict:
 
 
 def _timed(fn):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     out = fn()
-    return time.perf_counter() - start, out
+    return time.perf_counter() - start, time.process_time() - cpu, out
 
 
 def _rss_gb(field: str = "VmRSS") -> float:
@@ -207,7 +209,8 @@ def main(argv: list[str] | None = None) -> None:
           f"load average at start {os.getloadavg()[0]:.2f}")
     print("scipy loops start from growthcast's self-start values (not timed); ratio = scipy median / growthcast median")
     print()
-    header = (f"{'B':>6}  {'side':38s} {'min s':>9} {'median s':>9} {'us/fit':>9} {'vs curve_fit':>13}")
+    header = (f"{'B':>6}  {'side':38s} {'min s':>9} {'median s':>9} {'us/fit':>9} {'vs curve_fit':>13} "
+              f"{'cpu us/fit':>11} {'cpu vs curve_fit':>17}")
     print(header)
     print("-" * len(header))
     solver(*arrays(make_frame(10, np.random.default_rng(0))))  # warm up imports and caches
@@ -229,17 +232,21 @@ def main(argv: list[str] | None = None) -> None:
                      "scipy curve_fit(t, y) (one series)": lambda: curve_fit(logistic, t[0], y[0], p0=p1),
                      **sides}
         times: dict[str, list[float]] = {k: [] for k in sides}
+        cpus: dict[str, list[float]] = {k: [] for k in sides}
         results = {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # scipy's OptimizeWarning on a poorly determined covariance
             for _ in range(args.repeats):
                 for name, fn in sides.items():
-                    dt, results[name] = _timed(fn)
+                    dt, dc, results[name] = _timed(fn)
                     times[name].append(dt)
+                    cpus[name].append(dc)
         ref = statistics.median(times["scipy curve_fit loop (groupby)"])
+        ref_cpu = statistics.median(cpus["scipy curve_fit loop (groupby)"])
         for name in sides:
-            lo, med = min(times[name]), statistics.median(times[name])
-            print(f"{B:>6}  {name:38s} {lo:>9.4f} {med:>9.4f} {med / B * 1e6:>9.1f} {ref / med:>12.1f}x")
+            lo, med, cpu = min(times[name]), statistics.median(times[name]), statistics.median(cpus[name])
+            print(f"{B:>6}  {name:38s} {lo:>9.4f} {med:>9.4f} {med / B * 1e6:>9.1f} {ref / med:>12.1f}x "
+                  f"{cpu / B * 1e6:>11.1f} {ref_cpu / cpu:>16.1f}x")
         many = results["gc.fit_many(long frame), end to end"]
         cf = np.array([results["scipy curve_fit loop (groupby)"][sid] for sid in many.series_ids])
         ok = np.isfinite(cf).all(axis=1) & (many.fitted.status > 0)

@@ -661,7 +661,7 @@ def _percent_flags(percent: Any, df: pd.DataFrame | None, ids: pd.Index, codes: 
         absent = ~np.asarray(wanted.isin(ids), dtype=bool)
         if absent.any():
             raise DataError(f"percent: no series {short_list(wanted[absent].tolist())} in the data; it has "
-                            f"{short_list(ids.tolist())}")
+                            f"{short_list(ids[:9].tolist())}")
         return np.asarray(ids.isin(wanted), dtype=bool)
     raise DataError(f"percent must be True, False, None (by name), a list of series ids or a column name, "
                     f"got {percent!r}")

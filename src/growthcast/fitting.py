@@ -7,15 +7,14 @@ All go through one path: the series become padded arrays of shape
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass, replace
+from dataclasses import fields, is_dataclass
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
 from .data import series_from_arrays, validated
-from . import errors
-from .errors import DataError
+from .errors import DataError, short_list
 from .frequency import resolve_freq
 from .intervals import MIN_CALIBRATION_ERRORS
 from .models import Calibration, Fitted, Model, get_model, require_residual_dof
@@ -250,11 +249,11 @@ def fit(
         p = panel_of(validated(t, date=date, value=value, series_id=series_id, percent=percent))
         if len(p.ids) > 1:
             if name is None:
-                raise DataError(f"the frame holds {len(p.ids)} series ({errors.short_list(p.ids.tolist())}); fit "
+                raise DataError(f"the frame holds {len(p.ids)} series ({short_list(p.ids[:9].tolist())}); fit "
                                 "one with name=<its id>, or all of them with gc.fit_many")
             b = p.ids.get_indexer([name])[0] if not isinstance(p.ids, pd.MultiIndex) else -1
             if b < 0:
-                raise DataError(f"name: no series {name!r} in the frame; it has {errors.short_list(p.ids.tolist())}")
+                raise DataError(f"name: no series {name!r} in the frame; it has {short_list(p.ids[:9].tolist())}")
             p = p.row(b)
     else:
         if y is None:
