@@ -684,7 +684,7 @@ def validate_long(
     absent = [c for c in needed if c not in df.columns]
     if absent:
         raise DataError(f"missing column(s) {absent}; the frame has {short_list(df.columns)}")
-    repeated = [c for c in dict.fromkeys(needed) if int((df.columns == c).sum()) > 1]
+    repeated = [] if df.columns.is_unique else [c for c in dict.fromkeys(needed) if int((df.columns == c).sum()) > 1]
     if repeated:
         raise DataError(f"column(s) {repeated} appear more than once in the frame; rename one of each")
     df = pd.DataFrame(df, copy=False)  # a view without attrs, which pandas would deep-copy at every step
@@ -952,7 +952,8 @@ def as_long(data: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
 
 def _revalidate(data: pd.DataFrame, percent: Any) -> LongArrays:
     """:func:`validated` for a frame that looks validated: every check again, vectorised."""
-    repeated = [c for c in ("series_id", "date", "t", "value") if int((data.columns == c).sum()) > 1]
+    repeated = [] if data.columns.is_unique else [
+        c for c in ("series_id", "date", "t", "value") if int((data.columns == c).sum()) > 1]
     if repeated:
         raise DataError(f"column(s) {repeated} appear more than once in the frame; rename one of each")
     flags = dict(data.attrs.get("percent") or {}) if percent is None else percent
