@@ -169,8 +169,8 @@ def fit(
     interval: str = "delta",
     n_boot: int = 1000,
     random_state: int | np.random.Generator | None = None,
-    percent: bool | None = None,
-    name: str | None = None,
+    percent: Any = None,
+    name: Any = None,
     freq: str | float | None = None,
 ) -> FitResult:
     """Fit a model to one adoption series.
@@ -205,7 +205,8 @@ def fit(
     percent : bool, optional
         Whether ``y`` is a percentage in (0, 100] (forecasts are then kept in
         [0, 100]). By default, whether the name of ``y`` (or of the frame's
-        value column, or the series id) ends in ``_pct``.
+        value column, or the series id) ends in ``_pct``. With a frame, any
+        form :func:`fit_many` takes (a list of ids, a column name).
     name : str, optional
         The series' name; by default ``y.name``. With a frame of several
         series, the id of the one to fit.
