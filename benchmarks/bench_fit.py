@@ -1,6 +1,8 @@
 """Logistic fits: what a user calls, the solver alone, and the scipy loop a user would write.
 
-Run as ``python benchmarks/bench_fit.py [--sizes 1,100,1000,10000] [--repeats 5]``.
+Run as ``python benchmarks/bench_fit.py [--sizes 1,100,1000,10000] [--repeats 5]``, or
+``python benchmarks/bench_fit.py --million`` for one run of ``fit_many`` on 1,000,000 series
+in a subprocess, which prints its time and peak memory (it needs about 4 GB free).
 For B noisy logistic series of 56 half-yearly points (decimal years 1997.8 to
 2025.3, a fixed seed), in a long frame ``series_id, date, value``, it times
 
@@ -8,6 +10,8 @@ For B noisy logistic series of 56 half-yearly points (decimal years 1997.8 to
   (validation, layout, the batch solver, the result); at B = 1 also
   ``gc.fit("logistic", t, y)`` on two float arrays, beside a single
   ``curve_fit(logistic, t, y, p0=...)``;
+* ``gc.fit_arrays("logistic", t, y)`` on the (B, 56) arrays: the public
+  array entry point (validation of the arrays, the solver, the result);
 * the solver alone: ``growthcast._numerics.curvefit.fit_curve`` on ready
   (B, 56) arrays (scaling, self-start, the batch LM, covariances), i.e.
   without the validation and layout of the public call;
@@ -22,8 +26,10 @@ K, r, t0), computed before the timer: that flatters scipy slightly (the
 self-start is about 2-3 us per series in growthcast's timings). Every side
 gets the same number of repeats, run round-robin so that a change of load on
 the machine hits all alike; the table gives the minimum and the median wall
-time of the repeats, and the ratios of the medians. The last columns compare
-the parameters of ``fit_many`` with those of the ``curve_fit`` loop.
+time of the repeats, and the ratios of the medians; the cpu columns give the
+same from the process time, which other load on a shared machine disturbs
+less. The last line compares the parameters of ``fit_many`` with those of the
+``curve_fit`` loop.
 Nothing is asserted: the numbers are this machine's.
 """
 
@@ -32,7 +38,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -122,16 +130,76 @@ def least_squares_loop(frame: pd.DataFrame, p0: dict) -> dict:
 
 
 def _timed(fn):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     out = fn()
-    return time.perf_counter() - start, out
+    return time.perf_counter() - start, time.process_time() - cpu, out
+
+
+def _rss_gb(field: str = "VmRSS") -> float:
+    """The process's resident memory now (VmRSS) or at its peak (VmHWM), from /proc (Linux)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # the peak, in kB on Linux
+
+
+def _reset_peak() -> None:
+    """Start the peak (VmHWM) afresh from the present size, so that it measures the call alone (Linux)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+
+
+def million_child(B: int) -> None:
+    """One ``fit_many`` on B series in this (fresh) process: time, peak memory, and the solver alone after."""
+    frame = make_frame(B, np.random.default_rng(SEED))
+    frame_gb = frame.memory_usage(deep=False).sum() / 2**30
+    before = _rss_gb()
+    _reset_peak()
+    start, cpu = time.perf_counter(), time.process_time()
+    many = gc.fit_many("logistic", frame)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    peak = _rss_gb("VmHWM")
+    ok = int((many.fitted.status > 0).sum())
+    del many
+    t, y = arrays(frame)
+    chunk = 2**17 // T_GRID.size  # the solver alone, in the blocks fit_many uses
+    start, alone_cpu = time.perf_counter(), time.process_time()
+    for i in range(0, B, chunk):
+        solver(t[i:i + chunk], y[i:i + chunk])
+    alone, alone_cpu = time.perf_counter() - start, time.process_time() - alone_cpu
+    print(f"B = {B:,} logistic series of {T_GRID.size} points ({ok:,} converged)")
+    print(f"  gc.fit_many(long frame), end to end: {wall:8.2f} s wall, {cpu:8.2f} s cpu  ({wall / B * 1e6:.1f} us "
+          "per fit)")
+    print(f"  solver alone, same blocks:           {alone:8.2f} s wall, {alone_cpu:8.2f} s cpu  ({alone / B * 1e6:.1f} "
+          "us per fit)")
+    print(f"  peak RSS {peak:.2f} GB (the process before the call: {before:.2f} GB, of which the frame's "
+          f"arrays {frame_gb:.2f} GB; the call added {peak - before:.2f} GB)")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--million", action="store_true",
+                        help="one fit_many on 1,000,000 series in a subprocess: time and peak memory")
+    parser.add_argument("--series", type=int, default=1_000_000, help="series for --million (to scale up to it)")
+    parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        million_child(args.child)
+        return
+    if args.million:
+        print(f"{platform.python_implementation()} {platform.python_version()}, numpy {np.__version__}, "
+              f"pandas {pd.__version__}, {os.cpu_count()} CPUs; load average at start {os.getloadavg()[0]:.2f}")
+        subprocess.run([sys.executable, os.path.abspath(__file__), "--child", str(args.series)], check=True)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     rng = np.random.default_rng(SEED)
     print("logistic fits: gc.fit_many on a long frame (end to end), the solver alone, and scipy loops")
@@ -141,7 +209,8 @@ def main(argv: list[str] | None = None) -> None:
           f"load average at start {os.getloadavg()[0]:.2f}")
     print("scipy loops start from growthcast's self-start values (not timed); ratio = scipy median / growthcast median")
     print()
-    header = (f"{'B':>6}  {'side':38s} {'min s':>9} {'median s':>9} {'us/fit':>9} {'vs curve_fit':>13}")
+    header = (f"{'B':>6}  {'side':38s} {'min s':>9} {'median s':>9} {'us/fit':>9} {'vs curve_fit':>13} "
+              f"{'cpu us/fit':>11} {'cpu vs curve_fit':>17}")
     print(header)
     print("-" * len(header))
     solver(*arrays(make_frame(10, np.random.default_rng(0))))  # warm up imports and caches
@@ -152,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
         p0 = dict(zip(frame["series_id"].iloc[:: T_GRID.size], starts(t, y)))
         sides = {
             "gc.fit_many(long frame), end to end": lambda: gc.fit_many("logistic", frame),
+            "gc.fit_arrays(t, y), end to end": lambda: gc.fit_arrays("logistic", t, y),
             "solver alone (fit_curve on arrays)": lambda: solver(t, y),
             "scipy curve_fit loop (groupby)": lambda: curve_fit_loop(frame, p0),
             "scipy least_squares(lm) loop": lambda: least_squares_loop(frame, p0),
@@ -162,17 +232,21 @@ def main(argv: list[str] | None = None) -> None:
                      "scipy curve_fit(t, y) (one series)": lambda: curve_fit(logistic, t[0], y[0], p0=p1),
                      **sides}
         times: dict[str, list[float]] = {k: [] for k in sides}
+        cpus: dict[str, list[float]] = {k: [] for k in sides}
         results = {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # scipy's OptimizeWarning on a poorly determined covariance
             for _ in range(args.repeats):
                 for name, fn in sides.items():
-                    dt, results[name] = _timed(fn)
+                    dt, dc, results[name] = _timed(fn)
                     times[name].append(dt)
+                    cpus[name].append(dc)
         ref = statistics.median(times["scipy curve_fit loop (groupby)"])
+        ref_cpu = statistics.median(cpus["scipy curve_fit loop (groupby)"])
         for name in sides:
-            lo, med = min(times[name]), statistics.median(times[name])
-            print(f"{B:>6}  {name:38s} {lo:>9.4f} {med:>9.4f} {med / B * 1e6:>9.1f} {ref / med:>12.1f}x")
+            lo, med, cpu = min(times[name]), statistics.median(times[name]), statistics.median(cpus[name])
+            print(f"{B:>6}  {name:38s} {lo:>9.4f} {med:>9.4f} {med / B * 1e6:>9.1f} {ref / med:>12.1f}x "
+                  f"{cpu / B * 1e6:>11.1f} {ref_cpu / cpu:>16.1f}x")
         many = results["gc.fit_many(long frame), end to end"]
         cf = np.array([results["scipy curve_fit loop (groupby)"][sid] for sid in many.series_ids])
         ok = np.isfinite(cf).all(axis=1) & (many.fitted.status > 0)

@@ -435,10 +435,10 @@ def test_long_format_round_trips(tmp_path):
         "y": [20.0, 2.0, 1.0, 10.0, 3.0],
     })
     out = gc.from_frame(frame, date="ds", value="y", series_id="unique_id")
-    assert list(out["series_id"]) == ["a", "a", "a", "b", "b"]
-    assert list(out["value"]) == [1.0, 2.0, 3.0, 10.0, 20.0]
+    assert list(out["series_id"]) == ["b", "b", "a", "a", "a"]  # series in input order, each by time
+    assert list(out["value"]) == [10.0, 20.0, 1.0, 2.0, 3.0]
     back = out.rename(columns={"series_id": "unique_id", "date": "ds", "value": "y"})[["unique_id", "ds", "y"]]
-    expected = frame.assign(ds=pd.to_datetime(frame["ds"])).sort_values(["unique_id", "ds"], ignore_index=True)
+    expected = frame.assign(ds=pd.to_datetime(frame["ds"])).iloc[[3, 0, 2, 1, 4]].reset_index(drop=True)
     pd.testing.assert_frame_equal(back, expected, check_dtype=False)
     # the same through a CSV file
     path = tmp_path / "series.csv"

@@ -81,7 +81,7 @@ def test_statsforecast_column_names_and_the_series_column_are_found_without_nami
     long = gc.from_frame(sf)
     assert sorted(pd.unique(long["series_id"])) == ["a", "b"] and len(long) == 8
     many = gc.fit_many("linear", sf)
-    assert many.series_ids == ("a", "b")
+    assert list(many.series_ids) == ["a", "b"]
     ours = gc.fit_many("linear", sf.rename(columns={"unique_id": "series_id", "ds": "date", "y": "value"}))
     pd.testing.assert_frame_equal(many.params, ours.params)
     one = pd.DataFrame({"date": [2001, 2001, 2002], "value": [1.0, 2.0, 3.0]})

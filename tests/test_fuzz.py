@@ -82,12 +82,12 @@ def _check_long(long: pd.DataFrame) -> None:
     t, y = long["t"].to_numpy(dtype=float), long["value"].to_numpy(dtype=float)
     assert np.isfinite(t).all() and np.isfinite(y).all() and (y >= 0).all()
     ids = long["series_id"]
-    assert all(isinstance(s, str) and s.strip() for s in ids)
+    assert ids.notna().all() and all(s.strip() for s in ids if isinstance(s, str))  # ids keep their type
     assert not long.duplicated(["series_id", "t"]).any()
     assert (long.groupby("series_id", sort=False)["t"].diff().dropna() > 0).all()  # sorted within a series
     flags = long.attrs["percent"]
     assert set(flags) == set(ids)
-    pct = ids.map(flags).to_numpy(dtype=bool)
+    pct = np.array([flags[s] for s in ids], dtype=bool)
     assert ((y[pct] > 0) & (y[pct] <= 100)).all()
 
 

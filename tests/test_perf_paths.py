@@ -129,13 +129,14 @@ def test_batch_keeps_the_input_order_of_series():
         np.testing.assert_array_equal(many[sid].fitted.params, alone.fitted.params)
 
 
-def test_integer_ids_keep_their_order_as_strings():
+def test_integer_ids_keep_their_order_and_type():
     df = _logistic_frame([10, 2, 1])
     many = gc.fit_many("logistic", df)
-    assert list(many.series_ids) == ["10", "2", "1"]
-    assert "2" in many and 2 not in many and [] not in many
+    assert list(many.series_ids) == [10, 2, 1] and many.series_ids.dtype == np.int64
+    assert 2 in many and "2" not in many and [] not in many
+    assert many[2].series_id == 2 and type(many[2].series_id) is int
     with pytest.raises(KeyError, match="no series"):
-        many[2]
+        many["2"]
     with pytest.raises(KeyError, match="no series"):
         many[[1]]
 
@@ -191,7 +192,7 @@ def test_fit_many_in_blocks_changes_no_bit(model, monkeypatch):
         whole = gc.fit_many(model, df)
         monkeypatch.setattr(fitting, "FIT_CHUNK_ELEMENTS", 2 * 26)  # two series per block, a partial last block
         blocks = gc.fit_many(model, df)
-        assert whole.series_ids == blocks.series_ids
+        assert whole.series_ids.equals(blocks.series_ids)
         # ARIMA's regular grids are as long as the longest series of the block, and its likelihood sums move
         # in the last bits with that padding; every other model gives the same bits
         rtol = 1e-9 if model == "arima" else 0.0

@@ -367,7 +367,8 @@ def test_24_repeated_column_labels_are_a_data_error():
 
 @pytest.mark.parametrize("bad", ["no", 1, "True"])
 def test_24_percent_must_be_a_bool_or_none(bad):
-    with pytest.raises(gc.DataError, match="percent must be True, False or None"):
+    # a string names a column of flags (see tests/test_ids_flags.py); any other value is an error
+    with pytest.raises(gc.DataError, match=r"percent must be True, False, None|percent: no column"):
         gc.from_frame(pd.DataFrame({"date": [2000.0, 2001.0], "value": [1.0, 2.0]}), percent=bad)
 
 
@@ -377,11 +378,12 @@ def test_24_dates_as_values_are_a_data_error():
         gc.from_frame(frame)
 
 
-def test_24_tuple_ids_are_fitted_as_text():
+def test_24_tuple_ids_keep_their_values():
     frame = pd.DataFrame({"series_id": [("a", 1)] * 3 + [("b", 2)] * 3, "date": np.tile(2000.0 + np.arange(3), 2),
                           "value": [1.0, 2, 3, 2, 4, 6]})
     many = gc.fit_many("linear", frame)
-    assert sorted(many.status.index) == ["('a', 1)", "('b', 2)"]
+    assert list(many.status.index) == [("a", 1), ("b", 2)]
+    assert many[("b", 2)].series_id == ("b", 2)
 
 
 # ---------------------------------------------------------------- 25: --until between the data and the grid
@@ -492,11 +494,12 @@ def test_item3_the_cli_leaves_the_warning_filters_alone(capsys, monkeypatch):
     assert calls == [], calls[0]
 
 
-def test_8_ids_equal_in_python_but_written_apart_stay_apart():
+def test_8_ids_equal_in_python_but_written_apart_are_a_data_error():
+    # ids keep their values, and 1 == 1.0 == True in Python: merging them silently would join three series
     frame = pd.DataFrame({"series_id": pd.Series([1] * 3 + [1.0] * 3 + [True] * 3, dtype=object),
                           "date": np.tile(2000.0 + np.arange(3), 3), "value": np.arange(1.0, 10)})
-    many = gc.fit_many("linear", frame)
-    assert sorted(many.status.index) == ["1", "1.0", "True"]
+    with pytest.raises(gc.DataError, match=r"distinct series ids .*equal as numbers"):
+        gc.fit_many("linear", frame)
 
 
 def test_10_backtest_dates_after_2262_are_kept():

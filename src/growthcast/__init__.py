@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time s
         read_csv,
     )
     from .errors import DataError, FitError
-    from .fitting import fit, fit_many
+    from .fitting import fit, fit_arrays, fit_many
     from .interop import from_statsforecast, to_statsforecast
     from .models import (
         ARIMA,
@@ -76,6 +76,7 @@ __all__ = [
     "available_models",
     "backtest",
     "fit",
+    "fit_arrays",
     "fit_many",
     "from_frame",
     "from_statsforecast",
@@ -103,6 +104,7 @@ _SOURCES = {
     "FitError": "errors",
     "fit": "fitting",
     "fit_many": "fitting",
+    "fit_arrays": "fitting",
     "from_statsforecast": "interop",
     "to_statsforecast": "interop",
     "BatchFitResult": "results",

@@ -15,7 +15,8 @@ look at each distinct date string and series id once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -382,7 +383,7 @@ def from_frame(
     value: str = "value",
     series_id: str | None = None,
     *,
-    percent: bool | None = None,
+    percent: Any = None,
     missing: str = "drop",
 ) -> pd.DataFrame:
     """Validate one or many adoption series given as a data frame.
@@ -401,12 +402,18 @@ def from_frame(
         Column naming the series; by default ``series_id`` (or statsforecast's
         ``unique_id``) if the frame has one, else the frame is one series named
         after the ``value`` column. ``ds`` and ``y`` stand in for absent
-        ``date`` and ``value`` columns. Ids are compared as text, so ids that
-        differ but print alike (``1`` and ``"1"``) are an error, as are
-        missing or blank ids.
-    percent : bool, optional
-        Whether values are percentages that must lie in (0, 100]. By default
-        a series whose name ends in ``_pct`` is one.
+        ``date`` and ``value`` columns. Ids keep their type (integers stay
+        integers, a categorical stays categorical); ids of different types
+        that print alike (``1`` and ``"1"``) are an error, as are missing or
+        blank ids.
+    percent : bool, list of ids, str or mapping, optional
+        Which series are percentages, whose values must lie in (0, 100] and
+        whose forecasts stay in [0, 100]: ``True`` or ``False`` for all, a
+        list (or set) of series ids, the name of a boolean column of the frame
+        (one flag per row, the same within a series), or a mapping from ids
+        to flags. By default (None) a series is a percentage when the
+        ``value`` column's name ends in ``_pct`` (then all its series are) or
+        its own id does.
     missing : {"drop", "raise"}
         Missing values (NaN, e.g. a figure an edition did not report) are
         dropped, and counted in ``attrs["n_missing"]``, or raise.
@@ -414,125 +421,310 @@ def from_frame(
     Returns
     -------
     pandas.DataFrame
-        Long frame ``series_id, date, t, value`` sorted by series and time,
-        where ``t`` is in decimal years (``date`` is NaT when times were
-        given as numbers). ``attrs["percent"]`` maps each series to its flag.
-        Whatever reaches a fit is checked again, so editing this frame (or
-        concatenating two of them) cannot skip validation.
+        Long frame ``series_id, date, t, value``: the series in the order of
+        their first row in ``df``, each sorted by time, where ``t`` is in
+        decimal years (``date`` is NaT when times were given as numbers).
+        ``attrs["percent"]`` maps each series to its flag. Whatever reaches a
+        fit is checked again, so editing this frame (or concatenating two of
+        them) cannot skip validation.
 
     Raises
     ------
     DataError
         Missing or repeated columns, unparsable or ambiguous dates, numeric
         times that look like Unix timestamps, missing or clashing series ids,
-        duplicate dates within a series, infinite, complex or negative
-        values, percentages outside (0, 100]; the message names the column
-        and the offending rows or dates.
+        duplicate dates within a series (or several series stacked without a
+        series column), infinite, complex or negative values, percentages
+        outside (0, 100]; the message names the column and the offending rows
+        or dates.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"series_id": [7, 7, 3, 3], "date": [2001.0, 2000.0, 2000.0, 2001.0],
+    ...                       "value": [2.0, 1.0, 5.0, 6.0]})
+    >>> long = from_frame(frame)
+    >>> long["series_id"].tolist(), long["t"].tolist()
+    ([7, 7, 3, 3], [2000.0, 2001.0, 2000.0, 2001.0])
     """
+    return validate_long(df, date, value, series_id, percent=percent, missing=missing).frame()
+
+
+@dataclass(frozen=True, eq=False)
+class LongArrays:
+    """Validated series as flat arrays: rows grouped by series, in order of first appearance, each by time.
+
+    ``codes[i]`` is the series of row ``i`` (a position in ``ids``); a
+    series whose every value was missing keeps its place in ``ids`` with no
+    rows. ``dates`` is None when every time was given as a number (NaT
+    marks the rows that were). ``index`` labels the rows in messages and in
+    :meth:`frame`; ``take`` (None: all, in order) says which input rows are
+    kept, and in which order.
+    """
+
+    ids: pd.Index
+    codes: np.ndarray
+    t: np.ndarray
+    y: np.ndarray
+    dates: np.ndarray | None
+    percent: np.ndarray
+    n_missing: np.ndarray
+    index: pd.Index
+    take: np.ndarray | None = None
+
+    @property
+    def has_dates(self) -> bool:
+        return self.dates is not None and not np.isnat(self.dates).any()
+
+    def missing_counts(self) -> dict:
+        """Missing values dropped, by series id, for the series that had any."""
+        some = np.flatnonzero(self.n_missing)
+        return dict(zip(self.ids[some].tolist(), self.n_missing[some].tolist()))
+
+    def frame(self, keep_index: bool = False) -> pd.DataFrame:
+        """The long frame ``series_id, date, t, value`` (with ``attrs`` percent and n_missing)."""
+        dates = (self.dates if self.dates is not None else
+                 np.full(len(self.t), np.datetime64("NaT"), dtype="datetime64[us]"))
+        labels = (self.index if self.take is None else self.index[self.take]) if keep_index else None
+        out = pd.DataFrame({"series_id": self.ids.take(self.codes), "date": pd.DatetimeIndex(dates), "t": self.t,
+                            "value": self.y}, index=labels)
+        out.attrs["percent"] = dict(zip(self.ids.tolist(), self.percent.tolist()))
+        out.attrs["n_missing"] = self.missing_counts()
+        return out
+
+
+def _check_options(missing: Any) -> None:
+    if missing not in ("drop", "raise"):
+        raise DataError(f"missing must be 'drop' or 'raise', got {missing!r}")
+
+
+def _labels(index: pd.Index, take: np.ndarray | None, where: np.ndarray) -> list:
+    """Row labels of the rows at positions ``where`` (positions in the arrays, after ``take``), for a message."""
+    where = np.flatnonzero(where) if where.dtype == bool else where
+    return index[where if take is None else take[where]]
+
+
+def _run_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Factorize ``values`` by runs: equal neighbours share a code, so only the first of each run is hashed.
+
+    Rows of a series usually come together, which makes this many times
+    faster than hashing every row; None where neighbours cannot be compared
+    (``pd.NA``).
+    """
+    try:
+        with np.errstate(invalid="ignore"):
+            change = values[1:] != values[:-1]
+    except TypeError:
+        return None
+    if not isinstance(change, np.ndarray) or change.dtype != bool:
+        return None
+    heads = np.flatnonzero(np.concatenate([[True], change]))
+    head_codes, uniques = pd.factorize(values[heads], use_na_sentinel=True)
+    if len(heads) == len(values):
+        return head_codes, uniques
+    return np.repeat(head_codes, np.diff(np.append(heads, len(values)))), uniques
+
+
+def _text_test(ids: pd.Index, test: Any) -> np.ndarray:
+    """``test`` (of :mod:`numpy.strings`) applied to the ids that are text, in one call; False elsewhere."""
+    values = ids.to_numpy(dtype=object)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    out = np.zeros(len(values), dtype=bool)
+    if kind == "string":
+        out[:] = test(values.astype(np.dtypes.StringDType()))
+    elif kind.startswith("mixed"):  # a slow path for a rare column: ids of several types
+        text = np.frompyfunc(lambda v: isinstance(v, str), 1, 1)(values).astype(bool)
+        if text.any():
+            out[text] = test(values[text].astype(np.dtypes.StringDType()))
+    return out
+
+
+def _factorize_ids(raw: pd.Series, name: str, index: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """Codes of the rows' series and the ids in order of first appearance, keeping the column's dtype.
+
+    Missing or blank ids are errors, and so are ids of different types that
+    print alike (``1`` and ``"1"``, ``1`` and ``1.0``), which a dictionary
+    would silently merge or keep apart.
+    """
+    dtype = raw.dtype
+    plain = isinstance(dtype, np.dtype) or isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
+    found = _run_codes(raw.to_numpy()) if plain and not isinstance(dtype, pd.CategoricalDtype) else None
+    codes, uniques = found if found is not None else pd.factorize(raw, use_na_sentinel=True)
+    if isinstance(uniques, np.ndarray) and uniques.dtype != dtype:  # e.g. str ids hashed as objects
+        uniques = pd.array(uniques, dtype=dtype) if not isinstance(dtype, np.dtype) else uniques.astype(dtype)
+    ids = pd.Index(uniques, name=None, tupleize_cols=False)
+    # the types of every row (a C loop): 1 and 1.0 side by side are one run and one hash, yet two series
+    kind = pd.api.types.infer_dtype(raw, skipna=True) if raw.dtype == object else "typed"
+    blank = codes < 0
+    text_blank = _text_test(ids, lambda text: np.strings.str_len(np.strings.strip(text)) == 0)
+    if text_blank.any():
+        blank |= np.isin(codes, np.flatnonzero(text_blank))
+    if blank.any():
+        raise DataError(f"column {name!r}: missing or blank series ids at rows {short_list(_labels(index, None, blank))}; "
+                        "name every row's series")
+    if kind.startswith("mixed"):  # ids of several types: the same text must not stand for two series
+        text_codes, text = pd.factorize(raw.astype(str).to_numpy(dtype=object))
+        pairs = pd.DataFrame({"raw": codes, "text": text_codes}).drop_duplicates()
+        clash = pairs["text"].duplicated(keep=False) | pairs["raw"].duplicated(keep=False)
+        if clash.any():
+            first = pairs.index[clash.to_numpy()]
+            raise DataError(
+                f"column {name!r}: distinct series ids {short_list(raw.iloc[first].tolist())} read the same as text "
+                f"({short_list(pd.unique(text[text_codes[first]]).tolist())}) or are equal as numbers; give every "
+                "series a distinct id of one type, e.g. frame[column].astype(str)"
+            )
+    return codes, ids
+
+
+def _numbers(column: pd.Series, name: str, index: pd.Index) -> np.ndarray:
+    """A value column as floats; dates, text and complex numbers are errors naming the rows."""
+    if column.dtype.kind == "f" and isinstance(column.dtype, np.dtype):
+        return column.to_numpy(dtype=float, copy=False)
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
+        return column.to_numpy(dtype=float)
+    if pd.api.types.is_datetime64_any_dtype(column) or pd.api.types.is_timedelta64_dtype(column):
+        raise DataError(f"column {name!r}: holds dates or durations, expected numbers (values)")
+    parsed = pd.to_numeric(column, errors="coerce")
+    unparsable = (parsed.isna() & column.notna()).to_numpy()
+    if unparsable.any():
+        raise DataError(f"column {name!r}: non-numeric values in rows {short_list(_labels(index, None, unparsable))}")
+    raw = parsed.to_numpy()
+    if np.iscomplexobj(raw):
+        imag = np.imag(raw)
+        complex_rows = np.isfinite(imag) & (imag != 0) | np.isnan(imag) & parsed.notna().to_numpy()
+        if complex_rows.any():
+            raise DataError(f"column {name!r}: complex values in rows {short_list(_labels(index, None, complex_rows))}; "
+                            "expected real numbers")
+        raw = np.real(raw)
+    return pd.Series(raw).to_numpy(dtype=float, na_value=np.nan)
+
+
+#: Rows compared at a time when checking the order of a long frame: bounded temporaries for any size.
+_BLOCK_ROWS = 1 << 20
+
+
+def _order_and_duplicates(codes: np.ndarray, t: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The order that sorts rows by (series, time), None when they already are; and the duplicated positions
+    (in sorted order) of a time repeated within a series."""
+    n = len(codes)
+    ordered = True
+    for s in range(0, max(n - 1, 0), _BLOCK_ROWS):
+        e = min(s + _BLOCK_ROWS, n - 1)
+        dc = codes[s + 1:e + 1] - codes[s:e]
+        if ((dc < 0) | (dc == 0) & ~(t[s + 1:e + 1] > t[s:e])).any():
+            ordered = False
+            break
+    if ordered:
+        return None, np.zeros(0, dtype=np.intp)
+    order = np.lexsort((t, codes))
+    cs, ts = codes[order], t[order]
+    same = (cs[1:] == cs[:-1]) & (ts[1:] == ts[:-1])
+    dup = np.flatnonzero(np.concatenate([[False], same]) | np.concatenate([same, [False]]))
+    return order, dup
+
+
+def _percent_flags(percent: Any, df: pd.DataFrame | None, ids: pd.Index, codes: np.ndarray, value: str,
+                   index: pd.Index) -> np.ndarray:
+    """One flag per series from the forms ``percent`` takes (see :func:`from_frame`)."""
+    S = len(ids)
+    if percent is None or isinstance(percent, Mapping):
+        if is_percent_series(value):
+            flags = np.ones(S, dtype=bool)
+        else:
+            flags = _text_test(ids, lambda text: np.strings.endswith(text, "_pct"))
+        if isinstance(percent, Mapping) and percent:
+            given = pd.Series(ids.to_numpy(dtype=object), dtype=object).map(dict(percent))
+            known = given.notna().to_numpy()
+            flags[known] = given[known].astype(bool).to_numpy()
+        return flags
+    if isinstance(percent, (bool, np.bool_)):
+        return np.full(S, bool(percent))
+    if isinstance(percent, str):
+        if df is None or percent not in df.columns:
+            where = f"the frame has {short_list(df.columns)}" if df is not None else "there is no frame"
+            raise DataError(f"percent: no column {percent!r} ({where}); pass True, False, a list of series ids, "
+                            "or the name of a boolean column")
+        column = df[percent]
+        if not (pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column)) or column.isna().any() \
+                or not column.isin([0, 1]).all():
+            raise DataError(f"percent: column {percent!r} must hold True/False (or 1/0) on every row, got dtype "
+                            f"{column.dtype}")
+        row = column.to_numpy(dtype=bool)
+        n_true = np.bincount(codes, weights=row, minlength=S)
+        n_rows = np.bincount(codes, minlength=S)
+        mixed = (n_true > 0) & (n_true < n_rows)
+        if mixed.any():
+            raise DataError(f"percent: column {percent!r} must be the same on every row of a series; it is not in "
+                            f"{short_list(ids[mixed].tolist())}")
+        return n_true > 0
+    if isinstance(percent, (list, tuple, set, frozenset, np.ndarray, pd.Index, pd.Series)):
+        wanted = pd.Index(list(percent), dtype=object, tupleize_cols=False)
+        absent = ~np.asarray(wanted.isin(ids), dtype=bool)
+        if absent.any():
+            raise DataError(f"percent: no series {short_list(wanted[absent].tolist())} in the data; it has "
+                            f"{short_list(ids[:9].tolist())}")
+        return np.asarray(ids.isin(wanted), dtype=bool)
+    raise DataError(f"percent must be True, False, None (by name), a list of series ids or a column name, "
+                    f"got {percent!r}")
+
+
+def validate_long(
+    df: pd.DataFrame,
+    date: str = "date",
+    value: str = "value",
+    series_id: str | None = None,
+    *,
+    percent: Any = None,
+    missing: str = "drop",
+) -> LongArrays:
+    """The checks of :func:`from_frame`, on arrays: what ``fit_many`` lays out without building a frame."""
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(df).__name__}")
     date, value, series_id = _default_columns(df, date, value, series_id)
     needed = [date, value] + ([series_id] if series_id is not None else [])
     absent = [c for c in needed if c not in df.columns]
     if absent:
-        raise DataError(
-            f"missing column(s) {absent}; the frame has {short_list(df.columns)}"
-        )
-    repeated = [c for c in dict.fromkeys(needed) if int((df.columns == c).sum()) > 1]
-    df = pd.DataFrame(df, copy=False)  # a view without attrs, which pandas would deep-copy at every step
+        raise DataError(f"missing column(s) {absent}; the frame has {short_list(df.columns)}")
+    repeated = [] if df.columns.is_unique else [c for c in dict.fromkeys(needed) if int((df.columns == c).sum()) > 1]
     if repeated:
         raise DataError(f"column(s) {repeated} appear more than once in the frame; rename one of each")
-    ids = df[series_id] if series_id is not None else None
-    return _validate(df[date], df[value], ids, df.index.to_numpy(), date=date, value=value,
-                     series_id=series_id, percent=percent, missing=missing)
-
-
-def _check_options(percent: Any, missing: Any) -> None:
-    if missing not in ("drop", "raise"):
-        raise DataError(f"missing must be 'drop' or 'raise', got {missing!r}")
-    if not (percent is None or isinstance(percent, (bool, np.bool_, Mapping))):
-        raise DataError(f"percent must be True, False or None (by the series name), got {percent!r}")
-
-
-def _series_ids(raw: pd.Series, name: str, rows: np.ndarray) -> np.ndarray:
-    """The ids as text; missing or blank ids and distinct ids with one text are errors.
-
-    An id is its text, ``str(id)``: ``1``, ``1.0`` and ``True`` are three
-    series, while ``1`` and ``"1"`` would be one and are an error. Apart
-    from object columns (mixed types), each distinct id is looked at once.
-    """
-    if raw.dtype == object:
-        codes, uniques = pd.factorize(raw.astype(str), use_na_sentinel=True)
-        text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-        raw_codes = pd.factorize(raw, use_na_sentinel=True)[0]
-    else:
-        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-        text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
-        raw_codes = None
-    blank_text = np.append((text.str.strip() == "").to_numpy(dtype=bool), True)  # code -1 (missing): the last
-    blank = raw.isna().to_numpy() | blank_text[codes]
-    if blank.any():
-        raise DataError(
-            f"column {name!r}: missing or blank series ids at rows {short_list(rows[blank])}; "
-            "name every row's series"
-        )
-    if raw_codes is not None:  # 1 and "1": distinct ids, one text
-        pairs = pd.DataFrame({"raw": raw_codes, "text": codes}).drop_duplicates()
-        clash = pairs["text"].duplicated(keep=False).to_numpy()
-        if clash.any():
-            first = pairs.index[clash]
-            raise DataError(
-                f"column {name!r}: distinct series ids {short_list(raw.iloc[first].tolist())} read the same "
-                f"as text ({short_list(pd.unique(text.iloc[codes[first]]).tolist())}); give every series a "
-                "distinct id of one type"
-            )
-    return text.to_numpy(dtype=object)[codes]
+    df = pd.DataFrame(df, copy=False)  # a view without attrs, which pandas would deep-copy at every step
+    return _validate(df, df[date], df[value], df[series_id] if series_id is not None else None, df.index,
+                     date=date, value=value, series_id=series_id, percent=percent, missing=missing)
 
 
 def _validate(
-    date_col: pd.Series,
+    df: pd.DataFrame | None,
+    date_col: Any,
     value_col: pd.Series,
     id_col: pd.Series | None,
-    rows: np.ndarray,
+    index: pd.Index,
     *,
     date: str,
     value: str,
     series_id: str | None,
-    percent: bool | Mapping | None,
+    percent: Any,
     missing: str,
     times: tuple[np.ndarray, pd.DatetimeIndex | None] | None = None,
-    keep_index: bool = False,
-) -> pd.DataFrame:
-    """The checks of :func:`from_frame` on columns; ``rows`` label the rows in messages.
+    name: object = None,
+    extra_ids: list | None = None,
+) -> LongArrays:
+    """The checks of :func:`from_frame` on columns; ``index`` labels the rows in messages.
 
-    ``percent`` may map series ids to flags (the ``attrs`` of a validated
-    frame); ids it does not name follow the ``_pct`` rule. ``times`` are the
-    decimal years and dates when already known. With ``keep_index`` the
-    output keeps the labels of ``rows`` instead of a fresh range.
+    ``times`` are the decimal years and dates when already known; ``name``
+    is the id of a single series (default: the value column's name);
+    ``extra_ids`` are series with no rows left that keep their place.
     """
-    _check_options(percent, missing)
+    _check_options(missing)
     n = len(value_col)
     if n == 0:
         raise DataError("the frame is empty: no rows to fit")
     if id_col is not None:
-        ids = _series_ids(id_col.reset_index(drop=True), series_id, rows)
+        codes, ids = _factorize_ids(id_col, series_id, index)
     else:
-        ids = np.full(n, str(value), dtype=object)
-
-    if pd.api.types.is_datetime64_any_dtype(value_col) or pd.api.types.is_timedelta64_dtype(value_col):
-        raise DataError(f"column {value!r}: holds dates or durations, expected numbers (values)")
-    raw_values = pd.to_numeric(value_col, errors="coerce")
-    unparsable = (raw_values.isna() & value_col.notna()).to_numpy()
-    if unparsable.any():
-        raise DataError(f"column {value!r}: non-numeric values in rows {short_list(rows[unparsable])}")
-    if np.iscomplexobj(raw_values.to_numpy()):
-        imag = np.imag(raw_values.to_numpy())
-        complex_rows = np.isfinite(imag) & (imag != 0) | np.isnan(imag) & raw_values.notna().to_numpy()
-        if complex_rows.any():
-            raise DataError(f"column {value!r}: complex values in rows {short_list(rows[complex_rows])}; "
-                            "expected real numbers")
-        raw_values = pd.Series(np.real(raw_values.to_numpy()))
-    values = raw_values.to_numpy(dtype=float, na_value=np.nan)
+        codes, ids = np.zeros(n, dtype=np.intp), pd.Index([value if name is None else name], dtype=object)
+    if extra_ids:
+        ids = ids.append(pd.Index(extra_ids))
+    values = _numbers(value_col, value, index)
 
     if times is None:
         try:
@@ -541,8 +733,11 @@ def _validate(
             raise DataError(str(err).replace("positions", "rows")) from None
     else:
         t, dates = times
-    numbers = np.ones(n, dtype=bool) if dates is None else np.asarray(dates.isna())  # times given as numbers
-    big = numbers & (np.abs(t) >= _EPOCH_LIKE)
+    date_arr = None if dates is None else dates.as_unit("us").to_numpy()
+    numbers = None if date_arr is None else np.isnat(date_arr)  # times given as numbers (None: all of them)
+    big = np.zeros(0, dtype=bool)
+    if max(np.max(t), -np.min(t)) >= _EPOCH_LIKE:  # two reductions first: the row mask only when needed
+        big = (np.abs(t) >= _EPOCH_LIKE) if numbers is None else (np.abs(t) >= _EPOCH_LIKE) & numbers
     if big.any():
         yyyymmdd = bool(np.all((t[big] >= 1e7) & (t[big] < 1e8) & (t[big] == np.round(t[big]))))
         like, fix = (("yyyymmdd dates", "pd.to_datetime(column.astype(str), format='%Y%m%d')") if yyyymmdd else
@@ -551,81 +746,84 @@ def _validate(
         raise DataError(
             f"column {date!r}: numbers are read as times in your own unit (decimal years such as "
             f"2025.5, or days), which must be below {_EPOCH_LIKE:.0e} in size; {short_list(t[big][:3])} "
-            f"in rows {short_list(rows[big])} look like {like}; convert them to dates first, e.g. {fix}"
+            f"in rows {short_list(_labels(index, None, big))} look like {like}; convert them to dates first, e.g. {fix}"
         )
-    if dates is None:
-        dates = pd.DatetimeIndex(np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"))
 
-    nan = np.isnan(values)
-    if nan.any() and missing == "raise":
-        raise DataError(f"column {value!r}: missing values in rows {short_list(rows[nan])}")
-    inf = np.isinf(values)
-    if inf.any():
+    # three reductions decide the common case (no NaN, no bad value); the masks are built only when needed
+    has_nan = bool(np.isnan(np.min(values)))
+    lowest, highest = np.fmin.reduce(values), np.fmax.reduce(values)
+    nan = np.isnan(values) if has_nan else None
+    if has_nan and missing == "raise":
+        raise DataError(f"column {value!r}: missing values in rows {short_list(_labels(index, None, nan))}")
+    inf = np.isinf(values) if np.isinf(lowest) or np.isinf(highest) else None
+    if inf is not None:
         raise DataError(
-            f"column {value!r}: infinite values in rows {short_list(rows[inf])}; expected finite numbers"
+            f"column {value!r}: infinite values in rows {short_list(_labels(index, None, inf))}; expected finite numbers"
         )
-    huge = np.isfinite(values) & (np.abs(values) > _MAX_VALUE)
-    if huge.any():
+    if highest > _MAX_VALUE:
+        huge = np.abs(values) > _MAX_VALUE
         raise DataError(
-            f"column {value!r}: values {short_list(values[huge][:3])} in rows {short_list(rows[huge])} are above "
-            f"{_MAX_VALUE:.0e}, beyond the magnitudes growthcast can fit; change their unit (e.g. to millions)"
+            f"column {value!r}: values {short_list(values[huge][:3])} in rows {short_list(_labels(index, None, huge))} "
+            f"are above {_MAX_VALUE:.0e}, beyond the magnitudes growthcast can fit; change their unit (e.g. to millions)"
         )
-    neg = values < 0
-    if neg.any():
+    if lowest < 0:
+        neg = values < 0
         raise DataError(
-            f"column {value!r}: negative values in rows {short_list(rows[neg])}; "
+            f"column {value!r}: negative values in rows {short_list(_labels(index, None, neg))}; "
             "adoption counts and shares cannot be negative"
         )
+    flags = _percent_flags(percent, df, ids, codes, value, index)  # before dropping: a flag column has every row
 
-    out = pd.DataFrame({"series_id": ids, "date": dates, "t": t, "value": values}, index=rows)
-    n_missing = out[nan].groupby("series_id").size().to_dict()
-    out = out[~nan]
-    if out.empty:
-        raise DataError(f"column {value!r}: every value is missing; nothing to fit")
+    take = None
+    n_missing = np.zeros(len(ids), dtype=np.int64)
+    if has_nan:
+        if nan.all():
+            raise DataError(f"column {value!r}: every value is missing; nothing to fit")
+        n_missing = np.bincount(codes[nan], minlength=len(ids)).astype(np.int64)
+        take = np.flatnonzero(~nan)
+        codes, t, values = codes[take], t[take], values[take]
+        date_arr = None if date_arr is None else date_arr[take]
 
-    top = out.groupby("series_id", sort=False)["value"].max()
-    tiny = top[(top > 0) & (top < _MIN_VALUE)]
-    if len(tiny):
-        raise DataError(
-            f"column {value!r}: every value of series {short_list(list(tiny.index))} is below {_MIN_VALUE:.0e}, "
-            "beyond the magnitudes growthcast can fit; change their unit"
-        )
-    dup = out.duplicated(["series_id", "t"], keep=False).to_numpy()
-    if dup.any():
-        where = out.loc[dup]
-        shown = where["date"].dt.strftime("%Y-%m-%d") if where["date"].notna().all() else where["t"]
+    order, dup = _order_and_duplicates(codes, t)
+    if order is not None:
+        take = order if take is None else take[order]
+        codes, t, values = codes[order], t[order], values[order]
+        date_arr = None if date_arr is None else date_arr[order]
+    if len(dup):
+        shown = (pd.DatetimeIndex(date_arr[dup]).strftime("%Y-%m-%d").tolist()
+                 if date_arr is not None and not np.isnat(date_arr[dup]).any() else t[dup].tolist())
+        pairs = list(zip(ids[codes[dup]].tolist(), shown))
+        if id_col is None and 2 * len(np.unique(t)) <= len(t):  # dates repeat: series stacked without their column
+            raise DataError(
+                f"no series column found; pass series_id= naming the column that tells the series apart: the "
+                f"frame repeats its dates (duplicate dates in column {date!r} at rows "
+                f"{short_list(_labels(index, take, dup))}: {short_list(shown)}), as several series stacked in one "
+                "frame do"
+            )
         raise DataError(
             f"column {date!r}: duplicate dates within a series at rows "
-            f"{short_list(where.index)}: {short_list(list(zip(where['series_id'], shown)))}; "
-            "each series may have one value per date"
-            + ("" if id_col is not None else " (for several series in one frame, name their column: series_id=...)")
+            f"{short_list(_labels(index, take, dup))}: {short_list(pairs)}; each series may have one value per date"
+            + ("" if id_col is not None else " (for several series in one frame, pass series_id= naming their column)")
         )
 
-    sids = pd.Series(pd.unique(out["series_id"]), dtype=object)
-    if percent is None or isinstance(percent, Mapping):
-        flag_arr = np.array(sids.str.endswith("_pct"), dtype=bool)
-        if isinstance(percent, Mapping) and percent:
-            given = sids.map(lambda s: percent.get(s, None)) if not isinstance(percent, dict) else sids.map(percent)
-            known = given.notna().to_numpy()
-            flag_arr[known] = given[known].astype(bool).to_numpy()
-    else:
-        flag_arr = np.full(len(sids), bool(percent))
-    sids = sids.to_numpy()
-    flags = dict(zip(sids.tolist(), flag_arr.tolist()))
-    if flag_arr.any():
-        in_pct = out["series_id"].isin(sids[flag_arr]).to_numpy()
-        vals = out["value"].to_numpy()
-        bad = in_pct & ((vals <= 0) | (vals > 100))
+    if lowest < _MIN_VALUE and ((values > 0) & (values < _MIN_VALUE)).any():  # tiny values: is one a series' top?
+        top = np.zeros(len(ids))
+        np.maximum.at(top, codes, values)
+        tiny = (top > 0) & (top < _MIN_VALUE)
+        if tiny.any():
+            raise DataError(
+                f"column {value!r}: every value of series {short_list(ids[tiny].tolist())} is below {_MIN_VALUE:.0e}, "
+                "beyond the magnitudes growthcast can fit; change their unit"
+            )
+    if flags.any():
+        bad = flags[codes] & ((values <= 0) | (values > 100))
         if bad.any():
             raise DataError(
                 f"column {value!r}: percentages must lie in (0, 100], got "
-                f"{short_list(vals[bad])} in rows {short_list(out.index[bad])}"
+                f"{short_list(values[bad][:8])} in rows {short_list(_labels(index, take, bad))}"
             )
-
-    out = out.sort_values(["series_id", "t"], kind="stable", ignore_index=not keep_index)
-    out.attrs["percent"] = flags
-    out.attrs["n_missing"] = {k: int(v) for k, v in n_missing.items()}
-    return out
+    return LongArrays(ids=ids, codes=codes, t=t, y=values, dates=date_arr, percent=flags, n_missing=n_missing,
+                      index=index, take=take)
 
 
 def read_csv(
@@ -634,14 +832,30 @@ def read_csv(
     value: str = "value",
     series_id: str | None = None,
     *,
-    percent: bool | None = None,
+    percent: Any = None,
     missing: str = "drop",
     **read_kwargs: Any,
 ) -> pd.DataFrame:
     """Read and validate adoption series from a CSV file; see :func:`from_frame`.
 
+    Parameters
+    ----------
+    path : str or Path
+    date, value, series_id, percent, missing
+        As in :func:`from_frame`.
+    **read_kwargs
+        Passed to :func:`pandas.read_csv`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The validated long frame of :func:`from_frame`.
+
+    Notes
+    -----
     The ``series_id`` column is read as text, so ids such as ``01`` and ``1``
-    stay distinct (unless ``dtype`` in ``read_kwargs`` says otherwise).
+    stay distinct (unless ``dtype`` in ``read_kwargs`` says otherwise: e.g.
+    ``dtype={"id": int}`` for integer ids).
     """
     if series_id is not None:
         dtype = read_kwargs.get("dtype")
@@ -664,17 +878,24 @@ def read_csv(
 
 def series_from_arrays(
     t: Any, y: Any, *, name: object = None, percent: bool | None = None, missing: str = "drop"
-) -> pd.DataFrame:
+) -> LongArrays:
     """Validate a single series given as two sequences (``fit``'s input).
 
     Two pandas Series are paired by position, so their indexes must be equal
     (a DataError otherwise: align them first, e.g. ``y.reindex(t.index)``).
+    A column of a validated frame (:func:`from_frame`) of one series keeps
+    that series' name and percentage flag.
     """
     if isinstance(t, pd.Series) and isinstance(y, pd.Series) and not t.index.equals(y.index):
         raise DataError(
             "t and y are pandas Series with different indexes, and would be paired by position; "
             "align them first (e.g. y = y.reindex(t.index)) or pass arrays"
         )
+    flags = y.attrs.get("percent") if isinstance(y, pd.Series) else None
+    if isinstance(flags, Mapping) and len(flags) == 1:  # a column of a validated frame of one series
+        (own, flag), = flags.items()
+        name = own if name is None else name
+        percent = bool(flag) if percent is None else percent
     t_values = t.to_numpy() if isinstance(t, (pd.Series, pd.Index)) else t
     y_values = y.to_numpy() if isinstance(y, (pd.Series, pd.Index)) else y
     t_arr = np.atleast_1d(np.asarray(t_values))
@@ -689,11 +910,10 @@ def series_from_arrays(
         raise DataError(f"t and y must have the same length, got {len(t_arr)} and {len(y_arr)}")
     if name is None:
         name = getattr(y, "name", None) or "y"
-    name = str(name)
     # columns are passed apart, so a series named "date" is not taken for the time axis
     t_col = pd.Series(list(t_arr) if t_arr.dtype == object else t_arr)
-    return _validate(t_col, pd.Series(y_arr), None, np.arange(len(y_arr)), date="date", value=name,
-                     series_id=None, percent=percent, missing=missing)
+    return _validate(None, t_col, pd.Series(y_arr), None, pd.RangeIndex(len(y_arr)), date="date", value=str(name),
+                     series_id=None, percent=percent, missing=missing, name=name)
 
 
 class PlainSeries(NamedTuple):
@@ -719,6 +939,8 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None) -> PlainSeries 
     if not (percent is None or isinstance(percent, (bool, np.bool_))):
         return None
     if isinstance(t, pd.Series) and isinstance(y, pd.Series) and not t.index.equals(y.index):
+        return None
+    if isinstance(y, pd.Series) and y.attrs.get("percent"):  # a column of a validated frame: its name and flag
         return None
     t_arr = np.asarray(t.to_numpy() if isinstance(t, (pd.Series, pd.Index)) else t)
     y_arr = np.asarray(y.to_numpy() if isinstance(y, (pd.Series, pd.Index)) else y)
@@ -755,41 +977,50 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None) -> PlainSeries 
     return PlainSeries(times, values, name, flag, n - len(values), t_arr.dtype.kind == "M")
 
 
-def as_long(
-    data: pd.DataFrame | Iterable,
+def validated(
+    data: pd.DataFrame,
     *,
     date: str = "date",
     value: str = "value",
     series_id: str | None = "series_id",
-    percent: bool | None = None,
-) -> pd.DataFrame:
-    """Validate the frame that is about to be fitted.
+    percent: Any = None,
+) -> LongArrays:
+    """Validate the frame that is about to be fitted, as arrays.
 
     The output of :func:`from_frame` (columns ``series_id, t, value`` and
     ``attrs["percent"]``) is checked again, whatever its ``attrs`` say: it may
     have been edited or concatenated since. Its dates, when every row has
     one, are the time axis (and must agree with ``t``); otherwise ``t`` is.
-    The index of such a frame is kept. Any other frame goes through
-    :func:`from_frame`.
+    Any other frame goes through :func:`validate_long`; ``series_id`` left at
+    its default ``"series_id"`` and absent means one series (or
+    statsforecast's ``unique_id``), while another name must be a column.
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(data).__name__}")
     if {"series_id", "t", "value"} <= set(data.columns) and "percent" in data.attrs:
         return _revalidate(data, percent)
-    if series_id is not None and series_id not in data.columns:
+    if series_id == "series_id" and series_id not in data.columns:
         series_id = None
-    return from_frame(data, date=date, value=value, series_id=series_id, percent=percent)
+    return validate_long(data, date, value, series_id, percent=percent)
 
 
-def _revalidate(data: pd.DataFrame, percent: bool | None) -> pd.DataFrame:
-    """:func:`as_long` for a frame that looks validated: every check again, vectorised."""
-    repeated = [c for c in ("series_id", "date", "t", "value") if int((data.columns == c).sum()) > 1]
+def as_long(data: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
+    """:func:`validated` as a long frame; a validated frame keeps its index."""
+    keep = isinstance(data, pd.DataFrame) and {"series_id", "t", "value"} <= set(data.columns) \
+        and "percent" in data.attrs
+    return validated(data, **kwargs).frame(keep_index=keep)
+
+
+def _revalidate(data: pd.DataFrame, percent: Any) -> LongArrays:
+    """:func:`validated` for a frame that looks validated: every check again, vectorised."""
+    repeated = [] if data.columns.is_unique else [
+        c for c in ("series_id", "date", "t", "value") if int((data.columns == c).sum()) > 1]
     if repeated:
         raise DataError(f"column(s) {repeated} appear more than once in the frame; rename one of each")
     flags = dict(data.attrs.get("percent") or {}) if percent is None else percent
     dropped = dict(data.attrs.get("n_missing") or {})
     data = pd.DataFrame(data, copy=False)  # a view without attrs, which pandas would deep-copy at every step
-    rows = data.index.to_numpy()
+    index = data.index
     if not pd.api.types.is_numeric_dtype(data["t"]) or pd.api.types.is_bool_dtype(data["t"]):
         raise DataError(f"column 't': expected decimal years (numbers), got dtype {data['t'].dtype}")
     t = data["t"].to_numpy(dtype=float, na_value=np.nan)
@@ -799,17 +1030,16 @@ def _revalidate(data: pd.DataFrame, percent: bool | None) -> pd.DataFrame:
             t_dates, dates = _times(data["date"], "column 'date'")
             off = ~np.isclose(t_dates, t, rtol=0.0, atol=1e-6)
             if off.any():
-                raise DataError(f"columns 'date' and 't' disagree in rows {short_list(rows[off])}; "
+                raise DataError(f"columns 'date' and 't' disagree in rows {short_list(_labels(index, None, off))}; "
                                 "edit both, or validate the frame again with gc.from_frame")
             t = t_dates
     if not np.all(np.isfinite(t)):
-        raise DataError(f"column 't': non-finite times in rows {short_list(rows[~np.isfinite(t)])}")
-    out = _validate(pd.Series(t), data["value"], data["series_id"], rows, date="t", value="value",
-                    series_id="series_id", percent=flags, missing="drop", times=(t, dates), keep_index=True)
-    counts = dict(out.attrs["n_missing"])
-    for sid, k in dropped.items():  # including series whose every value was missing: they keep their place
-        counts[sid] = counts.get(sid, 0) + int(k)
-    out.attrs["n_missing"] = counts
+        raise DataError(f"column 't': non-finite times in rows {short_list(_labels(index, None, ~np.isfinite(t)))}")
+    out = _validate(data, None, data["value"], data["series_id"], index, date="t", value="value",
+                    series_id="series_id", percent=flags, missing="drop", times=(t, dates), extra_ids=list(dropped))
+    if dropped:  # including series whose every value was missing: they keep their place
+        before = pd.Series(out.ids.to_numpy(dtype=object), dtype=object).map(dropped).fillna(0)
+        out = replace(out, n_missing=out.n_missing + before.to_numpy(dtype=np.int64))
     return out
 
 

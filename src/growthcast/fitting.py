@@ -1,6 +1,6 @@
-"""``fit`` and ``fit_many``: pandas in, immutable results out.
+"""``fit``, ``fit_many`` and ``fit_arrays``: pandas (or arrays) in, immutable results out.
 
-Both go through one path: the series become padded arrays of shape
+All go through one path: the series become padded arrays of shape
 ``(n_series, n_points)`` with a mask, and the model fits them all in one call.
 ``fit`` is ``fit_many`` with one series, except that a curve fitted to plain
 arrays takes a shorter route to the same numbers (:func:`_fit_lone`).
@@ -8,25 +8,25 @@ arrays takes a shorter route to the same numbers (:func:`_fit_lone`).
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass, replace
+from dataclasses import fields, is_dataclass
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
 from ._numerics.lone import fit_one
-from .data import as_long, plain_series, series_from_arrays
-from .errors import DataError
+from .data import plain_series, series_from_arrays, validated
+from .errors import DataError, short_list
 from .frequency import increasing_steps, resolve_freq
 from .intervals import MIN_CALIBRATION_ERRORS
 from .models import Calibration, CurveModel, Fitted, Model, get_model, require_residual_dof
 from .models.base import MAX_CEILING_RATIO
-from .panel import Panel, panel_of_long
+from .panel import Panel, panel_of, panel_of_arrays
 from .progress import progress_bar
 from .results import BatchFitResult, FitResult
 from .uncertainty import INTERVALS, bootstrap
 
-__all__ = ["fit", "fit_many"]
+__all__ = ["fit", "fit_many", "fit_arrays"]
 
 #: Steps ahead calibrated by interval="backtest"; beyond the last, its errors are used.
 CALIBRATION_HORIZONS = 6
@@ -43,28 +43,6 @@ def _check_interval(interval: str) -> str:
     if interval not in INTERVALS:
         raise DataError(f"interval must be one of {list(INTERVALS)}, got {interval!r}")
     return interval
-
-
-def _input_order(data: Any, series_id: str) -> list[str] | None:
-    """The series ids (as strings) in order of first appearance in the caller's frame, or None."""
-    if not isinstance(data, pd.DataFrame):
-        return None
-    column = series_id if series_id in data.columns else "series_id" if "series_id" in data.columns else None
-    if column is None:
-        return None
-    return list(pd.Index(pd.unique(data[column])).astype(str))
-
-
-def _in_order(p: Panel, order: list[str] | None) -> Panel:
-    """The panel's rows in ``order`` (ids in order of first appearance in the input); unchanged when
-    ``order`` does not name exactly the panel's series."""
-    if order is None or len(order) != len(p.ids):
-        return p
-    perm = pd.Index(p.ids).get_indexer(order)
-    if (perm < 0).any() or (perm == np.arange(len(perm))).all():
-        return p
-    return replace(p, ids=[p.ids[i] for i in perm], t=p.t[perm], y=p.y[perm], mask=p.mask[perm],
-                   percent=p.percent[perm])
 
 
 #: Elements (series x points of the padded arrays) per block of series that ``fit_many`` hands to a model at
@@ -126,24 +104,33 @@ def _fit_blocks(spec: Model, p: Panel, progress: bool | None = None) -> Fitted:
 
 
 def _fit_batch(
-    spec: Model, long: pd.DataFrame, interval: str, n_boot: int, random_state: Any, freq: Any = None,
-    order: list[str] | None = None, progress: bool | None = False,
+    spec: Model, p: Panel, interval: str, n_boot: int, random_state: Any, freq: Any = None,
+    progress: bool | None = False,
 ) -> BatchFitResult:
-    p = _in_order(panel_of_long(long), order)
     steps = resolve_freq(freq, len(p.ids))
     fitted = require_residual_dof(_fit_blocks(spec, p, progress))
     if interval == "bootstrap":
         fitted = bootstrap(spec, fitted, p.t, p.y, p.mask, p.percent, n_boot, random_state)
     elif interval == "backtest":
-        fitted = fitted.replace(calibration=_calibration(spec, long, p.ids))
+        fitted = fitted.replace(calibration=_calibration(spec, _long_frame(p), p.ids))
     return BatchFitResult(
-        spec=spec, series_ids=tuple(p.ids), t=p.t, y=p.y, mask=p.mask, has_dates=p.has_dates, fitted=fitted,
+        spec=spec, series_ids=p.ids, t=p.t, y=p.y, mask=p.mask, has_dates=p.has_dates, fitted=fitted,
         interval=interval, percent=p.percent, n_missing=p.n_missing,
         step=None if steps is None else steps[0], months=None if steps is None else steps[1],
     )
 
 
-def _calibration(spec: Model, long: pd.DataFrame, ids: list[str]) -> Calibration:
+def _long_frame(p: Panel) -> pd.DataFrame:
+    """The panel as a validated long frame (``series_id, date, t, value``), for the calibrating backtest."""
+    rows, cols = np.nonzero(p.mask)
+    t = p.t[rows, cols]  # no dates: the times as they were fitted, to the last bit
+    long = pd.DataFrame({"series_id": p.ids.take(rows), "date": pd.DatetimeIndex(np.full(len(t), np.datetime64("NaT", "us"))),
+                         "t": t, "value": p.y[rows, cols]})
+    long.attrs["percent"] = dict(zip(p.ids.tolist(), p.percent.tolist()))
+    return long
+
+
+def _calibration(spec: Model, long: pd.DataFrame, ids: pd.Index) -> Calibration:
     """The out-of-sample errors of ``spec`` by horizon, from a backtest of every series at once.
 
     Expanding windows from ``CALIBRATION_MIN_TRAIN`` points (fewer, down to
@@ -186,14 +173,17 @@ def _calibration(spec: Model, long: pd.DataFrame, ids: list[str]) -> Calibration
 def fit(
     model: str | Model,
     t: Any,
-    y: Any,
+    y: Any = None,
     *,
+    date: str = "date",
+    value: str = "value",
+    series_id: str = "series_id",
     fixed: Mapping[str, float] | None = None,
     interval: str = "delta",
     n_boot: int = 1000,
     random_state: int | np.random.Generator | None = None,
-    percent: bool | None = None,
-    name: str | None = None,
+    percent: Any = None,
+    name: Any = None,
     freq: str | float | None = None,
 ) -> FitResult:
     """Fit a model to one adoption series.
@@ -203,9 +193,15 @@ def fit(
     model : str or Model
         A name from :func:`growthcast.available_models` (``"logistic"``, ``"holt"``, ...)
         or a spec such as ``gc.Logistic(fixed={"K": 100})``.
-    t : sequence of dates or decimal years
+    t : sequence of dates or decimal years, or pandas.DataFrame
+        The times; or a frame holding the series, as for :func:`fit_many`
+        (with ``y`` left out).
     y : sequence of float
-        The values; missing ones (NaN) are dropped and counted.
+        The values; missing ones (NaN) are dropped and counted. A column of
+        a validated frame (:func:`growthcast.from_frame`) of one series
+        brings that series' name and percentage flag.
+    date, value, series_id : str
+        Column names, when ``t`` is a frame (see :func:`fit_many`).
     fixed : mapping, optional
         Parameters held fixed, e.g. ``{"K": 100}``; merged into the spec's.
     interval : {"delta", "bootstrap", "backtest"}
@@ -221,9 +217,12 @@ def fit(
         Seed for the bootstrap; the same seed gives the same intervals.
     percent : bool, optional
         Whether ``y`` is a percentage in (0, 100] (forecasts are then kept in
-        [0, 100]). By default, whether the name of ``y`` ends in ``_pct``.
+        [0, 100]). By default, whether the name of ``y`` (or of the frame's
+        value column, or the series id) ends in ``_pct``. With a frame, any
+        form :func:`fit_many` takes (a list of ids, a column name).
     name : str, optional
-        The series' name; by default ``y.name``.
+        The series' name; by default ``y.name``. With a frame of several
+        series, the id of the one to fit.
     freq : str or float, optional
         The step of forecasts, the unit of ``forecast(steps=...)``:
         ``"yearly"``, ``"half-yearly"``, ``"quarterly"``, ``"monthly"`` (or
@@ -249,16 +248,37 @@ def fit(
     >>> res = gc.fit("logistic", df["as_of"], df["penetration_pct"], fixed={"K": 100})
     >>> res.converged
     True
+
+    A frame works as in :func:`fit_many`:
+
+    >>> res = gc.fit("logistic", df, date="as_of", value="penetration_pct")
+    >>> res.series_id, res.percent
+    ('penetration_pct', True)
     """
     interval = _check_interval(interval)
     spec = _resolve(model, fixed)
-    if name is not None:
-        y = pd.Series(np.asarray(y), name=name)
-    lone = _fit_lone(spec, t, y, percent, freq) if interval == "delta" else None
-    if lone is not None:
-        return lone
-    long = series_from_arrays(t, y, percent=percent)
-    batch = _fit_batch(spec, long, interval, n_boot, random_state, freq)
+    if isinstance(t, pd.DataFrame):
+        if y is not None:
+            raise DataError("fit takes either a frame or t and y; got a frame and y")
+        p = panel_of(validated(t, date=date, value=value, series_id=series_id, percent=percent))
+        if len(p.ids) > 1:
+            if name is None:
+                raise DataError(f"the frame holds {len(p.ids)} series ({short_list(p.ids[:9].tolist())}); fit "
+                                "one with name=<its id>, or all of them with gc.fit_many")
+            b = p.ids.get_indexer([name])[0] if not isinstance(p.ids, pd.MultiIndex) else -1
+            if b < 0:
+                raise DataError(f"name: no series {name!r} in the frame; it has {short_list(p.ids[:9].tolist())}")
+            p = p.row(b)
+    else:
+        if y is None:
+            raise DataError("fit needs the values y beside the times t (or a frame in place of both)")
+        if name is not None:
+            y = pd.Series(np.asarray(y), name=name)
+        lone = _fit_lone(spec, t, y, percent, freq) if interval == "delta" else None
+        if lone is not None:
+            return lone
+        p = panel_of(series_from_arrays(t, y, percent=percent))
+    batch = _fit_batch(spec, p, interval, n_boot, random_state, freq)
     return batch[batch.series_ids[0]]
 
 
@@ -318,7 +338,7 @@ def fit_many(
     interval: str = "delta",
     n_boot: int = 1000,
     random_state: int | np.random.Generator | None = None,
-    percent: bool | None = None,
+    percent: Any = None,
     freq: str | float | None = None,
     progress: bool | None = None,
 ) -> BatchFitResult:
@@ -331,8 +351,14 @@ def fit_many(
         Long format: ``series_id, date, value`` (column names configurable),
         or the output of :func:`growthcast.from_frame`.
     date, value, series_id : str
-        Column names.
-    fixed, interval, n_boot, random_state, percent, freq
+        Column names. Without a ``series_id`` (or ``unique_id``) column the
+        frame is one series; another ``series_id`` must name a column.
+    percent : bool, list of ids, str or mapping, optional
+        Which series are percentages: ``True``/``False`` for all, a list of
+        series ids, or the name of a boolean column (see
+        :func:`growthcast.from_frame`). By default a series is one when the
+        value column's name or its id ends in ``_pct``.
+    fixed, interval, n_boot, random_state, freq
         As in :func:`fit` (the frequency is inferred per series).
     progress : bool, optional
         A progress bar on stderr once the fit has run for two seconds: by
@@ -346,10 +372,83 @@ def fit_many(
         ``many["online_video"]`` is that series' :class:`FitResult`. A series
         that cannot be fitted gets a failure status and never changes the
         others' results. Series come in the order of their first row in
-        ``data``; ids are strings.
+        ``data``, and ids keep their type (``many[101]`` for integer ids).
+
+    See Also
+    --------
+    fit_arrays : the same for series already held as (series, points) arrays.
     """
     interval = _check_interval(interval)
     spec = _resolve(model, fixed)
-    long = as_long(data, date=date, value=value, series_id=series_id, percent=percent)
-    return _fit_batch(spec, long, interval, n_boot, random_state, freq, order=_input_order(data, series_id),
+    p = panel_of(validated(data, date=date, value=value, series_id=series_id, percent=percent))
+    return _fit_batch(spec, p, interval, n_boot, random_state, freq, progress=progress)
+
+
+def fit_arrays(
+    model: str | Model,
+    t: Any,
+    y: Any,
+    mask: Any = None,
+    *,
+    ids: Any = None,
+    percent: Any = False,
+    fixed: Mapping[str, float] | None = None,
+    interval: str = "delta",
+    n_boot: int = 1000,
+    random_state: int | np.random.Generator | None = None,
+    freq: str | float | None = None,
+    progress: bool | None = None,
+) -> BatchFitResult:
+    """Fit one model to series already held as ``(series, points)`` arrays.
+
+    The entry point for callers that have arrays rather than a long frame:
+    no frame is built and nothing is done per row or per series in Python.
+    The result is the :class:`~growthcast.BatchFitResult` that
+    :func:`fit_many` gives for the same series.
+
+    Parameters
+    ----------
+    model : str or Model
+    t : array_like, shape (B, N) or (N,)
+        Times as numbers (decimal years, or any unit of your own); one row
+        ``(N,)`` is shared by every series.
+    y : array_like, shape (B, N)
+        Values, non-negative; a 1-D ``y`` is one series.
+    mask : array_like of bool, shape (B, N), optional
+        Which points are observed; by default those where ``y`` is not NaN.
+        The observed points need not be sorted or packed to the left.
+    ids : sequence, optional
+        One id per series (default ``0 .. B-1``), of any hashable type.
+    percent : bool or array_like of bool, optional
+        Whether the series are percentages in (0, 100], for all or one flag
+        per series.
+    fixed, interval, n_boot, random_state, freq
+        As in :func:`fit`.
+    progress : bool, optional
+        As in :func:`fit_many`.
+
+    Returns
+    -------
+    BatchFitResult
+
+    Raises
+    ------
+    DataError
+        Arrays of other shapes, non-finite times, negative, infinite or too
+        large values, percentages outside (0, 100], or a time repeated within
+        a series, where the mask says a point is observed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthcast as gc
+    >>> t = 2000 + 0.5 * np.arange(20)
+    >>> y = np.vstack([80 / (1 + np.exp(-0.6 * (t - 2005))), 50 / (1 + np.exp(-0.9 * (t - 2004)))])
+    >>> many = gc.fit_arrays("logistic", t, y, ids=["a", "b"])
+    >>> many["b"].params.round(3).tolist()
+    [50.0, 0.9, 2004.0]
+    """
+    interval = _check_interval(interval)
+    spec = _resolve(model, fixed)
+    return _fit_batch(spec, panel_of_arrays(t, y, mask, ids=ids, percent=percent), interval, n_boot, random_state, freq,
                       progress=progress)

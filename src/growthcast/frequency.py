@@ -41,6 +41,10 @@ def frequency_name(step: float, months: int) -> str:
     return f"irregular ({step:.4g} years)"
 
 
+#: Series per block in :func:`infer_steps`.
+_BLOCK = 1 << 15
+
+
 def infer_steps(t: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each series' step in years and in calendar months (0 when irregular), arrays (B,).
 
@@ -50,6 +54,9 @@ def infer_steps(t: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray
     """
     t = np.asarray(t, dtype=float)
     mask = np.asarray(mask, dtype=bool)
+    if len(t) > _BLOCK:  # a block of series at a time: bounded temporaries for a million series
+        parts = [infer_steps(t[i:i + _BLOCK], mask[i:i + _BLOCK]) for i in range(0, len(t), _BLOCK)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     order = np.argsort(~mask, axis=1, kind="stable")
     tt = np.take_along_axis(np.where(mask, t, np.nan), order, axis=1)
     spacing = np.diff(tt, axis=1)

@@ -1,8 +1,9 @@
-"""Series as padded arrays: where a long frame becomes (series, points) arrays with a mask.
+"""Series as padded arrays: where validated series become (series, points) arrays with a mask.
 
-``fit_many`` and ``backtest`` both lay their series out here: one row per
-series, observed points in time order from the left, ``mask`` marking them.
-The backtest's panel also carries each point's edition (or step number) and date.
+``fit_many``, ``fit_arrays`` and ``backtest`` all lay their series out here:
+one row per series, in the order of their first appearance in the input,
+observed points in time order from the left, ``mask`` marking them. The
+backtest's panel also carries each point's edition (or step number) and date.
 """
 
 from __future__ import annotations
@@ -14,42 +15,17 @@ import numpy as np
 import pandas as pd
 
 from ._checks import as_list
-from .data import as_long, from_frame, to_decimal_year
+from .data import LongArrays, to_decimal_year, validate_long, validated
 from .errors import DataError, short_list
 
-__all__ = ["Panel", "to_arrays", "panel_of_long", "backtest_panel"]
-
-
-def _bare(long: pd.DataFrame) -> pd.DataFrame:
-    """``long`` without its ``attrs``, sharing its data: pandas deep-copies a frame's attrs (here dicts with
-    an entry per series) into every column it hands out, so reading the bare frame's columns copies nothing."""
-    return pd.DataFrame(long) if long.attrs else long
-
-
-def to_arrays(long: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """A validated long frame as padded ``(n_series, n_points)`` arrays and a mask."""
-    long = _bare(long)
-    codes, ids = pd.factorize(long["series_id"], sort=False)
-    counts = np.bincount(codes, minlength=len(ids))
-    N = int(counts.max())
-    order = np.lexsort((long["t"].to_numpy(), codes))
-    codes_sorted = codes[order]
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    pos = np.arange(len(order)) - starts[codes_sorted]
-    t = np.zeros((len(ids), N))
-    y = np.zeros((len(ids), N))
-    mask = np.zeros((len(ids), N), dtype=bool)
-    t[codes_sorted, pos] = long["t"].to_numpy()[order]
-    y[codes_sorted, pos] = long["value"].to_numpy()[order]
-    mask[codes_sorted, pos] = True
-    return [str(i) for i in ids], t, y, mask
+__all__ = ["Panel", "panel_of", "panel_of_arrays", "backtest_panel"]
 
 
 @dataclass(frozen=True)
 class Panel:
     """Series as padded arrays (S, N), observed points packed to the left."""
 
-    ids: list[str]
+    ids: pd.Index
     t: np.ndarray
     y: np.ndarray
     mask: np.ndarray
@@ -64,25 +40,106 @@ class Panel:
     def n(self) -> np.ndarray:
         return self.mask.sum(axis=1)
 
+    def row(self, b: int) -> "Panel":
+        """Series ``b`` alone, its padding trimmed to its own points."""
+        n = max(int(self.mask[b].sum()), 1)
+        return Panel(ids=self.ids[b:b + 1], t=self.t[b:b + 1, :n], y=self.y[b:b + 1, :n],
+                     mask=self.mask[b:b + 1, :n], percent=self.percent[b:b + 1], has_dates=self.has_dates,
+                     n_missing={k: v for k, v in self.n_missing.items() if k == self.ids[b]})
 
-def panel_of_long(long: pd.DataFrame) -> Panel:
-    """The panel of a validated long frame (:func:`growthcast.data.as_long`).
 
-    A series whose every value is missing has no rows left, but it keeps its
+def _layout(codes: np.ndarray, S: int, *columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Rows grouped by series (``codes`` non-decreasing) as (S, N) arrays, points packed left, and the mask.
+
+    A panel where every series has the same number of points is a reshape
+    (views, no copy); otherwise each row is scattered to its place.
+    """
+    counts = np.bincount(codes, minlength=S)
+    N = max(int(counts.max()), 1) if S else 1
+    if len(codes) == S * N:
+        return np.ones((S, N), dtype=bool), [c.reshape(S, N) for c in columns]
+    starts = np.cumsum(counts) - counts
+    pos = np.arange(len(codes)) - starts[codes]
+    mask = np.zeros((S, N), dtype=bool)
+    mask[codes, pos] = True
+    out = []
+    for c in columns:
+        fill = np.datetime64("NaT", "us") if c.dtype.kind == "M" else 0
+        arr = np.full((S, N), fill, dtype=c.dtype)
+        arr[codes, pos] = c
+        out.append(arr)
+    return mask, out
+
+
+def panel_of(long: LongArrays) -> Panel:
+    """The panel of validated series (:func:`growthcast.data.validated`).
+
+    A series whose every value is missing has no rows, but it keeps its
     place in the batch (no usable point, so a failure status) instead of
     vanishing from the result.
     """
-    ids, t, y, mask = to_arrays(long)
-    missing = dict(long.attrs.get("n_missing", {}))
-    empty = [str(s) for s in missing if str(s) not in ids]
-    if empty:
-        pad = np.zeros((len(empty), t.shape[1]))
-        ids, t, y = ids + empty, np.vstack([t, pad]), np.vstack([y, pad])
-        mask = np.vstack([mask, np.zeros(pad.shape, dtype=bool)])
-    flags = long.attrs.get("percent", {})
-    percent = np.array([bool(flags.get(i, False)) for i in ids])
-    return Panel(ids=ids, t=t, y=y, mask=mask, percent=percent, has_dates=bool(_bare(long)["date"].notna().all()),
-                 n_missing=missing)
+    mask, (t, y) = _layout(long.codes, len(long.ids), long.t, long.y)
+    return Panel(ids=long.ids, t=t, y=y, mask=mask, percent=long.percent, has_dates=long.has_dates,
+                 n_missing=long.missing_counts())
+
+
+def panel_of_arrays(t, y, mask=None, *, ids=None, percent=False) -> Panel:
+    """Validate series that are already (B, N) arrays and lay them out as a panel.
+
+    ``mask`` marks the observed points (default: the finite values of
+    ``y``); they need not be sorted or packed to the left. Times are decimal
+    years or any unit of the caller's (numbers, no dates).
+    """
+    t = np.asarray(t, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if y.ndim == 1:
+        t, y = t.reshape(1, -1) if t.ndim == 1 else t, y[None, :]
+        mask = None if mask is None else np.asarray(mask).reshape(1, -1)
+    if t.ndim == 1 and t.shape[0] == y.shape[1]:  # one time axis for every series
+        t = np.broadcast_to(t, y.shape)
+    if t.shape != y.shape or y.ndim != 2:
+        raise DataError(f"t and y must be (series, points) arrays of the same shape, got {t.shape} and {y.shape}")
+    B, N = y.shape
+    if B == 0 or N == 0:
+        raise DataError(f"no series to fit: arrays of shape {y.shape}")
+    if mask is None:
+        mask = ~np.isnan(y)
+    else:
+        mask = np.asarray(mask)
+        if mask.shape != y.shape or mask.dtype != bool:
+            raise DataError(f"mask must be a boolean array of shape {y.shape}, got {mask.dtype} {mask.shape}")
+    if ids is None:
+        ids = pd.RangeIndex(B)
+    else:
+        ids = pd.Index(ids, tupleize_cols=False)
+        if len(ids) != B or ids.has_duplicates or ids.hasnans:
+            raise DataError(f"ids must name each of the {B} series once, got {len(ids)} ids"
+                            + (" with repeats" if ids.has_duplicates else "") + (" with missing ones" if ids.hasnans else ""))
+    flags = np.broadcast_to(np.asarray(percent, dtype=bool), (B,)).copy()
+    for name, arr, bad in (("t", t, ~np.isfinite(t)), ("y", y, ~np.isfinite(y) | (y < 0) | (np.abs(y) > 1e150))):
+        bad &= mask
+        if bad.any():
+            b, k = np.argwhere(bad)[0]
+            what = "finite times" if name == "t" else "finite, non-negative values below 1e150"
+            raise DataError(f"{name}: expected {what} where mask is True; {int(bad.sum())} are not, first at "
+                            f"series {ids[b]!r}, point {k}: {arr[b, k]!r}")
+    pct_bad = flags[:, None] & mask & ((y <= 0) | (y > 100))
+    if pct_bad.any():
+        b = np.flatnonzero(pct_bad.any(axis=1))
+        raise DataError(f"y: percentages must lie in (0, 100]; they do not in series {short_list(ids[b].tolist())}")
+    # observed points sorted by time and packed to the left (a no-op for the usual, already sorted arrays)
+    key = np.where(mask, t, np.inf)
+    with np.errstate(invalid="ignore"):  # inf - inf between padding points
+        if not ((np.diff(key, axis=1) > 0) | ~mask[:, 1:]).all() or (mask[:, 1:] & ~mask[:, :-1]).any():
+            order = np.argsort(key, axis=1, kind="stable")
+            t, y, mask = (np.take_along_axis(a, order, axis=1) for a in (t, y, mask))
+            key = np.where(mask, t, np.inf)
+        same = mask[:, 1:] & (np.diff(key, axis=1) == 0)
+    if same.any():
+        b = np.flatnonzero(same.any(axis=1))
+        raise DataError(f"t: duplicate times within series {short_list(ids[b].tolist())}; each series may have one "
+                        "value per time")
+    return Panel(ids=ids, t=t, y=y, mask=mask, percent=flags, has_dates=False)
 
 
 def backtest_panel(
@@ -99,34 +156,26 @@ def backtest_panel(
         else series_id
     if date is None and not {"date", "as_of"} & cols and "ds" in cols:
         date = "ds"
-    validated = {"series_id", "t", "value"} <= cols and "percent" in data.attrs
+    is_valid = {"series_id", "t", "value"} <= cols and "percent" in data.attrs
     one_series = series is None and series_id not in cols and value in cols  # a long frame of one series
-    long_in = validated or series_id in cols or one_series
+    long_in = is_valid or series_id in cols or one_series
     date = date or ("date" if long_in or "as_of" not in cols else "as_of")
     edition_col = edition if edition is not None and edition in data.columns else None
 
-    if validated:  # the output of from_frame: already checked, times in ``t``
-        long = as_long(data)
-        flags, missing = dict(long.attrs.get("percent", {})), dict(long.attrs.get("n_missing", {}))
-        if series is not None:
-            long = long[long["series_id"].isin(_wanted(long["series_id"], series))]
-            long.attrs = {"percent": flags, "n_missing": missing}
-        raw = pd.DataFrame({"series_id": long["series_id"].to_numpy(), "t": long["t"].to_numpy(),
-                            "value": long["value"].to_numpy()})
-        raw["edition"] = (data.loc[long.index, edition_col].to_numpy() if edition_col else np.nan)
-    elif long_in:
-        absent = [c for c in (date, value) if c not in data.columns]
-        if absent:
-            raise DataError(f"missing column(s) {absent}; the frame has {short_list(data.columns)}")
+    if long_in:
+        id_col = "series_id" if is_valid else series_id
+        if not is_valid:
+            absent = [c for c in (date, value) if c not in data.columns]
+            if absent:
+                raise DataError(f"missing column(s) {absent}; the frame has {short_list(data.columns)}")
         frame = data
         if series is not None:
-            frame = data[data[series_id].astype(str).isin(_wanted(data[series_id].astype(str), series))]
-        long = from_frame(frame, date, value, None if one_series else series_id, percent=percent)
-        ids = np.full(len(frame), str(value), dtype=object) if one_series else frame[series_id].astype(str).to_numpy()
-        raw = pd.DataFrame({"series_id": ids,
-                            "t": to_decimal_year(frame[date], what=f"column {date!r}"),
-                            "value": pd.to_numeric(frame[value], errors="coerce").to_numpy()})
-        raw["edition"] = frame[edition_col].to_numpy() if edition_col else np.nan
+            frame = data[_wanted(data[id_col], series)]
+            frame.attrs = dict(data.attrs)
+        long = validated(frame, date=date, value=value, series_id=None if one_series else id_col, percent=percent)
+        t_all = frame["t"].to_numpy(dtype=float) if is_valid else to_decimal_year(frame[date], what=f"column {date!r}")
+        codes_all = np.zeros(len(frame), dtype=np.intp) if one_series else pd.factorize(frame[id_col])[0]
+        editions = _editions(frame, edition_col, codes_all, t_all, long.take)
     else:
         if series is None:
             numeric = [c for c in data.columns if c not in (date, edition_col, "released")
@@ -142,51 +191,72 @@ def backtest_panel(
         absent = [c for c in dict.fromkeys([date, *cols]) if c not in data.columns]
         if absent:
             raise DataError(f"missing column(s) {absent}; the frame has {short_list(data.columns)}")
-        parts = [from_frame(data, date, c, percent=percent) for c in cols]  # messages name each column
-        long = pd.concat(parts, ignore_index=True)
-        long.attrs = {"percent": {k: v for part in parts for k, v in part.attrs["percent"].items()},
-                      "n_missing": {k: v for part in parts for k, v in part.attrs["n_missing"].items()}}
-        t = to_decimal_year(data[date], what=f"column {date!r}")
-        ed = data[edition_col].to_numpy() if edition_col else np.nan
-        raw = pd.concat([pd.DataFrame({"series_id": str(c), "t": t, "value": pd.to_numeric(data[c], errors="coerce")
-                                       .to_numpy(), "edition": ed}) for c in cols], ignore_index=True)
+        parts = [validate_long(data, date, c, percent=percent) for c in cols]  # messages name each column
+        t_all = to_decimal_year(data[date], what=f"column {date!r}")
+        codes_all = np.zeros(len(data), dtype=np.intp)
+        editions = np.concatenate([_editions(data, edition_col, codes_all, t_all, part.take) for part in parts])
+        long = _concat(parts)
 
-    # editions: the given column, or the 1-based row number within the series in time order
-    if edition_col is None:
-        raw["edition"] = raw.groupby("series_id", sort=False)["t"].rank(method="first").to_numpy()
-    observed = raw[raw["value"].notna()]
-    ed = pd.to_numeric(pd.Series(observed["edition"].to_numpy()), errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(ed) | (ed != np.round(ed))
-    if bad.any():
-        raise DataError(f"column {edition_col!r}: editions must be whole numbers, got "
-                        f"{short_list(observed['edition'].to_numpy()[bad])} where values are observed")
-    key = observed[["series_id", "t"]].assign(edition=ed.astype(np.int64))
-    attrs = dict(long.attrs)
-    long = long.merge(key, on=["series_id", "t"], how="left", validate="one_to_one")
-    long.attrs = attrs
-    ids, t, y, mask = to_arrays(long)
-    pos = to_arrays(long.assign(value=np.arange(len(long), dtype=float)))[2].astype(np.int64)
-    edition_arr = np.where(mask, long["edition"].to_numpy()[pos], -1)
+    mask, (t, y, edition_arr, date_arr) = _layout(
+        long.codes, len(long.ids), long.t, long.y, editions,
+        long.dates if long.dates is not None else np.full(len(long.t), np.datetime64("NaT"), dtype="datetime64[us]"))
+    edition_arr = np.where(mask, edition_arr, -1)
     steps = np.where(mask[:, 1:], np.diff(edition_arr, axis=1), 1)
     if (steps <= 0).any():
         rows = np.flatnonzero((steps <= 0).any(axis=1))
         raise DataError(f"column {edition_col!r}: editions must increase with the date within a series; "
-                        f"they do not in {short_list([ids[i] for i in rows])}")
-    dates = pd.DatetimeIndex(long["date"]).to_numpy().astype("datetime64[us]")
-    date_arr = np.where(mask, dates[pos], np.datetime64("NaT", "us"))
-    flags = attrs.get("percent", {})
-    return Panel(
-        ids=ids, t=t, y=y, mask=mask, edition=edition_arr, date=date_arr, has_editions=edition_col is not None,
-        percent=np.array([bool(flags.get(i, False)) for i in ids]), has_dates=bool(long["date"].notna().all()),
-        n_missing=dict(attrs.get("n_missing", {})),
+                        f"they do not in {short_list(long.ids[rows].tolist())}")
+    return Panel(ids=long.ids, t=t, y=y, mask=mask, edition=edition_arr, date=date_arr,
+                 has_editions=edition_col is not None, percent=long.percent,
+                 has_dates=long.has_dates, n_missing=long.missing_counts())
+
+
+def _editions(frame: pd.DataFrame, edition_col: str | None, codes: np.ndarray, t: np.ndarray,
+              take: np.ndarray | None) -> np.ndarray:
+    """Each kept row's edition: the given column, or its 1-based row number within its series in time order
+    (counting the rows whose value is missing)."""
+    if edition_col is None:
+        ed = pd.Series(t).groupby(codes, sort=False).rank(method="first").to_numpy()
+    else:
+        ed = pd.to_numeric(frame[edition_col], errors="coerce").to_numpy(dtype=float)
+    kept = ed if take is None else ed[take]
+    bad = ~np.isfinite(kept) | (kept != np.round(kept))
+    if bad.any():
+        shown = frame[edition_col].to_numpy()
+        shown = shown if take is None else shown[take]
+        raise DataError(f"column {edition_col!r}: editions must be whole numbers, got "
+                        f"{short_list(shown[bad])} where values are observed")
+    return kept.astype(np.int64)
+
+
+def _concat(parts: list[LongArrays]) -> LongArrays:
+    """Validated single series side by side (the columns of a wide frame)."""
+    offsets = np.cumsum([0] + [len(p.ids) for p in parts[:-1]])
+    nat = np.datetime64("NaT", "us")
+    dates = None if all(p.dates is None for p in parts) else np.concatenate(
+        [p.dates if p.dates is not None else np.full(len(p.t), nat) for p in parts])
+    return LongArrays(
+        ids=pd.Index([i for p in parts for i in p.ids.tolist()], dtype=object),
+        codes=np.concatenate([p.codes + o for p, o in zip(parts, offsets)]),
+        t=np.concatenate([p.t for p in parts]), y=np.concatenate([p.y for p in parts]), dates=dates,
+        percent=np.concatenate([p.percent for p in parts]), n_missing=np.concatenate([p.n_missing for p in parts]),
+        index=pd.RangeIndex(sum(len(p.t) for p in parts)),
     )
 
 
-def _wanted(ids: pd.Series, series: str | Sequence[str]) -> list[str]:
-    wanted = [str(s) for s in as_list(series)]
-    known = set(ids.astype(str))
-    absent = [s for s in wanted if s not in known]
-    if absent:
-        raise DataError(f"series: no series {short_list(absent)} in the frame; it has {short_list(sorted(known))}")
-    return wanted
-
+def _wanted(ids: pd.Series, series: object) -> np.ndarray:
+    """Rows of the series named in ``series``: by their own value, or by their text (as the command line
+    gives them)."""
+    wanted = as_list(series)
+    rows = ids.isin(wanted).to_numpy()
+    found = pd.Index(wanted, dtype=object).isin(pd.unique(ids[rows]).tolist()) if rows.any() else np.zeros(
+        len(wanted), dtype=bool)
+    if not found.all():
+        text = ids.astype(str)
+        rows = rows | text.isin([str(s) for s in wanted]).to_numpy()
+        found = pd.Index([str(s) for s in wanted]).isin(pd.unique(text[rows]))
+    if not found.all():
+        known = pd.unique(ids).tolist()
+        raise DataError(f"series: no series {short_list([w for w, f in zip(wanted, found) if not f])} in the "
+                        f"frame; it has {short_list(known)}")
+    return rows

@@ -61,7 +61,8 @@ class FitResult:
     ----------
     spec : Model
         The frozen model specification that produced this result.
-    series_id : str
+    series_id : hashable
+        The series' id as in the input (an int stays an int).
     t, y : ndarray
         The observations used (decimal years, values), sorted by time.
     has_dates : bool
@@ -564,7 +565,7 @@ class BatchFitResult:
     """
 
     spec: Model
-    series_ids: tuple
+    series_ids: pd.Index  # in the order of the input, with the input's dtype
     t: np.ndarray  # (B, N), padded
     y: np.ndarray
     mask: np.ndarray
@@ -577,6 +578,8 @@ class BatchFitResult:
     months: np.ndarray | None = None  # (B,) calendar months per step, 0 when irregular
 
     def __post_init__(self) -> None:
+        if not isinstance(self.series_ids, pd.Index):
+            object.__setattr__(self, "series_ids", pd.Index(list(self.series_ids), tupleize_cols=False))
         if self.step is None:
             step, months = infer_steps(self.t, self.mask)
             object.__setattr__(self, "step", step)
@@ -592,27 +595,27 @@ class BatchFitResult:
     def __iter__(self):
         return iter(self.series_ids)
 
-    @cached_property
-    def _position(self) -> dict:
-        """Row of each series id, built once: ``many[id]`` is a constant-time look-up."""
-        return {sid: b for b, sid in enumerate(self.series_ids)}
+    def _row(self, key: object) -> int | None:
+        """Row of a series id (a hash look-up in the index, constant time), or None."""
+        try:
+            b = self.series_ids.get_loc(key)
+        except (KeyError, TypeError, ValueError, pd.errors.InvalidIndexError):  # absent, or unhashable
+            return None
+        return b if isinstance(b, (int, np.integer)) else None
 
     def __contains__(self, key: object) -> bool:
-        try:
-            return key in self._position
-        except TypeError:  # an unhashable key is not a series id
-            return False
+        return self._row(key) is not None
 
-    def __getitem__(self, key: str) -> FitResult:
-        try:
-            b = self._position[key]
-        except (KeyError, TypeError):
-            raise KeyError(f"no series {key!r}; the batch has {errors.short_list(self.series_ids)}") from None
+    def __getitem__(self, key: Any) -> FitResult:
+        b = self._row(key)
+        if b is None:
+            raise KeyError(f"no series {key!r}; the batch has {errors.short_list(self.series_ids[:9].tolist())}")
         m = self.mask[b]
+        sid = self.series_ids[b:b + 1].tolist()[0]  # a plain Python value (101, not np.int64(101))
         return FitResult(
-            spec=self.spec, series_id=key, t=self.t[b][m].copy(), y=self.y[b][m].copy(),
+            spec=self.spec, series_id=sid, t=self.t[b][m].copy(), y=self.y[b][m].copy(),
             has_dates=self.has_dates, fitted=self.fitted.take(slice(b, b + 1)), interval=self.interval,
-            percent=bool(self.percent[b]) if len(self.percent) else False, n_missing=int(self.n_missing.get(key, 0)),
+            percent=bool(self.percent[b]) if len(self.percent) else False, n_missing=int(self.n_missing.get(sid, 0)),
             step=float(self.step[b]), months=int(self.months[b]),
         )
 
@@ -622,22 +625,23 @@ class BatchFitResult:
     @property  # a fresh object each time: editing it cannot alter the frozen result
     def params(self) -> pd.DataFrame:
         """One row per series, one column per parameter."""
-        return pd.DataFrame(self.fitted.params, index=pd.Index(self.series_ids, name="series_id"),
+        return pd.DataFrame(self.fitted.params, index=self.series_ids.rename("series_id"),
                             columns=list(self.spec.param_names))
 
     @property  # a fresh object each time: editing it cannot alter the frozen result
     def stderr(self) -> pd.DataFrame:
         """Standard errors, one row per series; NaN where not estimated."""
-        return pd.DataFrame(stderr(self.fitted), index=pd.Index(self.series_ids, name="series_id"), columns=list(self.spec.param_names))
+        return pd.DataFrame(stderr(self.fitted), index=self.series_ids.rename("series_id"),
+                            columns=list(self.spec.param_names))
 
     @property  # a fresh object each time: editing it cannot alter the frozen result
     def status(self) -> pd.DataFrame:
         """One row per series: status code, message, converged, nobs, n_iter, sse."""
-        messages = self.fitted.message
-        msg = [
-            (messages[b] if messages is not None and messages[b] else errors.STATUS_MESSAGES.get(int(s), "unknown"))
-            for b, s in enumerate(self.fitted.status)
-        ]
+        codes, which = np.unique(self.fitted.status, return_inverse=True)  # the standard text per distinct status
+        msg = np.array([errors.STATUS_MESSAGES.get(int(s), "unknown") for s in codes], dtype=object)[which.ravel()]
+        if self.fitted.message is not None:  # a fit's own message, where it has one
+            own = np.asarray(self.fitted.message, dtype=object)
+            msg = np.where(own.astype(bool), own, msg)
         return pd.DataFrame(
             {
                 "status": self.fitted.status,
@@ -647,7 +651,7 @@ class BatchFitResult:
                 "n_iter": self.fitted.n_iter,
                 "sse": self.fitted.sse,
             },
-            index=pd.Index(self.series_ids, name="series_id"),
+            index=self.series_ids.rename("series_id"),
         )
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
@@ -688,7 +692,7 @@ class BatchFitResult:
         fixed = np.isin(names, list(self.spec.fixed_params))
         return pd.DataFrame(
             {
-                "series_id": np.repeat(self.series_ids, P),
+                "series_id": self.series_ids.repeat(P),
                 "parameter": np.tile(names, B),
                 "estimate": self.fitted.params.ravel(),
                 "stderr": stderr(self.fitted).ravel(),
@@ -725,7 +729,7 @@ class BatchFitResult:
         hi = np.where(self.percent, 100.0, np.inf)[:, None] if len(self.percent) else np.inf
         rows, cols = np.nonzero(keep)
         t_out = t_new[rows, cols]
-        out = {"series_id": np.asarray(self.series_ids, dtype=object)[rows]}
+        out = {"series_id": self.series_ids.take(rows)}
         if self.has_dates:
             out["date"] = from_decimal_year(t_out)
         out["t"] = t_out
