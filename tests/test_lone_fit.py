@@ -204,12 +204,12 @@ def test_plain_series_agrees_with_full_validation(cnnic):
     for t, y in cases:
         fast = plain_series(t, y)
         full = series_from_arrays(t, y)
-        np.testing.assert_array_equal(fast.t, full["t"].to_numpy())
-        np.testing.assert_array_equal(fast.y, full["value"].to_numpy())
-        assert fast.name == full["series_id"].iloc[0]
-        assert fast.percent == full.attrs["percent"][fast.name]
-        assert fast.n_missing == full.attrs["n_missing"].get(fast.name, 0)
-        assert fast.has_dates == bool(full["date"].notna().all())
+        np.testing.assert_array_equal(fast.t, full.t)
+        np.testing.assert_array_equal(fast.y, full.y)
+        assert fast.name == full.ids[0]
+        assert fast.percent == full.percent[0]
+        assert fast.n_missing == full.n_missing[0]
+        assert fast.has_dates == full.has_dates
 
 
 def test_settings_are_the_batch_cores():

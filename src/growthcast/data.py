@@ -921,7 +921,7 @@ class PlainSeries(NamedTuple):
 
     t: np.ndarray  # decimal years, increasing
     y: np.ndarray
-    name: str
+    name: object  # the series' id
     percent: bool
     n_missing: int
     has_dates: bool
@@ -969,9 +969,9 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None) -> PlainSeries 
             times, values = times[kept], values[kept]
             if not len(values) or not np.abs(values).max() <= _MAX_VALUE:
                 return None
-    name = str(getattr(y, "name", None) or "y")
+    name = getattr(y, "name", None) or "y"
     top, bottom = values.max(), values.min()
-    flag = is_percent_series(name) if percent is None else bool(percent)
+    flag = is_percent_series(str(name)) if percent is None else bool(percent)
     if bottom < 0 or 0 < top < _MIN_VALUE or (flag and (bottom <= 0 or top > 100)):
         return None
     return PlainSeries(times, values, name, flag, n - len(values), t_arr.dtype.kind == "M")
