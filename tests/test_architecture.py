@@ -34,6 +34,7 @@ LAYERS = [
      "models.state_space", "models.saturating", "models.ensemble"},
     {"uncertainty"},
     {"results"},
+    {"distributed"},
     {"backtest", "backtest.layout", "backtest.scoring", "backtest.run"},
     {"fitting"},
     {""},  # growthcast/__init__.py

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from . import distributed
 from .data import as_long, series_from_arrays
 from .errors import DataError
 from .frequency import resolve_freq
@@ -283,6 +284,10 @@ def fit_many(
         others' results. Series come in the order of their first row in
         ``data``; ids are strings.
     """
+    if distributed.is_dask(data):  # a Dask DataFrame: one batch per partition of series, where Dask runs it
+        return distributed.fit_many(fit_many, model, data, date=date, value=value, series_id=series_id, fixed=fixed,
+                                    interval=interval, n_boot=n_boot, random_state=random_state, percent=percent,
+                                    freq=freq)
     interval = _check_interval(interval)
     spec = _resolve(model, fixed)
     long = as_long(data, date=date, value=value, series_id=series_id, percent=percent)

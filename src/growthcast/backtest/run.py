@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import errors
+from .. import distributed, errors
 from .._frozen import FrozenMap
 from .._checks import as_list, check_horizons, check_int, check_level
 from ..errors import DataError, short_list
@@ -303,6 +303,11 @@ def backtest(
     >>> bt.vintage["last_edition"]
     57
     """
+    if distributed.is_dask(data):  # a Dask DataFrame: one batch per partition of series, where Dask runs it
+        return distributed.backtest(
+            backtest, data, series=series, models=models, min_train=min_train, horizons=horizons, window=window,
+            window_size=window_size, level=level, date=date, value=value, series_id=series_id, edition=edition,
+            percent=percent, intervals=intervals, members=members, n_boot=n_boot, random_state=random_state)
     horizons = check_horizons(horizons)
     min_train = check_int(min_train, "min_train", 2)
     if window not in ("expanding", "rolling"):
