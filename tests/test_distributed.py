@@ -31,7 +31,7 @@ def client():
     # MALLOC_MMAP_THRESHOLD_ as the README advises: with dask's MALLOC_TRIM_THRESHOLD_ alone, glibc maps and unmaps
     # every array above 128 kB, and the fits run 2-3 times slower in the workers
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 2**25}), \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as c:
         yield c
 

@@ -267,9 +267,10 @@ def fit_many(
     Parameters
     ----------
     model : str or Model
-    data : pandas.DataFrame
+    data : pandas.DataFrame or dask.dataframe.DataFrame
         Long format: ``series_id, date, value`` (column names configurable),
-        or the output of :func:`growthcast.from_frame`.
+        or the output of :func:`growthcast.from_frame`. A Dask DataFrame is
+        fitted a partition of series at a time (:mod:`growthcast.distributed`).
     date, value, series_id : str
         Column names.
     fixed, interval, n_boot, random_state, percent, freq

@@ -235,13 +235,14 @@ def backtest(
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or dask.dataframe.DataFrame
         The CNNIC editions (``gc.load_cnnic()``: one row per edition, the
         dates in ``as_of``, the editions in ``edition``) with ``series``
         naming the column(s) to backtest; or a long frame ``series_id, date,
         value`` (editions are then the 1-based row numbers within each
         series, unless it has an ``edition`` column) or the output of
-        :func:`growthcast.from_frame`.
+        :func:`growthcast.from_frame`. A long Dask DataFrame is backtested a
+        partition of series at a time (:mod:`growthcast.distributed`).
     series : str or list of str, optional
         Columns of a wide frame (required there), or the series ids of a
         long frame to keep (all by default).
