@@ -170,7 +170,9 @@ def test_backtest_of_some_series_of_a_dask_frame(client, long_panel):
     ddf = dd.from_pandas(long_panel, npartitions=3)
     keep = ["Spain", "Brazil", "Japan"]
     options = dict(date="year", models=["logistic", "drift"], horizons=[1, 2], window="rolling", window_size=12)
-    _assert_backtests_equal(gc.backtest(long_panel, series=keep, **options),
-                            gc.backtest(ddf, series=keep, **options))
-    with pytest.raises(gc.DataError, match="series: no series \\['Atlantis'\\] in the frame"):
-        gc.backtest(ddf, series=["Spain", "Atlantis"], **options)
+    indexed = dd.from_pandas(long_panel.set_index("series_id"), npartitions=3, sort=True)
+    expected = gc.backtest(long_panel, series=keep, **options)
+    for frame in (ddf, indexed):
+        _assert_backtests_equal(expected, gc.backtest(frame, series=keep, **options))
+        with pytest.raises(gc.DataError, match="series: no series \\['Atlantis'\\] in the frame"):
+            gc.backtest(frame, series=["Spain", "Atlantis"], **options)

@@ -98,7 +98,7 @@ def backtest(in_memory: Callable[..., Any], data: Any, *, series: Any, models: A
         if absent:
             raise DataError(f"series: no series {short_list(absent)} in the frame; it has "
                             f"{short_list(sorted(order))}")
-        frame = frame[frame[column].astype(str).isin(wanted)]
+        frame = frame.map_partitions(_keep, column, wanted)
     kwargs = dict(kwargs, series=None, models=models, series_id=column, intervals=intervals, members=members)
     parts = _compute(_backtest_part, in_memory, frame, None, kwargs)
     if not parts:
@@ -156,6 +156,11 @@ def _ids(data: Any, column: str) -> list[list[str]]:
 
     seen = dask.compute(*[dask.delayed(_unique_ids)(part) for part in data[column].to_delayed()])
     return [[str(sid) for sid in ids] for ids in seen]
+
+
+def _keep(part: pd.DataFrame, column: str, wanted: list[str]) -> pd.DataFrame:
+    # a filter inside each partition: Dask's own ``frame[frame[column].isin(...)]`` fails after a reset_index
+    return part[part[column].astype(str).isin(wanted)]
 
 
 def _fit_part(in_memory: Callable, part: pd.DataFrame, spec: Model, kwargs: dict) -> BatchFitResult | None:
