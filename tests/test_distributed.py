@@ -53,14 +53,17 @@ def _ids_per_partition(ddf, column="series_id") -> list[set]:
     return [set(p) for p in dask.compute(*[dask.delayed(pd.unique)(s) for s in ddf[column].to_delayed()])]
 
 
-def _assert_batches_equal(a, b, exact: bool) -> None:
+def _assert_batches_equal(a, b, exact: bool, rtol: float = RTOL) -> None:
     assert a.series_ids == b.series_ids
     assert a.has_dates == b.has_dates and a.interval == b.interval
     for name in ("t", "y", "mask", "percent", "step", "months"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     assert dict(a.n_missing) == dict(b.n_missing)
     pd.testing.assert_frame_equal(a.status.drop(columns="sse"), b.status.drop(columns="sse"))
-    compare = pd.testing.assert_frame_equal if exact else (lambda x, y: pd.testing.assert_frame_equal(x, y, rtol=RTOL))
+
+    def compare(x, y):
+        pd.testing.assert_frame_equal(x, y, check_exact=exact, **({} if exact else {"rtol": rtol, "atol": 0.0}))
+
     compare(a.params, b.params)
     compare(a.stderr, b.stderr)
     compare(a.summary(), b.summary())
@@ -106,6 +109,21 @@ def test_partitions_of_whole_series_with_the_panel_width_give_the_same_bits(clie
         _assert_batches_equal(gc.fit_many(model, equal, date="year"), gc.fit_many(model, ddf, date="year"), exact=True)
 
 
+def test_partitions_narrower_than_the_panel_agree_to_rounding(client, panel):
+    # the short series alone in one partition, the long ones in another: a batch pads to its longest series, so the
+    # solver's sums run over fewer points and the last bits differ; a slow fit amplifies that (South Sudan's 10
+    # points take 59 iterations: its rate differs by 2.6e-11 relative, its forecasts by 7e-13)
+    n = panel.dropna().groupby("series_id").size()
+    short, long = n.index[n < 40], n.index[n >= 40]
+    chunks = [panel[panel["series_id"].isin(ids)] for ids in (short, long)]
+    ddf = dd.concat([dd.from_pandas(chunk, npartitions=1) for chunk in chunks])
+    expected = gc.fit_many("logistic", pd.concat(chunks), date="year")
+    got = gc.fit_many("logistic", ddf, date="year")
+    assert got.t.shape == expected.t.shape and int(n[short].max()) < expected.t.shape[1]
+    assert not np.array_equal(got.fitted.params, expected.fitted.params)
+    _assert_batches_equal(expected, got, exact=False, rtol=1e-10)
+
+
 def test_fit_many_without_a_series_column_is_an_error(client, panel):
     ddf = dd.from_pandas(panel.drop(columns="series_id"), npartitions=2)
     with pytest.raises(gc.DataError, match="needs a column of series ids: no column 'series_id'"):
@@ -142,16 +160,16 @@ def test_a_model_that_fits_each_series_on_its_own_runs(client, long_panel):
                           gc.fit_many(spec, dd.from_pandas(few, npartitions=3), date="year"), exact=False)
 
 
-def _assert_backtests_equal(a, b) -> None:
+def _assert_backtests_equal(a, b, rtol: float = RTOL) -> None:
     assert (a.models, a.series, a.horizons, a.intervals, a.members) == (b.models, b.series, b.horizons, b.intervals,
                                                                         b.members)
     assert a.vintage["last_edition"] == b.vintage["last_edition"] and a.vintage["last_date"] == b.vintage["last_date"]
     assert dict(a.vintage["by_series"]) == dict(b.vintage["by_series"])
     for frame in ("forecasts", "params", "weights"):
-        pd.testing.assert_frame_equal(getattr(a, frame), getattr(b, frame), rtol=RTOL)
-    pd.testing.assert_frame_equal(a.saturation(), b.saturation(), rtol=RTOL)
-    pd.testing.assert_frame_equal(a.scores(), b.scores(), rtol=RTOL)
-    pd.testing.assert_frame_equal(a.leaderboard(), b.leaderboard(), rtol=RTOL)
+        pd.testing.assert_frame_equal(getattr(a, frame), getattr(b, frame), rtol=rtol, atol=0.0)
+    pd.testing.assert_frame_equal(a.saturation(), b.saturation(), rtol=rtol, atol=0.0)
+    pd.testing.assert_frame_equal(a.scores(), b.scores(), rtol=rtol, atol=0.0)
+    pd.testing.assert_frame_equal(a.leaderboard(), b.leaderboard(), rtol=rtol, atol=0.0)
 
 
 def test_backtest_on_a_cluster_equals_the_in_memory_call(client, long_panel):
@@ -168,11 +186,11 @@ def test_backtest_on_a_cluster_equals_the_in_memory_call(client, long_panel):
 
 def test_backtest_of_some_series_of_a_dask_frame(client, long_panel):
     ddf = dd.from_pandas(long_panel, npartitions=3)
-    keep = ["Spain", "Brazil", "Japan"]
+    keep = ["Argentina", "Brazil", "Japan"]  # 48 points each, the panel's longest: partitions as wide as the panel
     options = dict(date="year", models=["logistic", "drift"], horizons=[1, 2], window="rolling", window_size=12)
     indexed = dd.from_pandas(long_panel.set_index("series_id"), npartitions=3, sort=True)
     expected = gc.backtest(long_panel, series=keep, **options)
     for frame in (ddf, indexed):
         _assert_backtests_equal(expected, gc.backtest(frame, series=keep, **options))
         with pytest.raises(gc.DataError, match="series: no series \\['Atlantis'\\] in the frame"):
-            gc.backtest(frame, series=["Spain", "Atlantis"], **options)
+            gc.backtest(frame, series=["Brazil", "Atlantis"], **options)
