@@ -12,6 +12,7 @@ import growthcast as gc
 from growthcast import plot
 
 mpimg = pytest.importorskip("matplotlib.image")
+from matplotlib import dates as mdates  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 
@@ -170,9 +171,9 @@ class _SameBands:
     def __getattr__(self, name):
         return getattr(self._result, name)
 
-    def forecast(self, *, until, level):
-        fc = self._result.forecast(until=until, level=level)
-        ref = self._result.forecast(until=until, level=0.8)
+    def forecast(self, *, until, level, steps=None):
+        fc = self._result.forecast(until=until, level=level, steps=steps)
+        ref = self._result.forecast(until=until, level=0.8, steps=steps)
         fc.loc[self._from:, ["lower", "upper"]] = ref.loc[self._from:, ["lower", "upper"]].to_numpy()
         return fc
 
@@ -240,20 +241,20 @@ def test_backtest_errors_structure(forecasts):
     fig = plot.backtest_errors(scores)
     (ax,) = fig.axes
     assert ax.get_ylabel() == "MAE (percentage points)"  # a percentage's errors are in points
-    assert ax.get_xlabel() == "horizon (report editions ahead)"
+    assert ax.get_xlabel() == "horizon (steps ahead)"
     assert "MAE" in ax.get_title() and ax.get_legend().get_title().get_text() == "model"
     assert plot.backtest_errors(scores, unit="million").axes[0].get_ylabel() == "MAE (million)"
     mase = scores.rename(columns={"MAE": "MASE"})
     assert "no unit" in plot.backtest_errors(mase, metric="MASE").axes[0].get_ylabel()
 
 
-def test_backtest_errors_of_several_series_needs_one_chosen(forecasts):
+def test_backtest_errors_of_one_of_several_series(forecasts):
     scores = (forecasts.assign(abs_error=forecasts["error"].abs())
               .groupby(["series_id", "model", "horizon"], as_index=False)["abs_error"].mean()
               .rename(columns={"abs_error": "MAE"}))
     two = pd.concat([scores, scores.assign(series_id="netizens_million", MAE=scores["MAE"] * 10)])
     with pytest.raises(gc.DataError, match="series="):
-        plot.backtest_errors(two)
+        plot.backtest_errors(two, ax=Figure().add_subplot())  # one axes cannot hold two series
     fig = plot.backtest_errors(two, series="netizens_million", unit="million")
     line = next(ln for ln in fig.axes[0].get_lines() if ln.get_label() == "drift")
     np.testing.assert_allclose(line.get_ydata(), [5.0, 10.0])
@@ -269,7 +270,7 @@ def test_origin_forecasts_structure(forecasts):
     assert fig.get_suptitle() == "From each origin"
     assert [ax.get_ylabel() for ax in panels] == ["Penetration (%)", ""]  # shared y: the left panel names it
     assert [ax.get_xlabel() for ax in panels] == ["target date", "target date"]
-    assert _legend_texts(fig) == ["observed edition", "100% (the whole population)", "forecast from one origin"]
+    assert _legend_texts(fig) == ["observed", "100% (the whole population)", "forecast from one origin"]
     for ax in panels:
         assert len(_bound_lines(ax, 100.0)) == 1
 
@@ -295,7 +296,7 @@ def test_saturation_drift_structure():
     assert legend[:2] == ["logistic", "gompertz"]
     assert "richards (same ceilings as gompertz)" in legend
     assert "highest value observed after the origin" in legend
-    assert "open: a later edition passed the upper bound" in legend
+    assert "open: a later value passed the upper bound" in legend
     assert "estimate above the axis" in legend and "100% (the whole population)" in legend
     assert len(_bound_lines(ax, 100.0)) == 1
     assert ax.get_ylim()[1] < 130  # a ceiling of 450% does not squash the plausible ones
@@ -333,3 +334,180 @@ def test_backtest_frames_of_several_series_need_one_chosen(forecasts):
     with pytest.raises(gc.DataError, match="series="):
         plot.saturation_drift(sat)
     assert _legend_texts(plot.saturation_drift(sat, series="other_pct"))[0] == "logistic"
+
+
+# ---------------------------------------------------------------- plot methods and small multiples
+def _render(fig: Figure) -> Figure:
+    """Draw the figure (the layout runs then: a collapsed panel would warn, and warnings are errors)."""
+    import io
+
+    fig.savefig(io.BytesIO(), format="png")
+    return fig
+
+
+def _band_vertices(collection) -> np.ndarray:
+    """The (x, y) outline of a fill_between band."""
+    return np.concatenate([path.vertices for path in collection.get_paths()])
+
+
+def test_result_plot_draws_the_forecast_and_nested_bands(logistic):
+    fig = _render(logistic.plot(steps=6, levels=[0.8, 0.95]))
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    fc = logistic.forecast(steps=6, level=[0.8, 0.95])
+    bands = {c.get_label(): c for c in ax.collections}
+    assert set(bands) == {"80% interval", "95% interval"}
+    x_fc = mdates.date2num(fc["date"])
+    for lv in ("80", "95"):
+        xy = _band_vertices(bands[f"{lv}% interval"])
+        # every forecast bound is a vertex of its band, at its date (the band starts at the last observation)
+        for bound in (f"lower_{lv}", f"upper_{lv}"):
+            for x, y in zip(x_fc, fc[bound]):
+                assert np.any(np.isclose(xy[:, 0], x) & np.isclose(xy[:, 1], y, rtol=1e-9, atol=1e-9)), (bound, x, y)
+    # nested: the 95% band holds the 80% band
+    assert (fc["lower_95"] <= fc["lower_80"]).all() and (fc["upper_80"] <= fc["upper_95"]).all()
+    mean = next(ln for ln in ax.get_lines() if ln.get_label() == "forecast (mean)")
+    np.testing.assert_allclose(np.asarray(mean.get_ydata(), float)[1:], fc["mean"])
+    observed = next(ln for ln in ax.get_lines() if ln.get_label() == "observed")
+    np.testing.assert_array_equal(np.asarray(observed.get_ydata(), float), logistic.y)
+
+
+def test_result_plot_of_numeric_years_counts_in_years():
+    years = np.arange(2005, 2020)
+    y = 80.0 / (1.0 + np.exp(-0.45 * (years - 2012.0)))
+    res = gc.fit("logistic", years, y + np.sin(years) * 0.3, name="ruritania")
+    fig = _render(res.plot(steps=4, levels=0.9))
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "time (decimal year)"
+    mean = next(ln for ln in ax.get_lines() if ln.get_label() == "forecast (mean)")
+    np.testing.assert_allclose(mean.get_xdata(), [2019.0, 2020.0, 2021.0, 2022.0, 2023.0])  # yearly steps
+    assert [c.get_label() for c in ax.collections] == ["90% interval"]
+
+
+def test_result_plot_on_a_given_axes(logistic):
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert logistic.plot(ax=ax, steps=3) is fig
+
+
+@pytest.fixture(scope="module")
+def three_countries() -> pd.DataFrame:
+    panel = gc.load_panel("fixed_broadband")
+    return panel[panel["series_id"].isin(["France", "Chile", "Kenya"])].reset_index(drop=True)
+
+
+def test_batch_plot_one_panel_per_series(three_countries):
+    many = gc.fit_many("logistic", three_countries, date="year")
+    fig = _render(many.plot(steps=5))
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert sorted(ax.get_title() for ax in panels) == sorted(many.series_ids)
+    for ax in panels:
+        sid = ax.get_title()
+        observed = next(ln for ln in ax.get_lines() if ln.get_label() == "observed")
+        np.testing.assert_array_equal(np.asarray(observed.get_ydata(), float), many[sid].y)
+        if many[sid].status >= 0:
+            fc = many[sid].forecast(steps=5, level=0.95)
+            upper = _band_vertices(next(c for c in ax.collections if c.get_label() == "95% interval"))[:, 1]
+            assert np.isclose(upper.max(), max(fc["upper"].max(), many[sid].y[-1]))
+    chosen = many.plot(ids=["Kenya"], steps=2)
+    assert [ax.get_title() for ax in chosen.axes if ax.get_visible()] == ["Kenya"]
+
+
+def test_batch_plot_caps_the_panels_and_says_how_to_choose():
+    panel = gc.load_panel("fixed_broadband")
+    names = list(pd.unique(panel["series_id"]))[:30]
+    many = gc.fit_many("linear", panel[panel["series_id"].isin(names)], date="year")
+    with pytest.raises(gc.DataError, match=r"30 series .*max_panels=24.*ids="):
+        many.plot()
+    fig = many.plot(ids=names[:5], steps=2)
+    assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == names[:5]
+    assert len(many.plot(max_panels=30, steps=2).axes) >= 30
+    with pytest.raises(gc.DataError, match="no series"):
+        many.plot(ids=["Atlantis"])
+
+
+def test_batch_plot_shows_a_failed_fit_with_its_reason():
+    long = pd.DataFrame({"series_id": ["a"] * 6 + ["b"] * 2, "date": [2000, 2001, 2002, 2003, 2004, 2005, 2000, 2001],
+                         "value": [1.0, 2.0, 4.5, 8.0, 12.0, 14.5, 1.0, 2.0]})
+    many = gc.fit_many("logistic", long)
+    assert many["b"].status < 0
+    fig = _render(many.plot(steps=2))
+    ax_b = next(ax for ax in fig.axes if ax.get_title() == "b")
+    assert any(t.get_text().startswith("fit failed:") for t in ax_b.texts)
+    assert not ax_b.collections  # no band without a fit
+
+
+@pytest.fixture(scope="module")
+def three_country_backtest(three_countries):
+    return gc.backtest(three_countries, date="year", models=["logistic", "drift", "naive"], horizons=range(1, 4),
+                       min_train=10)
+
+
+def test_backtest_plot_one_panel_per_series_and_no_zigzag(three_country_backtest):
+    bt = three_country_backtest
+    fig = _render(bt.plot())
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert sorted(ax.get_title() for ax in panels) == ["Chile", "France", "Kenya"]
+    scores = bt.scores(by="horizon")
+    for ax in panels:
+        lines = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+        assert sorted(ln.get_label() for ln in lines) == ["drift", "logistic", "naive"]
+        for ln in lines:
+            x = np.asarray(ln.get_xdata(), float)
+            assert np.all(np.diff(x) > 0)  # one point per horizon, in order: no jump between series
+            want = scores[(scores["series_id"] == ax.get_title()) & (scores["model"] == ln.get_label())]
+            np.testing.assert_allclose(ln.get_ydata(), want.sort_values("horizon")["MAE"])
+    # a model has the same colour in every panel
+    colours = {(ln.get_label(), ln.get_color()) for ax in panels for ln in ax.get_lines()}
+    assert len(colours) == 3
+
+
+def test_backtest_plot_of_several_interval_kinds(three_countries):
+    bt = gc.backtest(three_countries[three_countries["series_id"] == "Chile"], date="year",
+                     models=["linear"], horizons=range(1, 3), min_train=10, intervals=["delta", "bootstrap"],
+                     n_boot=20, random_state=1)
+    (ax,) = bt.plot(metric="MAE").axes  # point errors do not depend on the interval: one line
+    assert [ln.get_label() for ln in ax.get_lines()] == ["linear"]
+    (ax,) = bt.plot(metric="winkler").axes  # interval scores do: one line per kind
+    assert sorted(ln.get_label() for ln in ax.get_lines()) == ["linear bootstrap", "linear delta"]
+    for ln in ax.get_lines():
+        assert np.all(np.diff(np.asarray(ln.get_xdata(), float)) > 0)
+
+
+def test_backtest_errors_refuses_rows_that_would_zigzag(forecasts):
+    by_origin = (forecasts.assign(MAE=forecasts["error"].abs())[["model", "horizon", "origin_edition", "MAE"]])
+    with pytest.raises(gc.DataError, match="repeat"):
+        plot.backtest_errors(by_origin)
+
+
+def test_backtest_plot_other_kinds(three_country_backtest):
+    bt = three_country_backtest
+    fig = _render(bt.plot(kind="origins", series="Chile"))
+    assert any("Chile" in t.get_text() for t in fig.texts) or "Chile" in fig.get_suptitle()
+    assert bt.plot(kind="saturation", series="Kenya").axes[0].get_ylabel()
+    with pytest.raises(gc.DataError, match="kind"):
+        bt.plot(kind="pie")
+
+
+def test_plot_methods_without_matplotlib_name_the_extra(logistic, three_country_backtest, monkeypatch):
+    many = gc.fit_many("linear", pd.DataFrame({"series_id": ["a"] * 3, "date": [2000, 2001, 2002],
+                                               "value": [1.0, 2.0, 3.5]}))
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    for draw in (logistic.plot, many.plot, three_country_backtest.plot):
+        with pytest.raises(ImportError, match=r'pip install "growthcast\[plot\]"'):
+            draw()
+
+
+def test_backtest_panels_name_their_own_units(forecasts):
+    scores = (forecasts.assign(abs_error=forecasts["error"].abs())
+              .groupby(["series_id", "model", "horizon"], as_index=False)["abs_error"].mean()
+              .rename(columns={"abs_error": "MAE"}))
+    two = pd.concat([scores, scores.assign(series_id="netizens_million", MAE=scores["MAE"] * 10)])
+    fig = _render(plot.backtest_errors(two))
+    labels = {ax.get_title(): ax.get_ylabel() for ax in fig.axes if ax.get_visible()}
+    assert labels == {"penetration_pct": "MAE (percentage points)", "netizens_million": "MAE"}
+    line = next(ln for ax in fig.axes if ax.get_title() == "netizens_million" for ln in ax.get_lines()
+                if ln.get_label() == "drift")
+    np.testing.assert_allclose(line.get_ydata(), [5.0, 10.0])

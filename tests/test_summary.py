@@ -273,7 +273,7 @@ def bt(cnnic):
     return gc.backtest(cnnic, series="penetration_pct", models=["drift", "naive", "linear"], horizons=[1, 2, 3])
 
 
-@pytest.mark.parametrize("alpha", [0.05, 1e-6, 0.999])
+@pytest.mark.parametrize("alpha", [0.05, 1e-8, 0.999])
 def test_compare_names_the_better_model_only_when_significant(bt, alpha):
     out = bt.compare("drift", "linear", alpha=alpha).set_index("horizon")
     fc = bt.forecasts
@@ -287,7 +287,7 @@ def test_compare_names_the_better_model_only_when_significant(bt, alpha):
         assert out.loc[h, "better"] == expected
     if alpha == 0.999:
         assert "no significant difference" not in set(out["better"])
-    if alpha == 1e-6:
+    if alpha == 1e-8:  # the smallest p-value on the bundled data is 5.8e-7 (drift vs linear, horizon 1)
         assert set(out["better"]) == {"no significant difference"}
 
 

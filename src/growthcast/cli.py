@@ -7,7 +7,8 @@
     growthcast backtest [--series S] [--models a,b,c] [--horizons 1-6] [--min-train N]
                         [--format table|csv|json] [--plot PATH.png]
     growthcast data     [--validate PATH.csv --date COL --value COL --series-id COL] [--format ...]
-    growthcast report   --out DIR [--series S] [--model NAME|best] [--models a,b,c]
+    growthcast report   --out DIR [--csv PATH --date COL --value COL --id COL] [--series S]
+                        [--model NAME|best] [--models a,b,c]
     growthcast models
 
 A user's mistake prints one line to stderr and no traceback: exit code 2
@@ -244,11 +245,17 @@ def build_parser() -> argparse.ArgumentParser:
                    f"{default_model()}; 'best': the backtest winner)")
     p.add_argument("--models", type=_names, default=candidates, metavar="A,B,C",
                    help="models fitted, drawn and backtested")
-    p.add_argument("--until", type=_until, default=_until(DEFAULT_UNTIL), metavar="DATE")
-    p.add_argument("--level", type=_level, default=0.95)
-    p.add_argument("--milestones", type=_numbers, default=None, metavar="V1,V2,...")
-    p.add_argument("--horizons", type=_horizons, default=list(range(1, 7)), metavar="1-6")
-    p.add_argument("--min-train", type=_positive_int, default=10, metavar="N")
+    p.add_argument("--until", type=_until, default=None, metavar="DATE",
+                   help="the last month of the projection, e.g. 2030-12 (default: 2030-12 for the CNNIC editions, "
+                        "10 steps of the data's frequency for --csv)")
+    p.add_argument("--level", type=_level, default=0.95, help="coverage of the intervals (default 0.95)")
+    p.add_argument("--milestones", type=_numbers, default=None, metavar="V1,V2,...",
+                   help="levels to date (default 80,85,90 for a percentage; the next three round "
+                        "levels above the last value otherwise)")
+    p.add_argument("--horizons", type=_horizons, default=list(range(1, 7)), metavar="1-6",
+                   help="steps ahead scored by the backtest (default 1-6)")
+    p.add_argument("--min-train", type=_positive_int, default=10, metavar="N",
+                   help="observations in the backtest's first training window (default 10)")
 
     sub.add_parser("models", help="list the models", description="List every model reachable by name.")
     return parser
@@ -497,14 +504,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     model = args.model or default_model()
     _check_models([model], "--model", allow_best=True)
     _check_models(args.models, "--models", backtest=True)
-    if args.csv is not None:
-        raise OptionError("--csv: the report works on the bundled CNNIC editions for now; use forecast --csv and "
-                          "backtest --csv for your own file")
-    args.series = args.series or "penetration_pct"
-    df = _load()
-    _check_series(df, args.series)
-    _check_until(df, args.series, args.until)
-    path = write_report(args.out, df, args.series, model, models=args.models, until=args.until, level=args.level,
+    if args.csv is not None:  # every series of the file (or --series), each on its own frequency
+        df, series, until = _user_frame(args), None, args.until
+    else:
+        series = args.series or "penetration_pct"
+        df, until = _load(), args.until if args.until is not None else _until(DEFAULT_UNTIL)
+        _check_series(df, series)
+        _check_until(df, series, until)
+    path = write_report(args.out, df, series, model, models=args.models, until=until, level=args.level,
                         milestone_values=args.milestones, min_train=args.min_train, horizons=args.horizons)
     _emit(f"report written to {path}")
     return 0

@@ -109,10 +109,11 @@ def _run(kernel, n_params, t, theta, jacobian, out=None):
     theta = np.asarray(theta, dtype=float)
     if theta.shape[-1:] != (n_params,):
         raise ValueError(f"theta must have {n_params} parameters on its last axis, got shape {theta.shape}")
-    shape = np.broadcast_shapes(t.shape, theta.shape[:-1] + (1,))
-    if out is not None:
+    if out is not None:  # the caller's buffers have the shape of the broadcast
         f, J = out
+        shape = f.shape
     else:
+        shape = np.broadcast_shapes(t.shape, theta.shape[:-1] + (1,))
         f = np.empty(shape)
         J = _jacobian_buffer(shape, n_params) if jacobian else None
     if len(shape) < 2 or f.size <= 2 * _BLOCK:

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -694,6 +694,65 @@ def series_from_arrays(
     t_col = pd.Series(list(t_arr) if t_arr.dtype == object else t_arr)
     return _validate(t_col, pd.Series(y_arr), None, np.arange(len(y_arr)), date="date", value=name,
                      series_id=None, percent=percent, missing=missing)
+
+
+class PlainSeries(NamedTuple):
+    """One series that passed :func:`plain_series`: observed points sorted by time."""
+
+    t: np.ndarray  # decimal years, increasing
+    y: np.ndarray
+    name: str
+    percent: bool
+    n_missing: int
+    has_dates: bool
+
+
+def plain_series(t: Any, y: Any, *, percent: bool | None = None) -> PlainSeries | None:
+    """:func:`series_from_arrays` for the common case, without building a frame; None otherwise.
+
+    The common case: numbers (or dates without a zone) strictly increasing
+    in time and values that are numbers, none infinite, negative or beyond
+    the magnitudes growthcast fits. Missing values are dropped and counted,
+    as there. Anything else, valid or not, gives None, and the caller runs
+    :func:`series_from_arrays`, which handles it or raises the error.
+    """
+    if not (percent is None or isinstance(percent, (bool, np.bool_))):
+        return None
+    if isinstance(t, pd.Series) and isinstance(y, pd.Series) and not t.index.equals(y.index):
+        return None
+    t_arr = np.asarray(t.to_numpy() if isinstance(t, (pd.Series, pd.Index)) else t)
+    y_arr = np.asarray(y.to_numpy() if isinstance(y, (pd.Series, pd.Index)) else y)
+    n = len(y_arr) if y_arr.ndim == 1 else 0
+    if n == 0 or t_arr.shape != (n,) or y_arr.dtype.kind not in "iuf":
+        return None
+    if t_arr.dtype.kind in "iuf":
+        times = t_arr.astype(float)
+        if not np.abs(times).max() < _EPOCH_LIKE:  # also False for NaN
+            return None
+    elif t_arr.dtype.kind == "M":  # dates without a zone: _years on numpy's datetimes, not a DatetimeIndex
+        moments = t_arr.astype("datetime64[us]")
+        if np.isnat(moments).any() or not (moments == t_arr).all():  # NaT, or below a microsecond
+            return None
+        year = moments.astype("datetime64[Y]").astype(np.int64) + 1970
+        start, end = _year_starts(year), _year_starts(year + 1)
+        times = year + (moments - start) / np.timedelta64(1, "s") / ((end - start) / np.timedelta64(1, "s"))
+    else:
+        return None
+    if n > 1 and not (np.diff(times) > 0).all():  # unsorted, repeated or not finite times
+        return None
+    values = y_arr.astype(float)
+    with np.errstate(invalid="ignore"):
+        if not np.abs(values).max() <= _MAX_VALUE:  # False when any is missing
+            kept = ~np.isnan(values)
+            times, values = times[kept], values[kept]
+            if not len(values) or not np.abs(values).max() <= _MAX_VALUE:
+                return None
+    name = str(getattr(y, "name", None) or "y")
+    top, bottom = values.max(), values.min()
+    flag = is_percent_series(name) if percent is None else bool(percent)
+    if bottom < 0 or 0 < top < _MIN_VALUE or (flag and (bottom <= 0 or top > 100)):
+        return None
+    return PlainSeries(times, values, name, flag, n - len(values), t_arr.dtype.kind == "M")
 
 
 def as_long(

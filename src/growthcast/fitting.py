@@ -2,7 +2,8 @@
 
 Both go through one path: the series become padded arrays of shape
 ``(n_series, n_points)`` with a mask, and the model fits them all in one call.
-``fit`` is ``fit_many`` with one series.
+``fit`` is ``fit_many`` with one series, except that a curve fitted to plain
+arrays takes a shorter route to the same numbers (:func:`_fit_lone`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import numpy as np
 import pandas as pd
 
 from . import distributed
-from .data import as_long, series_from_arrays
+from ._numerics.lone import fit_one
+from .data import as_long, plain_series, series_from_arrays
 from .errors import DataError
-from .frequency import resolve_freq
+from .frequency import increasing_steps, resolve_freq
 from .intervals import MIN_CALIBRATION_ERRORS
-from .models import Calibration, Fitted, Model, get_model, require_residual_dof
+from .models import Calibration, CurveModel, Fitted, Model, get_model, require_residual_dof
+from .models.base import MAX_CEILING_RATIO
 from .panel import Panel, panel_of_long
 from .results import BatchFitResult, FitResult
 from .uncertainty import INTERVALS, bootstrap
@@ -243,9 +246,57 @@ def fit(
     spec = _resolve(model, fixed)
     if name is not None:
         y = pd.Series(np.asarray(y), name=name)
+    lone = _fit_lone(spec, t, y, percent, freq) if interval == "delta" else None
+    if lone is not None:
+        return lone
     long = series_from_arrays(t, y, percent=percent)
     batch = _fit_batch(spec, long, interval, n_boot, random_state, freq)
     return batch[batch.series_ids[0]]
+
+
+def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any) -> FitResult | None:
+    """``fit`` of a curve to plain arrays that it fits, without the batch machinery; None otherwise.
+
+    The batch core on one series spends nearly all its time in per-call
+    overhead (frames, padding, arrays of one row). This route validates the
+    common case on arrays (:func:`growthcast.data.plain_series`) and runs
+    :func:`growthcast._numerics.lone.fit_one`, the batch core's arithmetic
+    on 1-D arrays, which gives the batch's numbers to the last bit. Whatever
+    it does not cover (other models and intervals, input that needs the full
+    checks, a fit that fails or that ``CurveModel.fit_arrays`` would flag as
+    implausible) returns None, and ``fit`` takes the batch path, whose
+    results, statuses and messages are the reference.
+    """
+    if not isinstance(spec, CurveModel) or type(spec).fit_arrays is not CurveModel.fit_arrays \
+            or any(k in spec.fixed for k in spec.curve.time):  # a fixed time may be centuries away: the batch's check
+        return None
+    data = plain_series(t, y, percent=percent)
+    if data is None:
+        return None
+    steps = resolve_freq(freq, 1)
+    step, months = increasing_steps(data.t) if steps is None else (float(steps[0][0]), int(steps[1][0]))
+    n = len(data.t)
+    fixed = spec._fixed_array(data.t[None, :], np.ones((1, n), dtype=bool))[0]
+    fit = fit_one(spec.curve, data.t, data.y, fixed)
+    if fit is None:
+        return None
+    ceiling = spec.curve.saturation
+    top = float(data.y.max())
+    if ceiling in spec.fixed:  # the checks of CurveModel.fit_arrays on the ceiling
+        if top > spec.fixed[ceiling] * (1 + 1e-9):
+            return None
+    elif top > 0 and not float(fit.params[0, spec.curve.params.index(ceiling)]) / top <= MAX_CEILING_RATIO:
+        return None
+    fitted = Fitted(
+        params=fit.params, cov=fit.cov, sigma2=fit.sigma2, sse=fit.sse, n_obs=fit.n_obs, n_params=fit.n_free,
+        n_iter=fit.n_iter, status=fit.status, t_last=data.t[-1:].copy(), y_last=data.y[-1:].copy(),
+        percent=np.array([data.percent]), message=np.array([""], dtype=object),
+    )
+    return FitResult(
+        spec=spec, series_id=data.name, t=data.t, y=data.y, has_dates=data.has_dates, fitted=fitted,
+        interval="delta", percent=data.percent, n_missing=data.n_missing,
+        step=step, months=months,
+    )
 
 
 def fit_many(

@@ -18,7 +18,7 @@ import numpy as np
 from .data import from_decimal_year, to_decimal_year
 from .errors import DataError
 
-__all__ = ["FREQUENCIES", "MAX_STEPS", "infer_steps", "resolve_freq", "forecast_grid", "frequency_name"]
+__all__ = ["FREQUENCIES", "MAX_STEPS", "infer_steps", "increasing_steps", "resolve_freq", "forecast_grid", "frequency_name"]
 
 #: Calendar frequencies and their months per step.
 FREQUENCIES: dict[str, int] = {"yearly": 12, "half-yearly": 6, "quarterly": 3, "monthly": 1}
@@ -53,17 +53,35 @@ def infer_steps(t: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray
     order = np.argsort(~mask, axis=1, kind="stable")
     tt = np.take_along_axis(np.where(mask, t, np.nan), order, axis=1)
     spacing = np.diff(tt, axis=1)
-    spacing = np.where(spacing > 0, spacing, np.nan)
-    step = np.full(len(t), np.nan)
-    has = np.isfinite(spacing).any(axis=1)  # a series of one point has no spacing
-    if has.any():
-        step[has] = np.nanmedian(spacing[has], axis=1)
-    step = np.where(np.isfinite(step), step, 1.0)
+    spacing = np.sort(np.where(spacing > 0, spacing, np.nan), axis=1)  # NaN last
+    # the median of each row's k spacings, as np.nanmedian (the mean of the middle two when k is even),
+    # without its masked arrays (most of a single fit's time)
+    k = (spacing > 0).sum(axis=1)
+    step = np.ones(len(t))  # a series of one point has no spacing
+    if spacing.shape[1]:
+        lo = np.take_along_axis(spacing, (np.maximum(k, 1)[:, None] - 1) // 2, axis=1)[:, 0]
+        hi = np.take_along_axis(spacing, k[:, None] // 2, axis=1)[:, 0]
+        with np.errstate(invalid="ignore"):
+            step = np.where(k > 0, (lo + hi) / 2.0, 1.0)
     months = np.zeros(len(step), dtype=int)
     for m in FREQUENCIES.values():
         months = np.where((months == 0) & (np.abs(step - m / 12.0) <= _TOLERANCE * m / 12.0), m, months)
     step = np.where(months > 0, months / 12.0, step)
     return step, months
+
+
+def increasing_steps(t: np.ndarray) -> tuple[float, int]:
+    """:func:`infer_steps` of one series of strictly increasing times, as Python numbers (a single fit)."""
+    if len(t) < 2:
+        step = 1.0
+    else:
+        spacing = np.sort(np.diff(t)).tolist()
+        k = len(spacing)
+        step = (spacing[(k - 1) // 2] + spacing[k // 2]) / 2.0
+    for m in FREQUENCIES.values():
+        if abs(step - m / 12.0) <= _TOLERANCE * m / 12.0:
+            return m / 12.0, m
+    return step, 0
 
 
 def resolve_freq(freq: Any, n: int) -> tuple[np.ndarray, np.ndarray] | None:

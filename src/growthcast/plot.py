@@ -5,15 +5,23 @@ Every function takes results or tidy frames, draws on a new
 figure; with ``path`` it is also saved there. Figures are rendered with the
 Agg backend and never registered with pyplot, so no window opens and no
 global matplotlib state changes. matplotlib is imported inside the
-functions: ``import growthcast`` works without it.
+functions: ``import growthcast`` works without it, and without it a figure
+raises an ImportError that names ``pip install "growthcast[plot]"``.
+
+The results draw themselves through these functions: ``res.plot()`` is
+:func:`fan_chart`, ``many.plot()`` is :func:`fan_charts` and ``bt.plot()``
+is :func:`backtest_errors`. This module sits below the results in the
+package's layers: it reads them by their attributes (duck typing) and never
+imports them.
 
 Functions
 ---------
-fan_chart           history, forecast with 80% and 95% bands, saturation level
+fan_chart           history, forecast with nested 80% and 95% bands, saturation level
+fan_charts          small multiples: one fan chart per series of a batch fit
 fitted_curves       several models' fitted and projected paths over the history
-backtest_errors     a backtest's error by horizon, one line per model
-origin_forecasts    the forecasts made at each origin against the actual editions
-saturation_drift    each model's ceiling, with its interval, by origin edition
+backtest_errors     a backtest's error by horizon, one line per model, one panel per series
+origin_forecasts    the forecasts made at each origin against the actual values
+saturation_drift    each model's ceiling, with its interval, by origin
 
 Every figure can be read on its own: it has a title, axis labels (the
 caller's ``ylabel`` should carry the unit, e.g. ``"Netizens (million)"``),
@@ -34,8 +42,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ._checks import check_levels
 from ._files import write_file
-from .errors import DataError
+from .errors import DataError, short_list
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -43,7 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .results import FitResult
 
-__all__ = ["fan_chart", "fitted_curves", "backtest_errors", "origin_forecasts", "saturation_drift", "save"]
+__all__ = ["fan_chart", "fan_charts", "fitted_curves", "backtest_errors", "origin_forecasts", "saturation_drift", "save"]
 
 _INSTALL_HINT = 'plotting needs matplotlib, which is not installed: pip install "growthcast[plot]"'
 _OWN_FIGURES: "weakref.WeakSet[Figure]" = weakref.WeakSet()  # figures drawn here, not on a user's ax
@@ -194,7 +203,7 @@ def _percent_frame(frame: pd.DataFrame) -> bool:
 
 def _one_series(frame: pd.DataFrame, series: Any, what: str) -> pd.DataFrame:
     """The rows of one series: the one given, or the only one there is."""
-    if "series_id" not in frame.columns:
+    if "series_id" not in frame.columns or frame.empty:  # empty: e.g. no model with a ceiling
         return frame
     ids = list(pd.unique(frame["series_id"]))
     if series is not None:
@@ -207,65 +216,43 @@ def _one_series(frame: pd.DataFrame, series: Any, what: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- single fits
-def fan_chart(
+def _draw_fan(
+    axis: "Axes",
     result: "FitResult",
     *,
-    until: Any = "2030-12-31",
-    levels: Sequence[float] = (0.8, 0.95),
-    saturation_level: float = 0.95,
-    title: str | None = None,
-    ylabel: str | None = None,
-    bound: float | bool | None = None,
-    bound_label: str | None = None,
-    ax: "Axes | None" = None,
-    path: str | Path | None = None,
-) -> "Figure":
-    """History and forecast with nested prediction bands and the saturation level.
+    until: Any,
+    steps: int | None,
+    levels: list[float],
+    saturation_level: float,
+    bound: float | None,
+    bound_label: str | None,
+    compact: bool = False,
+) -> None:
+    """Observations, fitted path, nested bands, mean forecast and saturation level on one axes.
 
-    Each band has its own shade and a dashed outline in the legend's
-    colour. Where a wider band has the same bounds as a narrower one (a
-    model whose interval does not depend on the level), the outlines lie on
-    each other and the legend says from when the two are equal.
-
-    Parameters
-    ----------
-    result : FitResult
-        A fitted series (``gc.fit(...)``).
-    until : date or decimal year
-        The end of the forecast (on the half-yearly report grid).
-    levels : sequence of float
-        Coverage of the bands, widest drawn palest; 80% and 95% by default.
-    saturation_level : float
-        Coverage of the interval drawn around the saturation level; the
-        level is left out for models without one.
-    title, ylabel : str, optional
-        The y-label should name the unit; the series name by default.
-    bound : float or bool, optional
-        The physical bound drawn as a dotted line: by default 100 for a
-        percentage (``result.percent``) and none otherwise; ``False`` for
-        none; a number such as the population for a count of people.
-    bound_label : str, optional
-        The legend entry of the bound.
-    ax : matplotlib Axes, optional
-        Draw here instead of on a new figure.
-    path : str or Path, optional
-        Also save the figure there.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    ``compact`` (a panel of a small multiple) shortens the legend entries.
     """
-    fig, (axis,) = _new_axes(ax, (8.0, 4.8))
-    levels = sorted(float(v) for v in levels)
     percent = bool(getattr(result, "percent", False))
     x_hist = _x(result, result.t)
+    ms = 2.5 if compact else 3.5
+    if result.status < 0:  # nothing to forecast from: the data, and why
+        axis.plot(x_hist, result.y, "o", ms=ms, color="black", label="observed", zorder=3)
+        import textwrap
+
+        reason = str(result.message).removeprefix("failed: ")
+        note = axis.text(0.5, 0.5, "\n".join(textwrap.wrap(f"fit failed: {reason}", 34 if compact else 70)),
+                         ha="center", va="center", fontsize=7 if compact else 9, color=_COLOURS[1],
+                         transform=axis.transAxes, clip_on=True)
+        note.set_in_layout(False)  # a long reason must not squeeze the panels
+        return
     if _in_sample(result):
         fitted = result.predict(result.t, level=levels[0])
-        axis.plot(x_hist, fitted["mean"], color=_COLOURS[0], lw=1.0, alpha=0.6, label=f"fitted ({result.spec.name})")
-    axis.plot(x_hist, result.y, "o", ms=3.5, color="black", label="observed", zorder=3)
+        axis.plot(x_hist, fitted["mean"], color=_COLOURS[0], lw=1.0, alpha=0.6,
+                  label="fitted" if compact else f"fitted ({result.spec.name})")
+    axis.plot(x_hist, result.y, "o", ms=ms, color="black", label="observed", zorder=3)
 
-    frames = {lev: result.forecast(until=until, level=lev) for lev in levels}
-    first = next(iter(frames.values()))
+    frames = {lev: result.forecast(until=until, level=lev, steps=steps) for lev in levels}
+    first = frames[levels[0]]
     # start the fan at the last observation so that it joins the history
     t_fc = first["t"].to_numpy()
     t_path = np.concatenate([[result.t[-1]], t_fc])
@@ -297,10 +284,78 @@ def fan_chart(
 
     sat = result.saturation(level=saturation_level)
     if np.isfinite(sat["value"]):
-        axis.axhline(sat["value"], color=_COLOURS[1], ls="--", lw=1.2,
-                     label=f"saturation {_fmt(sat['value'])} [{_fmt(sat['lower'])}, {_fmt(sat['upper'])}] "
-                     f"({saturation_level:.0%})")
-    _draw_bound(axis, _resolve_bound(bound, percent), bound_label, percent)
+        text = (f"saturation {_fmt(sat['value'])}" if compact else
+                f"saturation {_fmt(sat['value'])} [{_fmt(sat['lower'])}, {_fmt(sat['upper'])}] "
+                f"({saturation_level:.0%})")
+        axis.axhline(sat["value"], color=_COLOURS[1], ls="--", lw=1.2, label=text)
+    _draw_bound(axis, bound, bound_label, percent)
+
+
+def fan_chart(
+    result: "FitResult",
+    *,
+    until: Any = None,
+    steps: int | None = None,
+    levels: float | Sequence[float] = (0.8, 0.95),
+    saturation_level: float = 0.95,
+    title: str | None = None,
+    ylabel: str | None = None,
+    bound: float | bool | None = None,
+    bound_label: str | None = None,
+    ax: "Axes | None" = None,
+    path: str | Path | None = None,
+) -> "Figure":
+    """History and forecast with nested prediction bands and the saturation level.
+
+    This is what :meth:`growthcast.FitResult.plot` draws. Each band has its
+    own shade and a dashed outline in the legend's colour. Where a wider
+    band has the same bounds as a narrower one (a model whose interval does
+    not depend on the level), the outlines lie on each other and the legend
+    says from when the two are equal.
+
+    Parameters
+    ----------
+    result : FitResult
+        A fitted series (``gc.fit(...)``).
+    until : date or decimal year, optional
+        The end of the forecast, on the data's own grid (see
+        :meth:`growthcast.FitResult.forecast`); by default ``steps`` steps.
+    steps : int, optional
+        Steps of the data's frequency ahead when ``until`` is not given
+        (default 10).
+    levels : float or sequence of float
+        Coverage of the bands, widest drawn palest; 80% and 95% by default.
+    saturation_level : float
+        Coverage of the interval drawn around the saturation level; the
+        level is left out for models without one.
+    title, ylabel : str, optional
+        The y-label should name the unit; the series name by default.
+    bound : float or bool, optional
+        The physical bound drawn as a dotted line: by default 100 for a
+        percentage (``result.percent``) and none otherwise; ``False`` for
+        none; a number such as the population for a count of people.
+    bound_label : str, optional
+        The legend entry of the bound.
+    ax : matplotlib Axes, optional
+        Draw here instead of on a new figure.
+    path : str or Path, optional
+        Also save the figure there.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    FitError
+        If the fit failed: there is no forecast to draw.
+    """
+    levels = check_levels(levels)[0]
+    result.raise_for_status()
+    fig, (axis,) = _new_axes(ax, (8.0, 4.8))
+    percent = bool(getattr(result, "percent", False))
+    _draw_fan(axis, result, until=until, steps=steps, levels=levels, saturation_level=saturation_level,
+              bound=_resolve_bound(bound, percent), bound_label=bound_label)
     _title(axis, title or f"{result.series_id}: {result.spec.name} forecast")
     axis.set_xlabel(_xlabel(result))
     axis.set_ylabel(ylabel or str(result.series_id))
@@ -309,10 +364,117 @@ def fan_chart(
     return _finish(fig, path)
 
 
+def _grid_shape(n: int, ncols: int | None) -> tuple[int, int]:
+    ncols = min(n, 4 if n > 6 else 3 if n > 4 else 2 if n > 1 else 1) if ncols is None else int(ncols)
+    if ncols < 1:
+        raise DataError(f"ncols must be a positive integer, got {ncols!r}")
+    ncols = min(ncols, n)
+    return int(np.ceil(n / ncols)), ncols
+
+
+def _panel_ids(available: Sequence[Any], ids: Any, max_panels: int, what: str, choose: str) -> list:
+    """The series to draw, one panel each: ``ids`` (checked), or all of them up to ``max_panels``."""
+    if isinstance(max_panels, (bool, np.bool_)) or not isinstance(max_panels, (int, np.integer)) or max_panels < 1:
+        raise DataError(f"max_panels must be a positive integer, got {max_panels!r}")
+    if ids is None:
+        chosen = list(available)
+    else:
+        chosen = [ids] if isinstance(ids, str) or not np.iterable(ids) else list(ids)
+        known = set(available)
+        unknown = [i for i in chosen if i not in known]
+        if unknown:
+            raise DataError(f"{what}: no series {short_list(unknown)}; the {choose} has {short_list(list(available))}")
+        chosen = list(dict.fromkeys(chosen))
+    if not chosen:
+        raise DataError(f"{what}: no series to draw")
+    if len(chosen) > max_panels:
+        raise DataError(f"{what}: {len(chosen)} series are too many panels for one figure (at most "
+                        f"max_panels={max_panels}); choose some with ids=, e.g. ids={short_list(chosen[:4])}, "
+                        f"or raise max_panels")
+    return chosen
+
+
+def fan_charts(
+    batch: Any,
+    ids: Any = None,
+    *,
+    until: Any = None,
+    steps: int | None = None,
+    levels: float | Sequence[float] = (0.8, 0.95),
+    saturation_level: float = 0.95,
+    max_panels: int = 24,
+    ncols: int | None = None,
+    sharey: bool = False,
+    title: str | None = None,
+    ylabel: str | None = None,
+    bound: float | bool | None = None,
+    path: str | Path | None = None,
+) -> "Figure":
+    """Small multiples: one fan chart per series of a batch fit.
+
+    This is what :meth:`growthcast.BatchFitResult.plot` draws. Each panel,
+    titled by its series id, holds that series' observations, fitted path,
+    nested prediction bands, mean forecast and saturation level, as
+    :func:`fan_chart` draws them; a failed fit shows its data and the
+    reason. The key is the first panel's legend.
+
+    Parameters
+    ----------
+    batch : BatchFitResult
+        ``gc.fit_many(...)`` (anything with ``series_ids`` whose items,
+        ``batch[id]``, are fits).
+    ids : series id or sequence of them, optional
+        The series to draw, in this order; all of them by default.
+    until, steps, levels, saturation_level
+        As in :func:`fan_chart`.
+    max_panels : int
+        The most panels one figure holds (24): more series raise a
+        :class:`growthcast.DataError` that says to choose some with ``ids``.
+    ncols : int, optional
+        Panels per row (up to 4 by default).
+    sharey : bool
+        One y-axis for all panels (the same unit and scale).
+    title, ylabel : str, optional
+        The figure's title and the y-label of the left column (the unit).
+    bound : float or bool, optional
+        As in :func:`fan_chart`, for every panel: 100 for a percentage by default.
+    path : str or Path, optional
+        Also save the figure there.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    levels = check_levels(levels)[0]
+    chosen = _panel_ids(list(batch.series_ids), ids, max_panels, "fan_charts", "batch")
+    nrows, ncols = _grid_shape(len(chosen), ncols)
+    fig, axes = _new_axes(None, (3.6 * ncols + 0.6, 2.8 * nrows + 0.9), nrows, ncols, sharey=bool(sharey))
+    fits = [batch[sid] for sid in chosen]
+    for k, (axis, sid, res) in enumerate(zip(axes, chosen, fits)):
+        percent = bool(getattr(res, "percent", False))
+        _draw_fan(axis, res, until=until, steps=steps, levels=levels, saturation_level=saturation_level,
+                  bound=_resolve_bound(bound, percent), bound_label=None, compact=True)
+        axis.set_title(str(sid), fontsize=10)
+        axis.grid(alpha=0.3)
+        axis.tick_params(labelsize=8)
+        if k % ncols == 0:
+            axis.set_ylabel(ylabel or "value", fontsize=9)
+        if k >= len(chosen) - ncols:
+            axis.set_xlabel(_xlabel(res), fontsize=9)
+    for axis in axes[len(chosen):]:
+        axis.set_visible(False)
+    keyed = next((axis for axis, res in zip(axes, fits) if res.status >= 0), axes[0])
+    keyed.legend(loc="upper left", fontsize=7, frameon=True, framealpha=0.9)
+    model = fits[0].spec.name if fits else ""
+    _title(fig, title or f"{model} forecasts of {len(chosen)} series")
+    return _finish(fig, path)
+
+
 def fitted_curves(
     results: Mapping[str, "FitResult"] | Iterable["FitResult"],
     *,
-    until: Any = "2030-12-31",
+    until: Any = None,
+    steps: int | None = None,
     title: str | None = None,
     ylabel: str | None = None,
     bound: float | bool | None = None,
@@ -333,7 +495,8 @@ def fitted_curves(
         Failed fits are listed in the legend as failed and not drawn. Models
         without a fitted path (random walks, smoothing, combinations) are
         drawn from the last observation on.
-    until : date or decimal year
+    until, steps
+        The end of the projection, as in :func:`fan_chart`.
     title, ylabel, bound, bound_label, ax, path
         As in :func:`fan_chart`; the bound's default follows the first fit.
 
@@ -355,7 +518,7 @@ def fitted_curves(
         if res.status < 0:
             axis.plot([], [], color=colour, label=f"{label} (failed)")
             continue
-        fc = res.forecast(until=until, level=0.8)
+        fc = res.forecast(until=until, level=0.8, steps=steps)
         if _in_sample(res):
             t_all = np.concatenate([res.t, fc["t"].to_numpy()])
             mean = np.concatenate([res.predict(res.t, level=0.8)["mean"].to_numpy(), fc["mean"].to_numpy()])
@@ -417,36 +580,75 @@ def _metric_label(metric: str, unit: str | None) -> str:
     }.get(metric, metric)
 
 
+def _error_lines(scores: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, list[str]]:
+    """The rows to draw and the columns naming a line: the model, and the interval kind where it matters.
+
+    A backtest scores each interval kind (``delta``, ``bootstrap``, ...)
+    apart. Point scores are the same for every kind, so one kind's rows are
+    kept; a score that differs by kind gets one line per (model, kind).
+    """
+    keys = ["model"]
+    if "interval" in scores.columns and scores["interval"].nunique() > 1:
+        cell = [c for c in ("series_id", "model", "horizon") if c in scores.columns]
+        values = pd.to_numeric(scores[metric], errors="coerce").round(12)
+        if (values.groupby([scores[c] for c in cell]).nunique() > 1).any():
+            keys.append("interval")
+        else:
+            scores = scores[scores["interval"] == scores["interval"].iloc[0]]
+    per_panel = [c for c in ("series_id",) if c in scores.columns] + keys + ["horizon"]
+    doubled = scores.duplicated(per_panel)
+    if doubled.any():
+        raise DataError(f"backtest scores: {int(doubled.sum())} row(s) repeat a ({', '.join(per_panel)}) cell, so "
+                        f"a line per model would jump between them; pass scores(by='horizon') or a Backtest")
+    return scores, keys
+
+
 def backtest_errors(
     backtest: Any,
     *,
     metric: str = "MAE",
     models: Sequence[str] | None = None,
-    series: str | None = None,
+    series: Any = None,
     unit: str | None = None,
+    max_panels: int = 24,
+    ncols: int | None = None,
     title: str | None = None,
     ax: "Axes | None" = None,
     path: str | Path | None = None,
 ) -> "Figure":
-    """A backtest's error by horizon, one line per model.
+    """A backtest's error by horizon: one line per model, one panel per series.
+
+    This is what :meth:`growthcast.Backtest.plot` draws. Errors of different
+    series are not on one scale, so each series has its own panel (and
+    y-axis); a model keeps its colour in every panel. The lines run over
+    the horizons of one series only, in order.
 
     Parameters
     ----------
     backtest : Backtest or DataFrame
         A :func:`growthcast.backtest` result, or its ``scores(by="horizon")``
-        frame (columns ``model``, ``horizon`` and the metric).
+        frame (columns ``model``, ``horizon``, the metric and, for several
+        series, ``series_id``).
     metric : str
         The score to draw, e.g. ``"MAE"``, ``"RMSE"``, ``"MASE"``, ``"coverage"``.
+        A score of the intervals with several interval kinds scored gets one
+        line per model and kind.
     models : sequence of str, optional
         The models to draw; all by default.
-    series : str, optional
-        The series to draw, for a backtest of several; required then.
+    series : series id or sequence of them, optional
+        The series to draw: one id gives a single panel; by default every
+        series, one panel each.
     unit : str, optional
         The series' unit, shown on the y-axis of the scale-dependent scores
         (MAE, RMSE, Winkler); by default ``"percentage points"`` for a
         percentage series and none otherwise.
+    max_panels : int
+        The most panels one figure holds (24); more series raise a
+        :class:`growthcast.DataError` that says to choose some with ``series``.
+    ncols : int, optional
+        Panels per row (up to 4 by default).
     title, ax, path
-        As in :func:`fan_chart`.
+        As in :func:`fan_chart`; ``ax`` only for one series.
 
     Returns
     -------
@@ -455,29 +657,66 @@ def backtest_errors(
     Raises
     ------
     DataError
-        If the frame lacks the metric, or holds several series and
-        ``series`` is not given (their errors are not on one scale).
+        If the frame lacks the metric or a series asked for, has several
+        rows per model, series and horizon, or ``ax`` is given for several series.
     """
     scores = _frame(backtest, "scores", by="horizon")
     _need(scores, ["model", "horizon", metric], "backtest scores")
-    scores = _one_series(scores, series, "backtest_errors")
-    if unit is None and _percent_frame(scores):
-        unit = "percentage points"
     if models is not None:
         scores = scores[scores["model"].isin(list(models))]
-    fig, (axis,) = _new_axes(ax, (7.0, 4.2))
-    for i, (name, grp) in enumerate(scores.groupby("model", sort=False)):
-        grp = grp.sort_values("horizon")
-        axis.plot(grp["horizon"], grp[metric], "o-", color=_COLOURS[i % len(_COLOURS)], lw=1.6, ms=4, label=str(name))
-    axis.set_xlabel("horizon (report editions ahead)")
-    axis.set_ylabel(_metric_label(metric, unit))
-    name = f"{series}: " if series else ""
-    _title(axis, title or f"{name}backtest {metric} by forecast horizon")
-    axis.xaxis.get_major_locator().set_params(integer=True)
-    if metric != "coverage":
-        axis.set_ylim(bottom=0)
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize=8, frameon=False, title="model", title_fontsize=8)
+    scores, keys = _error_lines(scores, metric)
+    single = "series_id" not in scores.columns or (series is not None and (isinstance(series, str)
+                                                                           or not np.iterable(series)))
+    if single:
+        chosen = [None]
+        if "series_id" in scores.columns:
+            scores = _one_series(scores, series, "backtest_errors")
+    else:
+        chosen = _panel_ids(list(pd.unique(scores["series_id"])), series, max_panels, "backtest_errors",
+                            "backtest")
+        if ax is not None and len(chosen) > 1:
+            raise DataError(f"backtest_errors: ax= holds one panel, and the backtest has {len(chosen)} series; "
+                            "choose one with series=, or leave ax out for one panel per series")
+        if len(chosen) == 1:
+            single, series = True, chosen[0]
+            scores = scores[scores["series_id"] == series]
+    nrows, ncols = _grid_shape(len(chosen), ncols)
+    size = (7.0, 4.2) if len(chosen) == 1 else (3.8 * ncols + 0.8, 2.9 * nrows + 1.0)
+    fig, axes = _new_axes(ax, size, nrows, ncols)
+    line_ids = list(dict.fromkeys(scores[keys].itertuples(index=False, name=None)))
+    colours = {k: _COLOURS[i % len(_COLOURS)] for i, k in enumerate(line_ids)}
+    styles = {k: "-" if i < len(_COLOURS) else "--" for i, k in enumerate(line_ids)}
+    subs = [scores if sid is None else scores[scores["series_id"] == sid] for sid in chosen]
+    ylabels = [_metric_label(metric, unit if unit is not None else ("percentage points" if _percent_frame(sub)
+                                                                     else None)) for sub in subs]
+    for p, (axis, sid, sub, ylabel) in enumerate(zip(axes, chosen, subs, ylabels)):
+        for key, grp in sub.groupby(keys, sort=False):
+            key = key if isinstance(key, tuple) else (key,)
+            grp = grp.sort_values("horizon")
+            axis.plot(grp["horizon"].to_numpy(), grp[metric].to_numpy(dtype=float), marker="o", ls=styles[key],
+                      color=colours[key], lw=1.6, ms=4, label=" ".join(map(str, key)))
+        axis.xaxis.get_major_locator().set_params(integer=True)
+        if metric != "coverage":
+            axis.set_ylim(bottom=0)
+        axis.grid(alpha=0.3)
+        if len(chosen) == 1:
+            axis.set_xlabel("horizon (steps ahead)")
+            axis.set_ylabel(ylabel)
+            name = f"{series}: " if series is not None else ""
+            _title(axis, title or f"{name}backtest {metric} by forecast horizon")
+            axis.legend(fontsize=8, frameon=False, title=" / ".join(keys), title_fontsize=8)
+        else:
+            axis.set_title(str(sid), fontsize=10)
+            axis.tick_params(labelsize=8)
+            if p % ncols == 0 or len(set(ylabels)) > 1:  # every panel names its unit when they differ
+                axis.set_ylabel(ylabel, fontsize=9)
+            if p >= len(chosen) - ncols:
+                axis.set_xlabel("horizon (steps ahead)", fontsize=9)
+    if len(chosen) > 1:
+        for axis in axes[len(chosen):]:
+            axis.set_visible(False)
+        axes[0].legend(fontsize=7, frameon=True, framealpha=0.9, title=" / ".join(keys), title_fontsize=7)
+        _title(fig, title or f"Backtest {metric} by forecast horizon, {len(chosen)} series")
     return _finish(fig, path)
 
 
@@ -530,6 +769,12 @@ def origin_forecasts(
     fc = _frame(backtest, "forecasts")
     _need(fc, ["model", "origin_edition", "origin_date", "target_date", "actual", "mean"], "backtest forecasts")
     fc = _one_series(fc, series, "origin_forecasts")
+    xlabel = "target date"
+    if fc["target_date"].isna().all():  # numeric times (e.g. years): no dates to draw against
+        pair = next((p for p in (("origin_t", "target_t"), ("origin_year", "target_year"))
+                     if set(p) <= set(fc.columns)), ("origin_edition", "target_edition"))
+        fc = fc.assign(origin_date=fc[pair[0]].astype(float), target_date=fc[pair[1]].astype(float))
+        xlabel = "target time" if pair[1] != "target_edition" else "target (observation number)"
     percent = _percent_frame(fc)
     names = list(pd.unique(fc["model"])) if models is None else list(models)
     if not names:
@@ -567,22 +812,22 @@ def origin_forecasts(
             if not np.isfinite(ys[0]):
                 xs, ys = xs[1:], ys[1:]
             axis.plot(xs, ys, color=cmap(norm(float(origin))), lw=0.9, alpha=0.9)
-        axis.plot(obs_x, obs_y, "o", ms=2.5, color="black", label="observed edition", zorder=3)
+        axis.plot(obs_x, obs_y, "o", ms=2.5, color="black", label="observed", zorder=3)
         _draw_bound(axis, bound_value, bound_label, percent)
         axis.plot([], [], color=cmap(0.6), lw=0.9, label="forecast from one origin")
         axis.set_title(str(name), fontsize=10)
         if k % ncols == 0:
             axis.set_ylabel(label, fontsize=9)
         if k >= len(names) - ncols:
-            axis.set_xlabel("target date", fontsize=9)
+            axis.set_xlabel(xlabel, fontsize=9)
         axis.grid(alpha=0.3)
         if k == 0:  # the same key holds for every panel
             axis.legend(loc="upper left", fontsize=7, frameon=True, framealpha=0.9)
     for axis in axes[len(names):]:
         axis.set_visible(False)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes[: len(names)]), shrink=0.6, aspect=30)
-    bar.set_label("origin (report edition the forecast was made from)")
-    _title(fig, title or f"{label}: forecasts from each origin against the actual editions")
+    bar.set_label("origin (number of the observation the forecast was made from)")
+    _title(fig, title or f"{label}: forecasts from each origin against the actual values")
     return _finish(fig, path)
 
 
@@ -697,7 +942,7 @@ def saturation_drift(
         axis.step(later["origin_edition"].to_numpy(dtype=float), later["later_max"].to_numpy(dtype=float),
                   where="mid", color="black", lw=1.4, label="highest value observed after the origin", zorder=3)
     if exceeded:
-        axis.plot([], [], "o", ms=4, mfc="white", mec="black", label="open: a later edition passed the upper bound")
+        axis.plot([], [], "o", ms=4, mfc="white", mec="black", label="open: a later value passed the upper bound")
     if off_scale:
         axis.plot([], [], "^", ms=6, color="grey", label="estimate above the axis")
     _draw_bound(axis, bound_value, bound_label, percent)
@@ -707,7 +952,7 @@ def saturation_drift(
             axis.set_ylim(bottom - pad, top + pad)
     else:
         axis.text(0.5, 0.5, "no model with a saturation level", ha="center", va="center", transform=axis.transAxes)
-    axis.set_xlabel("origin (report edition the ceiling was estimated from)")
+    axis.set_xlabel("origin (number of the observation the ceiling was estimated from)")
     axis.set_ylabel(ylabel or "estimated saturation level")
     _title(axis, title or "Saturation drift: the ceiling estimated at each origin")
     axis.grid(alpha=0.3)

@@ -1,12 +1,22 @@
-"""The projection of one series, as text, JSON-able data and an HTML report.
+"""The projection of one series or several, as text, JSON-able data and an HTML report.
 
-:func:`project` fits a model to every edition of a series and gathers what
-a reader wants from it: the half-yearly projection with intervals, the
-saturation level, and the half-year in which milestones are reached.
-:func:`choose_model` picks a model by a backtest. :func:`write_report`
-writes a self-contained HTML page (figures embedded, and also saved beside
-it as PNG files). The command line (:mod:`growthcast.cli`) is a thin layer
-over these functions.
+:func:`project` fits a model to every observation of a series and gathers
+what a reader wants from it: the projection on the data's own grid (a step
+of their frequency: yearly, half-yearly, ...) with intervals, the saturation
+level, and the period in which milestones are reached. :func:`choose_model`
+picks a model by a backtest. :func:`write_report` writes a self-contained
+HTML page (figures embedded, and also saved beside it as PNG files). The
+command line (:mod:`growthcast.cli`) is a thin layer over these functions.
+
+Data
+----
+Either the bundled CNNIC table (``gc.load_cnnic()``: columns ``edition``,
+``as_of`` and one column per series), whose observations are report
+editions, or a long frame of one's own series (``series_id, date, value``,
+as :func:`growthcast.read_csv` and :func:`growthcast.from_frame` read it;
+dates or plain numbers such as years). Nothing about the CNNIC editions is
+assumed of a long frame: its periods follow its frequency, its values are
+percentages only where flagged (a ``_pct`` name or ``percent=True``).
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ import html
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,9 +34,9 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .data import is_percent_series
+from .data import from_decimal_year, from_frame, is_percent_series
 from ._files import write_file
-from .errors import DataError
+from .errors import DataError, short_list
 from .fitting import fit
 from .models import model_names
 from .results import FitResult
@@ -34,12 +45,14 @@ __all__ = [
     "DEFAULT_MODEL",
     "CANDIDATE_MODELS",
     "SERIES_LABELS",
+    "MAX_REPORT_SERIES",
     "Projection",
     "Selection",
     "default_model",
     "candidate_models",
     "default_milestones",
     "half_year",
+    "period_label",
     "milestones",
     "choose_model",
     "project",
@@ -53,6 +66,8 @@ DEFAULT_MODEL = "auto"
 CANDIDATE_MODELS = ("logistic", "gompertz", "richards", "bass", "logit_linear", "holt_damped", "drift", "auto", "saturating")
 PERCENT_MILESTONES = (80.0, 85.0, 90.0)
 NEVER_WITHIN = 100.0  # years searched for a milestone
+#: The most series one report holds (each has its own section of figures and tables).
+MAX_REPORT_SERIES = 12
 
 SERIES_LABELS = {
     "penetration_pct": "Internet penetration (% of population)",
@@ -62,6 +77,9 @@ SERIES_LABELS = {
     "urban_penetration_pct": "Urban Internet penetration (%)",
     "rural_penetration_pct": "Rural Internet penetration (%)",
 }
+
+#: The name of one step of each calendar frequency (months per step), for the milestone and projection tables.
+_PERIOD_WORDS = {12: "year", 6: "half-year", 3: "quarter", 1: "month"}
 
 
 def default_model() -> str:
@@ -74,31 +92,45 @@ def candidate_models() -> tuple[str, ...]:
     return tuple(CANDIDATE_MODELS)
 
 
-def series_label(series: str) -> str:
-    return SERIES_LABELS.get(series, series)
+def series_label(series: Any, percent: bool | None = None) -> str:
+    """A CNNIC series' long name; another series' id, with ``(%)`` for a percentage."""
+    if series in SERIES_LABELS:
+        return SERIES_LABELS[series]
+    pct = is_percent_series(series) if percent is None else bool(percent)
+    return f"{series} (%)" if pct else str(series)
 
 
-def format_value(value: float, series: str, unit: bool = True) -> str:
-    """``80.0%`` for a percentage, ``1,150 million`` for a count in millions."""
+def _is_pct(series: Any, percent: bool | None) -> bool:
+    return is_percent_series(series) if percent is None else bool(percent)
+
+
+def _tail(series: Any) -> str:
+    return " million" if str(series).endswith("_million") else ""
+
+
+def format_value(value: float, series: Any, unit: bool = True, *, percent: bool | None = None) -> str:
+    """``80.0%`` for a percentage, ``1,150 million`` for a count in millions, ``12.5`` otherwise.
+
+    ``percent`` overrides the rule that a series whose name ends in ``_pct`` is a percentage.
+    """
     if value is None or not np.isfinite(value):
         return "-"
+    pct = _is_pct(series, percent)
     text = f"{value:,.1f}"
-    if not is_percent_series(series) and float(value).is_integer():
+    if not pct and float(value).is_integer():
         text = text.removesuffix(".0")
     if not unit:
         return text
-    if is_percent_series(series):
-        return f"{text}%"
-    return f"{text} million" if series.endswith("_million") else text
+    return f"{text}%" if pct else f"{text}{_tail(series)}"
 
 
-def format_interval(value: float, lower: float, upper: float, series: str) -> str:
+def format_interval(value: float, lower: float, upper: float, series: Any, *, percent: bool | None = None) -> str:
     """``80.9% [77.4%, 84.6%]`` or ``1,372.0 [1,299.5, 1,448.4] million``."""
-    if is_percent_series(series):
-        return f"{format_value(value, series)} [{format_value(lower, series)}, {format_value(upper, series)}]"
+    if _is_pct(series, percent):
+        return (f"{format_value(value, series, percent=True)} [{format_value(lower, series, percent=True)}, "
+                f"{format_value(upper, series, percent=True)}]")
     f = lambda v: "-" if not np.isfinite(v) else f"{v:,.1f}"  # noqa: E731
-    tail = " million" if series.endswith("_million") else ""
-    return f"{f(value)} [{f(lower)}, {f(upper)}]{tail}"
+    return f"{f(value)} [{f(lower)}, {f(upper)}]{_tail(series)}"
 
 
 def _nice_step(value: float) -> float:
@@ -110,9 +142,9 @@ def _nice_step(value: float) -> float:
     return min((m * power for m in (1, 2, 5, 10)), key=lambda s: abs(math.log(s / raw)))
 
 
-def default_milestones(series: str, y: np.ndarray) -> list[float]:
+def default_milestones(series: Any, y: np.ndarray, *, percent: bool | None = None) -> list[float]:
     """80, 85 and 90% for a percentage; else the next three round levels above the last value."""
-    if is_percent_series(series):
+    if _is_pct(series, percent):
         return list(PERCENT_MILESTONES)
     last = float(y[-1])
     step = _nice_step(last)
@@ -128,58 +160,120 @@ def half_year(when: Any) -> str:
     return f"{when.year}H{1 if when.month <= 6 else 2}"
 
 
+def period_label(when: Any, months: int) -> str:
+    """The period of the data's frequency in which ``when`` falls; ``never`` for NaT or NaN.
+
+    Parameters
+    ----------
+    when : Timestamp or float
+        A date, or a time in decimal years for data given as plain numbers.
+    months : int
+        Calendar months per step of the data (12, 6, 3, 1), or 0 when irregular.
+
+    Returns
+    -------
+    str
+        With dates: ``2027`` (yearly), ``2027H1`` (half-yearly), ``2027Q3``
+        (quarterly), ``2027-03`` (monthly), else the day. Without dates a
+        yearly time is labelled by the year that ends the period in which
+        it falls (2026.4 is reached by the observation of 2027), and other
+        times by the decimal year.
+    """
+    if when is None or pd.isna(when):
+        return "never"
+    if isinstance(when, (pd.Timestamp, np.datetime64)) or hasattr(when, "year"):
+        ts = pd.Timestamp(when)
+        if months == 12:
+            return f"{ts.year}"
+        if months == 6:
+            return half_year(ts)
+        if months == 3:
+            return f"{ts.year}Q{(ts.month - 1) // 3 + 1}"
+        if months == 1:
+            return f"{ts:%Y-%m}"
+        return f"{ts:%Y-%m-%d}"
+    t = float(when)
+    if months == 12:
+        return str(int(math.ceil(t - 1e-9)))
+    return f"{t:.2f}"
+
+
+def _period_word(months: int) -> str:
+    return _PERIOD_WORDS.get(months, "period")
+
+
 # ---------------------------------------------------------------- computations
 def milestones(result: FitResult, values: Sequence[float], level: float, *, dates: pd.Series | None = None,
                editions: pd.Series | None = None) -> pd.DataFrame:
-    """When ``result`` reaches each value: the half-year and an interval of half-years.
+    """When ``result`` reaches each value: the period of the data's frequency, and an interval of periods.
 
-    The half-year is the one in which the mean path crosses the value; the
+    The period is the one in which the mean path crosses the value; the
     interval runs from where the upper prediction bound crosses it (the
     earliest) to where the lower bound does (the latest); ``never`` when a
-    path stays below it for :data:`NEVER_WITHIN` years. A value the data
-    have already reached is reported with the first edition at or above it.
+    path stays below it for :data:`NEVER_WITHIN` years. No path is dated
+    before the next step of the data's grid. A value the data have already
+    reached is reported with the first observation at or above it.
+
+    Parameters
+    ----------
+    result : FitResult
+    values : sequence of float
+    level : float
+        Coverage of the prediction band.
+    dates : Series, optional
+        The observations' dates, for those already reached (by default
+        from the fit's times).
+    editions : Series, optional
+        The CNNIC edition of each observation.
 
     Returns
     -------
     pandas.DataFrame
-        ``value, status, date, earliest, latest`` (dates) and
-        ``half_year, earliest_half_year, latest_half_year`` (labels);
-        ``status`` is ``observed``, ``projected`` or ``not reached``.
+        ``value, status, t, earliest_t, latest_t`` (decimal years),
+        ``period, earliest_period, latest_period`` (labels, see
+        :func:`period_label`); with dates also ``date, earliest, latest``;
+        for half-yearly dates also ``half_year, earliest_half_year,
+        latest_half_year`` (the same labels). ``status`` is ``observed``,
+        ``projected`` or ``not reached``; ``edition`` when ``editions`` is given.
     """
-    rows = []
-    obs_dates = pd.DatetimeIndex(dates) if dates is not None else None
-    next_date = None
+    months = int(getattr(result, "months", 0) or 0)
+    t_next = float(result.forecast(steps=1, level=level)["t"].iloc[0])
+    obs_dates = None
     if result.has_dates:
-        from .data import from_decimal_year, half_year_grid
-
-        grid = half_year_grid(float(result.t[-1]), float(result.t[-1]) + 1.0)
-        next_date = from_decimal_year(grid[:1]).round("D")[0] if grid.size else None
+        obs_dates = pd.DatetimeIndex(dates) if dates is not None else from_decimal_year(result.t).round("D")
+    rows = []
     for value in values:
         value = float(value)
         reached = np.flatnonzero(result.y >= value)
-        if reached.size and obs_dates is not None:
+        if reached.size:
             i = int(reached[0])
-            when = obs_dates[i]
-            row = {"value": value, "status": "observed", "date": when, "earliest": when, "latest": when}
+            ts = [float(result.t[i])] * 3
+            row = {"value": value, "status": "observed"}
             if editions is not None:
                 row["edition"] = int(editions.iloc[i])
-            rows.append(row)
-            continue
-        cross = result.time_to_reach(value, level, horizon=NEVER_WITHIN)
-        # not observed by the last edition: no path can reach it before the next half-year
-        row = {"value": value, "date": cross.get("date", pd.NaT), "earliest": cross.get("lower", pd.NaT),
-               "latest": cross.get("upper", pd.NaT)}
-        for key in ("date", "earliest", "latest"):
-            if pd.notna(row[key]) and next_date is not None and row[key] < next_date:
-                row[key] = next_date
-        row["status"] = "projected" if pd.notna(row["date"]) else "not reached"
+            when = [obs_dates[i]] * 3 if obs_dates is not None else None
+        else:
+            cross = result.time_to_reach(value, level, horizon=NEVER_WITHIN)
+            # not observed by the last point: no path can reach it before the next step of the grid
+            ts = [max(float(cross[k]), t_next) if np.isfinite(cross[k]) else np.nan
+                  for k in ("t", "lower_t", "upper_t")]
+            row = {"value": value, "status": "projected" if np.isfinite(ts[0]) else "not reached"}
+            when = list(from_decimal_year(ts).round("D")) if result.has_dates else None
+        row.update(t=ts[0], earliest_t=ts[1], latest_t=ts[2])
+        if when is not None:
+            row.update(date=when[0], earliest=when[1], latest=when[2])
+        labels = when if when is not None else ts
+        row.update(period=period_label(labels[0], months), earliest_period=period_label(labels[1], months),
+                   latest_period=period_label(labels[2], months))
         rows.append(row)
     out = pd.DataFrame(rows)
-    for col in ("date", "earliest", "latest"):
-        out[col] = pd.to_datetime(out[col])
-    out["half_year"] = [half_year(d) for d in out["date"]]
-    out["earliest_half_year"] = [half_year(d) for d in out["earliest"]]
-    out["latest_half_year"] = [half_year(d) for d in out["latest"]]
+    if result.has_dates:
+        for col in ("date", "earliest", "latest"):
+            out[col] = pd.to_datetime(out[col])
+        if months == 6:
+            out["half_year"] = out["period"]
+            out["earliest_half_year"] = out["earliest_period"]
+            out["latest_half_year"] = out["latest_period"]
     return out
 
 
@@ -196,7 +290,7 @@ class Selection:
 
 def choose_model(
     df: pd.DataFrame,
-    series: str,
+    series: Any,
     candidates: Sequence[str] | None = None,
     *,
     metric: str = "MASE",
@@ -205,20 +299,22 @@ def choose_model(
     level: float = 0.8,
     backtest: Any = None,
 ) -> Selection:
-    """The candidate with the lowest backtest ``metric`` (MASE by default).
+    """The candidate with the lowest backtest ``metric`` (MASE by default) on ``series``.
 
     Parameters
     ----------
     df : DataFrame
-        The editions (``gc.load_cnnic()``).
+        The CNNIC editions (``gc.load_cnnic()``) or a long frame
+        (``series_id, date, value``; see :func:`project`).
     series : str
+        The series (a CNNIC column, or a series id of the long frame).
     candidates : sequence of str, optional
         :func:`candidate_models` by default.
     metric : str
     min_train, horizons, level
         Passed to :func:`growthcast.backtest`.
     backtest : Backtest, optional
-        A backtest already run on these candidates, to reuse.
+        A backtest already run on these candidates (and this series), to reuse.
     """
     candidates = list(candidate_models() if candidates is None else candidates)
     if backtest is None:
@@ -227,6 +323,8 @@ def choose_model(
         backtest = run_backtest(df, series=series, models=list(candidates), min_train=min_train,
                                 horizons=horizons, level=level)
     board = backtest.leaderboard(metric=metric)
+    if "series_id" in board.columns and board["series_id"].nunique() > 1:
+        board = board[board["series_id"] == series].reset_index(drop=True)
     fittable = set(model_names())  # not ensemble_weighted, which exists in backtests only
     scored = board[np.isfinite(pd.to_numeric(board[metric], errors="coerce")) & board["model"].isin(fittable)]
     if scored.empty:
@@ -236,7 +334,7 @@ def choose_model(
     hs = list(horizons)
     span = f"{min(hs)}-{max(hs)}" if hs == list(range(min(hs), max(hs) + 1)) else ",".join(map(str, hs))
     reason = (f"lowest {metric} ({best[metric]:.3f}) over horizons {span} in a backtest of "
-              f"{len(board)} model(s) with origins from the {min_train}th observed edition on")
+              f"{len(board)} model(s) with origins from the {min_train}th observation on")
     if len(scored) > 1:
         second = scored.iloc[1]
         reason += f"; runner-up {second['model']} ({second[metric]:.3f})"
@@ -245,18 +343,35 @@ def choose_model(
 
 @dataclass(frozen=True)
 class Projection:
-    """A fitted series projected forward, with its saturation level and milestones."""
+    """A fitted series projected forward, with its saturation level and milestones.
 
-    series: str
+    ``data`` holds the observations used: ``date`` (NaT for plain-number
+    times), ``t`` (decimal years), ``value`` and, for the CNNIC editions,
+    ``edition``. ``percent`` says whether the values are percentages.
+    """
+
+    series: Any
     model: str
     result: FitResult
     level: float
     forecast: pd.DataFrame
     saturation: pd.Series
     milestones: pd.DataFrame
-    data: pd.DataFrame  # edition, as_of and the series, observed rows only
+    data: pd.DataFrame
     selection: Selection | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def percent(self) -> bool:
+        return bool(self.result.percent)
+
+    @property
+    def source(self) -> str:
+        """What the observations are: ``CNNIC editions`` or ``yearly observations``, ``half-yearly ...``."""
+        if "edition" in self.data.columns:
+            return "CNNIC editions"
+        freq = self.result.frequency
+        return f"{freq} observations" if not freq.startswith("irregular") else "observations"
 
     def to_dict(self) -> dict:
         """JSON-able builtins: everything the text output shows."""
@@ -266,29 +381,51 @@ class Projection:
             return v if np.isfinite(v) else None
 
         def day(v):
-            return None if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
+            return None if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
 
         sel = None
         if self.selection is not None:
             sel = {"model": self.selection.model, "metric": self.selection.metric, "reason": self.selection.reason,
                    "leaderboard": records(self.selection.leaderboard)}
+        months = int(self.result.months)
+        data = {"points": int(len(self.data)), "frequency": self.result.frequency,
+                "first": _when_text(self.data.iloc[0]), "last": _when_text(self.data.iloc[-1]),
+                "last_value": num(self.data["value"].iloc[-1]), "percent": self.percent}
+        if "edition" in self.data.columns:
+            data["editions"] = int(len(self.data))
+        forecast = [{"date": day(getattr(r, "date", None)), "t": num(r.t),
+                     "period": period_label(r.date if self.result.has_dates else r.t, months),
+                     "mean": num(r.mean), "lower": num(r.lower), "upper": num(r.upper)}
+                    for r in self.forecast.itertuples()]
+        ms = []
+        for r in self.milestones.to_dict("records"):
+            item = {"value": num(r["value"]), "status": r["status"], "period": r["period"],
+                    "earliest_period": r["earliest_period"], "latest_period": r["latest_period"],
+                    "t": num(r["t"]), "earliest_t": num(r["earliest_t"]), "latest_t": num(r["latest_t"]),
+                    "date": day(r.get("date")), "earliest": day(r.get("earliest")), "latest": day(r.get("latest"))}
+            if "half_year" in r:
+                item.update(half_year=r["half_year"], earliest_half_year=r["earliest_half_year"],
+                            latest_half_year=r["latest_half_year"])
+            ms.append(item)
         return {
-            "series": self.series,
+            "series": self.series if isinstance(self.series, (str, int, float)) else str(self.series),
             "model": self.model,
             "level": self.level,
             "selection": sel,
-            "data": {"editions": int(len(self.data)), "first": day(self.data["as_of"].iloc[0]),
-                     "last": day(self.data["as_of"].iloc[-1]), "last_value": num(self.data[self.series].iloc[-1])},
+            "data": data,
             "fit": self.result.to_dict(),
             "saturation": {k: num(self.saturation[k]) for k in ("value", "lower", "upper")},
-            "forecast": [{"date": day(r.date), "t": num(r.t), "mean": num(r.mean), "lower": num(r.lower),
-                          "upper": num(r.upper)} for r in self.forecast.itertuples()],
-            "milestones": [{"value": num(r.value), "status": r.status, "half_year": r.half_year,
-                            "earliest_half_year": r.earliest_half_year, "latest_half_year": r.latest_half_year,
-                            "date": day(r.date), "earliest": day(r.earliest), "latest": day(r.latest)}
-                           for r in self.milestones.itertuples()],
+            "forecast": forecast,
+            "milestones": ms,
             "notes": list(self.notes),
         }
+
+
+def _when_text(row: pd.Series) -> str:
+    """An observation's date, or its time for plain-number times (``2019``, ``2019.5``)."""
+    if "date" in row.index and pd.notna(row["date"]):
+        return f"{pd.Timestamp(row['date']):%Y-%m-%d}"
+    return f"{float(row['t']):g}"
 
 
 def shown_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -302,55 +439,129 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
+# ---------------------------------------------------------------- the data of one series
+def _is_cnnic(df: pd.DataFrame) -> bool:
+    """The CNNIC table (``edition``/``as_of`` and a column per series), as opposed to a long frame."""
+    return "as_of" in df.columns
+
+
+def _long_frame(df: pd.DataFrame, date: str | None, value: str, series_id: str | None) -> pd.DataFrame:
+    """``df`` as a validated long frame ``series_id, date, t, value`` (it may be one already)."""
+    if {"series_id", "date", "t", "value"} <= set(df.columns) and date is None and value == "value" \
+            and series_id in (None, "series_id"):
+        return df  # validated already (read_csv, from_frame); every fit checks it again
+    return from_frame(df, date=date or "date", value=value, series_id=series_id)
+
+
+def _series_ids(long: pd.DataFrame, series: Any) -> list:
+    """The series asked for (one id, several, or all), each checked against the frame."""
+    ids = list(pd.unique(long["series_id"]))
+    if series is None:
+        return ids
+    wanted = [series] if isinstance(series, str) or not np.iterable(series) else list(series)
+    unknown = [s for s in wanted if s not in set(ids)]
+    if unknown:
+        raise DataError(f"no series {short_list(unknown)}; the data have {short_list(ids)}")
+    return list(dict.fromkeys(wanted))
+
+
+def _series_data(df: pd.DataFrame, series: Any) -> tuple[pd.DataFrame, bool]:
+    """One series' observations (``[edition,] date, t, value``) and whether they are percentages."""
+    if _is_cnnic(df):
+        if series not in df.columns:
+            raise DataError(f"no series {series!r}; the data have "
+                            f"{[c for c in df.columns if str(c).endswith(('_pct', '_million'))]}")
+        absent = [c for c in ("edition", "as_of") if c not in df.columns]
+        if absent:
+            raise DataError(f"missing column(s) {absent}: project() takes CNNIC-style editions "
+                            f"(edition, as_of and the series) or a long frame (series_id, date, value); "
+                            f"the frame has {list(df.columns)[:8]}")
+        rows = df.loc[df[series].notna(), ["edition", "as_of", series]].sort_values("as_of", ignore_index=True)
+        from .data import to_decimal_year
+
+        data = pd.DataFrame({"edition": rows["edition"].to_numpy(), "date": pd.DatetimeIndex(rows["as_of"]),
+                             "t": to_decimal_year(rows["as_of"]), "value": rows[series].to_numpy(dtype=float)})
+        return data, is_percent_series(series)
+    rows = df[df["series_id"] == series]
+    percent = bool(df.attrs.get("percent", {}).get(series, is_percent_series(series)))
+    data = pd.DataFrame({"date": pd.DatetimeIndex(rows["date"]), "t": rows["t"].to_numpy(dtype=float),
+                         "value": rows["value"].to_numpy(dtype=float)}).sort_values("t", ignore_index=True)
+    return data, percent
+
+
+def _fit_series(model: str, data: pd.DataFrame, series: Any, percent: bool) -> FitResult:
+    """Fit ``model`` to the observations: on their dates when they have them, else on their times."""
+    dated = bool(data["date"].notna().all())
+    x = data["date"].to_numpy() if dated else data["t"].to_numpy()
+    return fit(model, x, data["value"].to_numpy(), name=series, percent=percent)
+
+
 def project(
     df: pd.DataFrame,
-    series: str = "penetration_pct",
+    series: Any = None,
     model: str | None = None,
     *,
-    until: Any = "2030-12-31",
+    until: Any = None,
+    steps: int | None = None,
     level: float = 0.95,
     milestone_values: Sequence[float] | None = None,
     selection: Selection | None = None,
+    date: str | None = None,
+    value: str = "value",
+    series_id: str | None = None,
 ) -> Projection:
-    """Fit ``model`` to every edition of ``series`` and project it to ``until``.
+    """Fit ``model`` to every observation of ``series`` and project it.
 
     Parameters
     ----------
     df : DataFrame
-        The editions: ``edition``, ``as_of`` and the series' column.
-    series : str
+        The CNNIC editions (``edition``, ``as_of`` and the series' column;
+        ``gc.load_cnnic()``), or a long frame of one or several series
+        (``series_id, date, value``, with dates or plain numbers such as
+        years; column names as in :func:`growthcast.from_frame`).
+    series : str, optional
+        The CNNIC column (default ``penetration_pct``), or the series id in
+        a long frame (may be left out when it holds one series).
     model : str, optional
         A registered model name; :func:`default_model` by default.
-    until : date
-        The last half-year of the projection.
+    until : date or decimal year, optional
+        The end of the projection, on the data's own grid; by default
+        ``steps`` steps of the data's frequency.
+    steps : int, optional
+        Steps ahead when ``until`` is not given (default 10).
     level : float
         Coverage of the intervals.
     milestone_values : sequence of float, optional
         Levels to date; :func:`default_milestones` by default.
     selection : Selection, optional
         How the model was chosen, carried into the output.
+    date, value, series_id : str, optional
+        Column names of a long frame, as in :func:`growthcast.from_frame`.
     """
-    if series not in df.columns:
-        raise DataError(f"no series {series!r}; the data have {[c for c in df.columns if c.endswith(('_pct', '_million'))]}")
-    absent = [c for c in ("edition", "as_of") if c not in df.columns]
-    if absent:
-        raise DataError(f"missing column(s) {absent}: project() takes CNNIC-style editions "
-                        f"(edition, as_of and the series); the frame has {list(df.columns)[:8]}")
+    if _is_cnnic(df):
+        series = "penetration_pct" if series is None else series
+    else:
+        df = _long_frame(df, date, value, series_id)
+        ids = _series_ids(df, series)
+        if series is None and len(ids) > 1:
+            raise DataError(f"the frame has {len(ids)} series {short_list(ids)}; name one with series=")
+        series = ids[0]
     model = model or default_model()
-    data = df.loc[df[series].notna(), ["edition", "as_of", series]].sort_values("as_of", ignore_index=True)
-    result = fit(model, df["as_of"], df[series], name=series)
+    data, percent = _series_data(df, series)
+    result = _fit_series(model, data, series, percent)
     notes = []
     if result.status < 0:
         raise DataError(f"the {model} model could not be fitted to {series}: {result.message}")
     if result.status == 0:
         notes.append(f"warning: {result.message}")
-    forecast = result.forecast(until=until, level=level)
+    forecast = result.forecast(until=until, level=level, steps=steps)
     saturation = result.saturation(level)
     ceiling_warning = result.spec.ceiling_warning(result)
     if ceiling_warning:
         notes.append(ceiling_warning)
-    values = list(milestone_values) if milestone_values else default_milestones(series, result.y)
-    table = milestones(result, values, level, dates=data["as_of"], editions=data["edition"])
+    values = list(milestone_values) if milestone_values else default_milestones(series, result.y, percent=percent)
+    table = milestones(result, values, level, dates=data["date"] if result.has_dates else None,
+                       editions=data["edition"] if "edition" in data.columns else None)
     return Projection(series=series, model=model, result=result, level=level, forecast=forecast,
                       saturation=saturation, milestones=table, data=data, selection=selection, notes=notes)
 
@@ -360,38 +571,47 @@ def format_projection(p: Projection) -> str:
     """The projection as the plain-text report ``growthcast forecast`` prints."""
     pct = f"{p.level:.0%}"
     s = p.series
-    first, last = p.data["as_of"].iloc[0], p.data["as_of"].iloc[-1]
+    fmt = lambda v: format_value(v, s, percent=p.percent)  # noqa: E731
+    months = int(p.result.months)
+    word = _period_word(months)
+    last_row = p.data.iloc[-1]
+    edition = f", edition {int(last_row['edition'])}" if "edition" in p.data.columns else ""
     lines = [
-        f"{series_label(s)}: {p.model} model, {pct} prediction intervals",
-        f"Fitted on {len(p.data)} CNNIC editions, {first:%Y-%m-%d} .. {last:%Y-%m-%d} "
-        f"(last: {format_value(p.data[s].iloc[-1], s)}, edition {int(p.data['edition'].iloc[-1])}).",
+        f"{series_label(s, p.percent)}: {p.model} model, {pct} prediction intervals",
+        f"Fitted on {len(p.data)} {p.source}, {_when_text(p.data.iloc[0])} .. {_when_text(last_row)} "
+        f"(last: {fmt(last_row['value'])}{edition}).",
     ]
     if p.selection is not None:
         lines.append(f"Model chosen by backtest: {p.selection.model}, {p.selection.reason}.")
     lines += [f"Note: {n}" for n in p.notes]
-    lines += ["", "Projection", f"  {'date':<12}{'half-year':<11}{'mean':>10}{'lower':>10}{'upper':>10}"]
+    width = max(11, len(word) + 2)
+    dated = p.result.has_dates
+    lines += ["", "Projection", f"  {'date' if dated else 't':<12}{word:<{width}}{'mean':>10}{'lower':>10}{'upper':>10}"]
     for row in p.forecast.itertuples():
-        lines.append(f"  {row.date:%Y-%m-%d}  {half_year(row.date):<11}{row.mean:>10,.1f}{row.lower:>10,.1f}{row.upper:>10,.1f}")
+        when = f"{row.date:%Y-%m-%d}" if dated else f"{row.t:g}"
+        label = period_label(row.date if dated else row.t, months)
+        lines.append(f"  {when:<10}  {label:<{width}}{row.mean:>10,.1f}{row.lower:>10,.1f}{row.upper:>10,.1f}")
     lines.append("")
     sat = p.saturation
     if np.isfinite(sat["value"]):
-        lines.append(f"Saturation level: {format_interval(sat['value'], sat['lower'], sat['upper'], s)} "
+        lines.append(f"Saturation level: {format_interval(sat['value'], sat['lower'], sat['upper'], s, percent=p.percent)} "
                      f"({pct} interval)")
     else:
         lines.append(f"Saturation level: none; the {p.model} model has no ceiling.")
-    lines += ["", "Milestones (half-year in which the projection reaches the level; "
+    lines += ["", f"Milestones ({word} in which the projection reaches the level; "
               f"interval from the {pct} bounds)"]
-    width = max(len(format_value(v, s)) for v in p.milestones["value"]) + 2
-    for row in p.milestones.itertuples():
-        label = format_value(row.value, s)
-        if row.status == "observed":
-            edition = (f" (edition {int(row.edition)})" if "edition" in p.milestones.columns and pd.notna(row.edition)
-                       else "")
-            lines.append(f"  {label:<{width}}reached {row.half_year}, observed{edition}")
+    width = max(len(fmt(v)) for v in p.milestones["value"]) + 2
+    pwidth = max(8, max(len(v) for v in p.milestones["period"]) + 2)
+    for row in p.milestones.to_dict("records"):
+        label = fmt(row["value"])
+        if row["status"] == "observed":
+            ed = f" (edition {int(row['edition'])})" if pd.notna(row.get("edition", np.nan)) else ""
+            lines.append(f"  {label:<{width}}reached {row['period']}, observed{ed}")
         else:
-            lines.append(f"  {label:<{width}}{row.half_year:<8}[{row.earliest_half_year} .. {row.latest_half_year}]")
-    if (p.milestones["status"] != "observed").any() and (p.milestones[["half_year", "earliest_half_year",
-                                                                     "latest_half_year"]] == "never").any().any():
+            lines.append(f"  {label:<{width}}{row['period']:<{pwidth}}[{row['earliest_period']} .. "
+                         f"{row['latest_period']}]")
+    if (p.milestones["status"] != "observed").any() and (p.milestones[["period", "earliest_period",
+                                                                     "latest_period"]] == "never").any().any():
         lines.append(f"  never: that path stays below the level for {NEVER_WITHIN:.0f} years")
     return "\n".join(lines)
 
@@ -508,7 +728,8 @@ def _fits_observations(res: FitResult) -> bool:
     return bool(np.isclose(sse, float(res.sse), rtol=1e-6, atol=1e-12))
 
 
-def _fit_table(fits: dict, level: float, series: str) -> tuple[pd.DataFrame, list[str], str]:
+def _fit_table(fits: dict, level: float, series: Any, percent: bool | None = None
+               ) -> tuple[pd.DataFrame, list[str], str]:
     """The fitted-models table, the notes below it, and which fits share information criteria."""
     rows, notes = [], []
     ref = next(iter(fits.values()), None)
@@ -524,7 +745,7 @@ def _fit_table(fits: dict, level: float, series: str) -> tuple[pd.DataFrame, lis
         if res.status >= 0:
             warning = res.spec.ceiling_warning(res)
             if warning:
-                flag = "ceiling above 100%" if is_percent_series(series) else "implausible ceiling"
+                flag = "ceiling above 100%" if _is_pct(series, percent) else "implausible ceiling"
                 notes.append(f"{name}: {warning}.")
         if res.status <= 0:
             notes.append(f"{name}: {res.message}.")
@@ -543,20 +764,20 @@ def _fit_table(fits: dict, level: float, series: str) -> tuple[pd.DataFrame, lis
     if same:
         caption = (f"AICc and ΔAICc compare only the models fitted to the same {n_obs} observations "
                    f"({', '.join(same)}); the others are fitted to other values (a transform, differences "
-                   "or an interpolated half-year grid) and are compared by the backtest below instead.")
+                   "or an interpolated grid) and are compared by the backtest instead.")
     else:
         caption = "No two models are fitted to the same values, so none are compared by AICc; see the backtest."
     return pd.DataFrame(rows), notes, caption
 
 
-def _population(df: pd.DataFrame, series: str) -> tuple[float | None, str | None]:
+def _population(df: pd.DataFrame, series: Any) -> tuple[float | None, str | None]:
     """The population bounding a count of people, derived from the editions' own counts and penetration.
 
-    For ``netizens_million`` and ``mobile_netizens_million`` it is
-    ``netizens_million / penetration_pct * 100`` at the latest edition
-    that prints both; ``(None, None)`` for other series.
+    For ``netizens_million`` and ``mobile_netizens_million`` of the CNNIC
+    table it is ``netizens_million / penetration_pct * 100`` at the latest
+    edition that prints both; ``(None, None)`` for other series.
     """
-    if series not in ("netizens_million", "mobile_netizens_million"):
+    if series not in ("netizens_million", "mobile_netizens_million") or "as_of" not in df.columns:
         return None, None
     if not {"netizens_million", "penetration_pct"} <= set(df.columns):
         return None, None
@@ -570,45 +791,82 @@ def _population(df: pd.DataFrame, series: str) -> tuple[float | None, str | None
     return value, f"population ≈ {value:,.0f} million (netizens ÷ penetration{edition})"
 
 
-def _unit(series: str) -> str | None:
-    if is_percent_series(series):
+def _unit(series: Any, percent: bool | None = None) -> str | None:
+    if _is_pct(series, percent):
         return "percentage points"
-    return "million" if series.endswith("_million") else None
+    return "million" if str(series).endswith("_million") else None
+
+
+def _file_stem(series: Any, k: int, several: bool) -> str:
+    """The prefix of a series' PNG files: none for a one-series report, else its number and a safe name."""
+    if not several:
+        return ""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(series)).strip("._")[:40] or "series"
+    return f"{k + 1:02d}_{safe}_"
 
 
 def write_report(
     out: str | Path,
     df: pd.DataFrame,
-    series: str = "penetration_pct",
+    series: Any = None,
     model: str | None = None,
     *,
     models: Sequence[str] | None = None,
-    until: Any = "2030-12-31",
+    until: Any = None,
+    steps: int | None = None,
     level: float = 0.95,
     milestone_values: Sequence[float] | None = None,
     min_train: int = 10,
     horizons: Sequence[int] = range(1, 7),
     metric: str = "MASE",
+    date: str | None = None,
+    value: str = "value",
+    series_id: str | None = None,
 ) -> Path:
     """Write ``report.html`` (and its figures as PNG files) into the directory ``out``.
 
-    The page holds the milestones, the saturation level, the fan chart, the
-    fitted curves of every model in ``models``, the backtest leaderboard
-    with the error by horizon, the forecasts from each origin, the
-    saturation drift, the projection and the data table. Figures are
-    embedded as data URIs, so the HTML file alone can be sent on.
+    For each series the page holds the milestones, the saturation level,
+    the fan chart, the fitted curves of every model in ``models`` with
+    their table, the forecasts from each origin, the saturation drift, the
+    projection and the data; the backtest leaderboard and the error by
+    horizon (one panel per series) are shared. Figures are embedded as data
+    URIs, so the HTML file alone can be sent on.
 
     Parameters
     ----------
     out : str or Path
         The directory; created if needed. ``report.html`` and the PNG files
         are written last, each atomically (:func:`growthcast._files.write_file`); a symbolic
-        link in their place is replaced, never followed.
+        link in their place is replaced, never followed. The figures are
+        ``fan_chart.png``, ``fitted_curves.png``, ``backtest_errors.png``,
+        ``origin_forecasts.png`` and ``saturation_drift.png``; with several
+        series each series' files start with its number and name.
+    df : DataFrame
+        The CNNIC editions (``gc.load_cnnic()``), or a long frame of one or
+        several series (``series_id, date, value``; dates or plain numbers
+        such as years), e.g. from :func:`growthcast.read_csv`.
+    series : str or sequence of str, optional
+        The CNNIC column (default ``penetration_pct``), or the series of a
+        long frame (default all of them, at most :data:`MAX_REPORT_SERIES`).
     model : str, optional
-        The model projected; ``"best"`` takes the backtest winner, and by
-        default :func:`default_model`.
+        The model projected; ``"best"`` takes each series' backtest winner,
+        and by default :func:`default_model`.
     models : sequence of str, optional
         The models fitted, drawn and backtested; :func:`candidate_models` by default.
+    until, steps
+        The end of the projection, on the data's own grid (see :func:`project`);
+        by default 10 steps of the data's frequency.
+    level : float
+        Coverage of the projection's intervals.
+    milestone_values : sequence of float, optional
+        Levels to date (the same for every series); :func:`default_milestones` by default.
+    min_train, horizons, metric
+        The backtest's first training window, its horizons (in steps of
+        the data's frequency) and the leaderboard's ranking metric. When
+        the series are too short for the backtest, the page says so and
+        shows the rest (unless ``model="best"``, which needs it).
+    date, value, series_id : str, optional
+        Column names of a long frame, as in :func:`growthcast.from_frame`.
 
     Returns
     -------
@@ -620,120 +878,118 @@ def write_report(
     from .backtest import backtest as run_backtest
 
     gcplot._matplotlib()  # fail early, before any fitting, if matplotlib is missing
+    cnnic = _is_cnnic(df)
+    if cnnic:
+        ids = [series or "penetration_pct"] if isinstance(series, str) or series is None else list(series)
+        for sid in ids:
+            _series_data(df, sid)  # an unknown column is an error now, not after the backtest
+        data_frame = df
+    else:
+        data_frame = _long_frame(df, date, value, series_id)
+        ids = _series_ids(data_frame, series)
+    if len(ids) > MAX_REPORT_SERIES:
+        raise DataError(f"the report shows at most {MAX_REPORT_SERIES} series, and the data have {len(ids)} "
+                        f"{short_list(ids)}; choose some with series= (--series on the command line)")
+    several = len(ids) > 1
+    vocab = ({"point": "edition", "points": "editions", "step": "edition", "nth": "observed edition"} if cnnic
+             else {"point": "observation", "points": "observations", "step": "step", "nth": "observation"})
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files: dict[Path, bytes] = {}  # written at the end, each atomically
     models = list(dict.fromkeys(candidate_models() if models is None else models))
-    bt = run_backtest(df, series=series, models=models, min_train=min_train, horizons=horizons, level=0.8)
-    selection = None
-    if model == "best":
-        selection = choose_model(df, series, models, metric=metric, min_train=min_train, horizons=horizons,
-                                 backtest=bt)
-        model = selection.model
-    proj = project(df, series, model, until=until, level=level, milestone_values=milestone_values,
-                   selection=selection)
-    board = selection.leaderboard if selection is not None else bt.leaderboard(metric=metric)
-    scores = bt.scores(by="horizon")
-
+    bt, bt_error = None, None
+    try:
+        bt = run_backtest(data_frame, series=ids if several else ids[0], models=models, min_train=min_train,
+                          horizons=horizons, level=0.8)
+    except DataError as err:
+        if model == "best":
+            raise
+        bt_error = str(err)
     fittable = set(model_names())  # ensemble_weighted exists in backtests only
-    fits = {name: fit(name, df["as_of"], df[series], name=series) for name in models if name in fittable}
-    label = series_label(series)
-    unit = _unit(series)
-    bound, bound_label = _population(df, series)
-    figs = {}
-    figs["fan_chart"] = _figure_html(
-        gcplot.fan_chart(proj.result, until=until, ylabel=label, title=f"{label}: {proj.model} forecast",
-                         bound=bound, bound_label=bound_label),
-        out / "fan_chart.png",
-        f"Fan chart: the observed {label} and the {proj.model} model's forecast to "
-        f"{half_year(proj.forecast['date'].iloc[-1]) if len(proj.forecast) else until} "
-        f"with its 80% and 95% prediction bands and the saturation level", files)
-    figs["fitted_curves"] = _figure_html(
-        gcplot.fitted_curves(fits, until=until, ylabel=label, title=f"{label}: fitted curves",
-                             bound=bound, bound_label=bound_label),
-        out / "fitted_curves.png",
-        f"Line chart: the observed {label} and the fitted and projected path of each of {len(fits)} models", files)
-    err_metric = "MAE" if "MAE" in scores.columns else metric
-    figs["backtest_errors"] = _figure_html(
-        gcplot.backtest_errors(scores, metric=err_metric, unit=unit, title=f"{label}: backtest {err_metric} by horizon"),
-        out / "backtest_errors.png",
-        f"Line chart: each model's backtest {err_metric} against the forecast horizon in report editions", files)
-    figs["origin_forecasts"] = _figure_html(
-        gcplot.origin_forecasts(bt, ylabel=label, bound=bound, bound_label=bound_label),
-        out / "origin_forecasts.png",
-        "Small multiples, one panel per model: the forecasts made from each origin edition, "
-        "coloured by origin, against the observed editions", files)
-    figs["saturation_drift"] = _figure_html(
-        gcplot.saturation_drift(bt, ylabel=label, bound=bound, bound_label=bound_label,
-                                title=f"{label}: saturation drift, the ceiling estimated at each origin"),
-        out / "saturation_drift.png",
-        "Line chart: each curve's estimated ceiling with its 80% interval against the origin edition, "
-        "with the highest value observed after each origin", files)
+    h2 = "h3" if several else "h2"  # with several series, each series is an h2 and its parts h3
 
-    fit_table, fit_notes, fit_caption = _fit_table(fits, level, series)
+    sections, projections = [], []
+    for k, sid in enumerate(ids):
+        selection = None
+        chosen_model = model
+        if model == "best":
+            selection = choose_model(data_frame, sid, models, metric=metric, min_train=min_train,
+                                     horizons=horizons, backtest=bt)
+            chosen_model = selection.model
+        proj = project(data_frame, sid, chosen_model, until=until, steps=steps, level=level,
+                       milestone_values=milestone_values, selection=selection)
+        projections.append(proj)
+        sections.append(_series_section(proj, data_frame, bt, models, fittable, out, _file_stem(sid, k, several),
+                                        files, h2, vocab, cnnic, several))
+
+    board_html = ""
+    if bt is not None:
+        board = bt.leaderboard(metric=metric)
+        scores = bt.scores(by="horizon")
+        units = {_unit(p.series, p.percent) for p in projections}
+        unit = units.pop() if len(units) == 1 else None
+        err_metric = "MAE" if "MAE" in scores.columns else metric
+        label = series_label(ids[0], projections[0].percent) if not several else f"{len(ids)} series"
+        errors_img = _figure_html(
+            gcplot.backtest_errors(scores, metric=err_metric, unit=unit,
+                                   title=f"{label}: backtest {err_metric} by horizon"),
+            out / "backtest_errors.png",
+            f"Line chart{', one panel per series' if several else ''}: each model's backtest {err_metric} "
+            f"against the forecast horizon in {vocab['step']}s ahead", files)
+        hs = list(horizons)
+        board_html = f"""<h2>Backtest leaderboard</h2>
+<p>Every model refitted at each origin from the {min_train}th {vocab['nth']} on, forecasting {len(hs)}
+{vocab['step']}(s) ahead; ranked by {html.escape(metric)} (lower is better){', series by series' if several else ''}.
+Errors are in the series' unit ({html.escape(unit or "its own")}); MASE divides them by the in-sample error of the
+naive forecast. Coverage is the share of actual values inside the 80% interval, the Winkler score the interval's width
+plus a penalty for each miss (lower is better), <i>ceiling_held</i> the share of origins whose ceiling's upper bound
+was not passed by a later {vocab['point']}, <i>n</i> the number of forecasts scored and <i>failed</i> the number the
+model could not make.</p>
+{_table_html(shown_columns(board))}
+{_figure(errors_img, f"Backtest {err_metric} by horizon, one line per model"
+         f"{' and one panel per series (each on its own scale)' if several else ''}.")}
+<details><summary>Scores by horizon</summary>{_table_html(shown_columns(scores))}</details>"""
+    else:
+        board_html = (f"<h2>Backtest leaderboard</h2>\n<p>No backtest: {html.escape(bt_error or '')}. "
+                      f"Lower min_train (--min-train) or the horizons to backtest shorter series.</p>")
+
     pct = f"{level:.0%}"
-    ms = proj.milestones
-    ms_table = pd.DataFrame({
-        "level": [format_value(v, series) for v in ms["value"]],
-        "half-year": ms["half_year"],
-        f"earliest ({pct})": ms["earliest_half_year"],
-        f"latest ({pct})": ms["latest_half_year"],
-        "status": ms["status"],
-    })
-    sat = proj.saturation
-    sat_text = (f"{format_interval(sat['value'], sat['lower'], sat['upper'], series)} ({pct} interval)"
-                if np.isfinite(sat["value"]) else f"none: the {proj.model} model has no ceiling")
-    # the figures the reports printed: not the notes, nor the population columns added beside them
-    data_cols = [c for c in df.columns if c not in ("note", "implied_population_million", "official_population_million")]
-    chosen = (f"<p>Model chosen by backtest: <b>{html.escape(selection.model)}</b>, "
-              f"{html.escape(selection.reason)}.</p>" if selection is not None else "")
-    first, last = proj.data["as_of"].iloc[0], proj.data["as_of"].iloc[-1]
+    first = projections[0]
+    if several:
+        title = f"Projections of {len(ids)} series"
+        what = f"{len(ids)} series ({html.escape(', '.join(map(str, ids)))})"
+    else:
+        title = f"{series_label(first.series, first.percent)}: projection"
+        what = (f"{len(first.data)} {first.source}, {_when_text(first.data.iloc[0])} .. "
+                f"{_when_text(first.data.iloc[-1])}")
+    models_used = sorted({p.model for p in projections})
+    chosen = "".join(f"<p>{html.escape(str(p.series)) + ': ' if several else ''}Model chosen by backtest: "
+                     f"<b>{html.escape(p.selection.model)}</b>, {html.escape(p.selection.reason)}.</p>"
+                     for p in projections if p.selection is not None)
+    data_html = ""
+    if cnnic:
+        # the figures the reports printed: not the notes, nor the population columns added beside them
+        data_cols = [c for c in df.columns
+                     if c not in ("note", "implied_population_million", "official_population_million")]
+        data_html = (f"<h2>Data</h2>\n<p>The editions as printed in the CNNIC reports, every digit as recorded "
+                     f"(nothing rounded); blank: not printed.</p>\n{_table_html(df[data_cols], None)}")
+    body = "\n".join(sections)
+    if not several:  # one series: its sections, then the backtest, as one page
+        head_part, _, tail_part = body.partition("<!-- backtest -->")
+        body = head_part + board_html + tail_part
+    else:
+        body = board_html + "\n" + body.replace("<!-- backtest -->", "")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>growthcast report: {html.escape(label)}</title>
+<title>growthcast report: {html.escape(title)}</title>
 <style>{_CSS}</style></head><body>
-<h1>{html.escape(label)}: projection</h1>
-<p class="muted">growthcast {html.escape(__version__)}; {len(proj.data)} CNNIC editions, {first:%Y-%m-%d} .. {last:%Y-%m-%d};
-model <b>{html.escape(proj.model)}</b>; {pct} prediction intervals; generated {pd.Timestamp.now(tz="UTC"):%Y-%m-%d %H:%M} UTC.</p>
+<h1>{html.escape(title)}</h1>
+<p class="muted">growthcast {html.escape(__version__)}; {what};
+model <b>{html.escape(', '.join(models_used))}</b>; {pct} prediction intervals; generated {pd.Timestamp.now(tz="UTC"):%Y-%m-%d %H:%M} UTC.</p>
 {chosen}
-<h2>Milestones</h2>
-<p>The half-year in which the projection reaches each level; the interval runs from where the upper
-{pct} bound reaches it (earliest) to where the lower bound does (latest); <i>never</i>: not within {NEVER_WITHIN:.0f} years.</p>
-{_table_html(ms_table)}
-<h2>Saturation level</h2>
-<p>{html.escape(sat_text)}</p>
-<h2>Fan chart</h2>
-{_figure(figs["fan_chart"], f"The {proj.model} model's forecast with its 80% and 95% prediction bands. "
-         "Where two bands have the same bounds the legend says so: their outlines then lie on each other.")}
-<h2>Fitted curves</h2>
-{_figure(figs["fitted_curves"], "Each model fitted to every edition; a dashed line lies on a curve drawn "
-         "before it (the legend names which).")}
-<p>{html.escape(fit_caption)}</p>
-{_table_html(fit_table)}
-{"".join(f"<p class='muted'>{html.escape(n)}</p>" for n in fit_notes)}
-<h2>Backtest leaderboard</h2>
-<p>Every model refitted at each origin from the {min_train}th observed edition on, forecasting {len(list(horizons))}
-edition(s) ahead; ranked by {html.escape(metric)} (lower is better). Errors are in the series' unit
-({html.escape(unit or "its own")}); MASE divides them by the in-sample error of the naive forecast. Coverage is the share
-of actual values inside the 80% interval, the Winkler score the interval's width plus a penalty for each miss (lower is
-better), <i>ceiling_held</i> the share of origins whose ceiling's upper bound was not passed by a later edition,
-<i>n</i> the number of forecasts scored and <i>failed</i> the number the model could not make.</p>
-{_table_html(shown_columns(board))}
-{_figure(figs["backtest_errors"], f"Backtest {err_metric} by horizon, one line per model.")}
-<details><summary>Scores by horizon</summary>{_table_html(shown_columns(scores))}</details>
-<h2>Forecasts from each origin</h2>
-{_figure(figs["origin_forecasts"], "Each thin line starts at the edition it was made from; the black points to its "
-         "right are the editions it did not see.")}
-<h2>Saturation drift</h2>
-{_figure(figs["saturation_drift"], "The ceiling each curve estimates from the editions available at each origin, "
-         "with its 80% interval; open markers: a later edition passed the interval's upper bound.")}
-<h2>Projection ({html.escape(proj.model)})</h2>
-{_table_html(proj.forecast.assign(half_year=[half_year(d) for d in proj.forecast["date"]])[["date", "half_year", "mean", "lower", "upper"]], 2)}
-<h2>Data</h2>
-<p>The editions as printed in the CNNIC reports, every digit as recorded (nothing rounded); blank: not printed.</p>
-{_table_html(df[data_cols], None)}
-<details><summary>Fit summary</summary><pre>{html.escape(proj.result.summary(level))}</pre></details>
+{body}
+{data_html}
 </body></html>
 """
     path = out / "report.html"
@@ -741,3 +997,99 @@ better), <i>ceiling_held</i> the share of origins whose ceiling's upper bound wa
     for target, data in files.items():
         write_file(target, data)
     return path
+
+
+def _series_section(proj: Projection, df: pd.DataFrame, bt: Any, models: list[str], fittable: set, out: Path,
+                    stem: str, files: dict[Path, bytes], h2: str, vocab: dict, cnnic: bool,
+                    several: bool) -> str:
+    """One series' part of the page: milestones, saturation, figures, tables and its data."""
+    from . import plot as gcplot
+
+    sid, level, res = proj.series, proj.level, proj.result
+    pct = f"{level:.0%}"
+    label = series_label(sid, proj.percent)
+    months = int(res.months)
+    word = _period_word(months)
+    bound, bound_label = _population(df, sid) if cnnic else (None, None)
+    until = proj.forecast["t"].iloc[-1]  # the projection's own end, in decimal years
+    fits = {name: _fit_series(name, proj.data, sid, proj.percent) for name in models if name in fittable}
+    end = period_label(proj.forecast["date"].iloc[-1] if res.has_dates else until, months)
+    figs = {"fan_chart": _figure_html(
+        gcplot.fan_chart(res, until=until, ylabel=label, title=f"{label}: {proj.model} forecast",
+                         bound=bound, bound_label=bound_label),
+        out / f"{stem}fan_chart.png",
+        f"Fan chart: the observed {label} and the {proj.model} model's forecast to {end} "
+        f"with its 80% and 95% prediction bands and the saturation level", files)}
+    figs["fitted_curves"] = _figure_html(
+        gcplot.fitted_curves(fits, until=until, ylabel=label, title=f"{label}: fitted curves",
+                             bound=bound, bound_label=bound_label),
+        out / f"{stem}fitted_curves.png",
+        f"Line chart: the observed {label} and the fitted and projected path of each of {len(fits)} models", files)
+    origin_html = ""
+    if bt is not None:
+        figs["origin_forecasts"] = _figure_html(
+            gcplot.origin_forecasts(bt, series=sid, ylabel=label, bound=bound, bound_label=bound_label),
+            out / f"{stem}origin_forecasts.png",
+            f"Small multiples, one panel per model: the forecasts made from each origin {vocab['point']}, "
+            f"coloured by origin, against the observed {vocab['points']}", files)
+        figs["saturation_drift"] = _figure_html(
+            gcplot.saturation_drift(bt, series=sid, ylabel=label, bound=bound, bound_label=bound_label,
+                                    title=f"{label}: saturation drift, the ceiling estimated at each origin"),
+            out / f"{stem}saturation_drift.png",
+            "Line chart: each curve's estimated ceiling with its 80% interval against the origin, "
+            "with the highest value observed after each origin", files)
+        origin_html = f"""<{h2}>Forecasts from each origin</{h2}>
+{_figure(figs["origin_forecasts"], f"Each thin line starts at the {vocab['point']} it was made from; the black points "
+         f"to its right are the {vocab['points']} it did not see.")}
+<{h2}>Saturation drift</{h2}>
+{_figure(figs["saturation_drift"], f"The ceiling each curve estimates from the {vocab['points']} available at each "
+         f"origin, with its 80% interval; open markers: a later {vocab['point']} passed the interval's upper bound.")}"""
+
+    fit_table, fit_notes, fit_caption = _fit_table(fits, level, sid, proj.percent)
+    fmt = lambda v: format_value(v, sid, percent=proj.percent)  # noqa: E731
+    ms = proj.milestones
+    ms_table = pd.DataFrame({
+        "level": [fmt(v) for v in ms["value"]],
+        word: ms["period"],
+        f"earliest ({pct})": ms["earliest_period"],
+        f"latest ({pct})": ms["latest_period"],
+        "status": ms["status"],
+    })
+    sat = proj.saturation
+    sat_text = (f"{format_interval(sat['value'], sat['lower'], sat['upper'], sid, percent=proj.percent)} "
+                f"({pct} interval)" if np.isfinite(sat["value"]) else f"none: the {proj.model} model has no ceiling")
+    fc = proj.forecast
+    when_col = "date" if res.has_dates else "t"
+    projection = pd.DataFrame({when_col: fc[when_col] if res.has_dates else [f"{v:g}" for v in fc["t"]],
+                               word: [period_label(v, months) for v in fc[when_col]],
+                               "mean": fc["mean"], "lower": fc["lower"], "upper": fc["upper"]})
+    data_html = ""
+    if not cnnic:  # a long frame: this series' observations, exactly as given
+        shown = (proj.data[["date", "value"]] if res.has_dates
+                 else pd.DataFrame({"t": [f"{v:g}" for v in proj.data["t"]], "value": proj.data["value"]}))
+        data_html = (f"<{h2}>Data</{h2}>\n<p>The {len(proj.data)} observations as given, every digit as recorded "
+                     f"(nothing rounded).</p>\n{_table_html(shown, None)}")
+    heading = f"<h2>{html.escape(label)}</h2>\n" if several else ""
+    notes = "".join(f"<p class='muted'>{html.escape(n)}</p>" for n in proj.notes) if several else ""
+    return f"""{heading}{notes}<{h2}>Milestones</{h2}>
+<p>The {word} in which the projection reaches each level; the interval runs from where the upper
+{pct} bound reaches it (earliest) to where the lower bound does (latest); <i>never</i>: not within {NEVER_WITHIN:.0f} years.</p>
+{_table_html(ms_table)}
+<{h2}>Saturation level</{h2}>
+<p>{html.escape(sat_text)}</p>
+<{h2}>Fan chart</{h2}>
+{_figure(figs["fan_chart"], f"The {proj.model} model's forecast with its 80% and 95% prediction bands. "
+         "Where two bands have the same bounds the legend says so: their outlines then lie on each other.")}
+<{h2}>Fitted curves</{h2}>
+{_figure(figs["fitted_curves"], f"Each model fitted to every {vocab['point']}; a dashed line lies on a curve drawn "
+         "before it (the legend names which).")}
+<p>{html.escape(fit_caption)}</p>
+{_table_html(fit_table)}
+{"".join(f"<p class='muted'>{html.escape(n)}</p>" for n in fit_notes)}
+<!-- backtest -->
+{origin_html}
+<{h2}>Projection ({html.escape(proj.model)})</{h2}>
+{_table_html(projection, 2)}
+{data_html}
+<details><summary>Fit summary{f' ({html.escape(str(sid))})' if several else ''}</summary><pre>{html.escape(str(res.summary(level)))}</pre></details>
+"""

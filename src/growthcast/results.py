@@ -539,6 +539,17 @@ class FitResult:
         np.fill_diagonal(corr, np.where(se > 0, 1.0, np.nan))
         return pd.DataFrame(np.clip(corr, -1.0, 1.0), index=names, columns=names)
 
+    def plot(self, **kwargs: Any):
+        """The data, the fitted path and the forecast with nested bands: see :func:`growthcast.plot.fan_chart`.
+
+        Keywords (``until``, ``steps``, ``levels=(0.8, 0.95)``, ``ax``,
+        ``path``, ...) are passed on. Returns the matplotlib Figure; needs
+        the ``plot`` extra (``pip install "growthcast[plot]"``).
+        """
+        from .plot import fan_chart
+
+        return fan_chart(self, **kwargs)
+
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
         return f"<FitResult {self.spec.name} on {self.series_id!r}: {params}; status {self.status}>"
@@ -729,6 +740,18 @@ class BatchFitResult:
                  *[c for lv in levels for c in (_bound_name("lower", lv, several), _bound_name("upper", lv, several))],
                  "status"]
         return pd.DataFrame(out)[order]
+
+    def plot(self, ids: Any = None, **kwargs: Any):
+        """Small multiples, one fan chart per series: see :func:`growthcast.plot.fan_charts`.
+
+        ``ids`` chooses the series (all by default, at most ``max_panels=24``);
+        the other keywords (``until``, ``steps``, ``levels``, ``ncols``,
+        ``path``, ...) are passed on. Returns the matplotlib Figure; needs
+        the ``plot`` extra (``pip install "growthcast[plot]"``).
+        """
+        from .plot import fan_charts
+
+        return fan_charts(self, ids, **kwargs)
 
     def __repr__(self) -> str:
         ok = int((self.fitted.status > 0).sum())

@@ -270,6 +270,24 @@ class Backtest:
         return pd.DataFrame(rows, columns=["series_id", "horizon", "n", "mean_diff", "statistic", "p_value",
                                            "better", "note"])
 
+    def plot(self, kind: str = "errors", **kwargs: Any):
+        """A figure of the backtest; returns the matplotlib Figure (needs ``pip install "growthcast[plot]"``).
+
+        ``kind="errors"`` (default): the error by horizon, one line per
+        model and one panel per series (:func:`growthcast.plot.backtest_errors`);
+        ``"origins"``: the forecasts from each origin
+        (:func:`growthcast.plot.origin_forecasts`); ``"saturation"``: the
+        ceiling estimated at each origin (:func:`growthcast.plot.saturation_drift`).
+        The last two draw one series (``series=``). Other keywords are passed on.
+        """
+        from .. import plot
+
+        kinds = {"errors": plot.backtest_errors, "origins": plot.origin_forecasts,
+                 "saturation": plot.saturation_drift}
+        if kind not in kinds:
+            raise DataError(f"kind must be one of {list(kinds)}, got {kind!r}")
+        return kinds[kind](self, **kwargs)
+
     def __repr__(self) -> str:
         hs = self.horizons
         span = f"{hs[0]}-{hs[-1]}" if hs == tuple(range(hs[0], hs[-1] + 1)) else ",".join(map(str, hs))

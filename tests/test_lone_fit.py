@@ -1,0 +1,273 @@
+"""``gc.fit`` on one series takes its own route (``_numerics.lone``); its results must be the batch path's.
+
+The reference is the batch path itself: ``gc.fit_many`` on a frame holding
+the series, and ``gc.fit`` with the lone route switched off. Both are
+compared on every number a result holds (parameters, standard errors,
+covariance, sums of squares, iterations, status, message, forecasts and
+their intervals) to 1e-9 relative, on the CNNIC series, on country panels
+and on synthetic curves drawn by hypothesis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+import growthcast as gc
+import growthcast.fitting as fitting
+from growthcast._numerics import lone
+
+CURVES = ["logistic", "gompertz", "richards", "bass", "weibull"]
+RTOL = 1e-9
+
+
+def _batch_fit(monkeypatch, *args, **kwargs):
+    """``gc.fit`` through the batch path: the lone route switched off."""
+    with monkeypatch.context() as m:
+        m.setattr(fitting, "_fit_lone", lambda *a, **k: None)
+        return gc.fit(*args, **kwargs)
+
+
+def _close(a, b, what):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    assert a.shape == b.shape, what
+    assert np.array_equal(np.isnan(a), np.isnan(b)), what
+    ok = ~np.isnan(a)
+    np.testing.assert_allclose(a[ok], b[ok], rtol=RTOL, atol=0.0, err_msg=what)
+
+
+def _same(res: gc.FitResult, ref: gc.FitResult) -> None:
+    """Every number of two results agrees to RTOL; labels and flags are equal."""
+    assert res.status == ref.status and res.message == ref.message
+    assert res.series_id == ref.series_id and res.has_dates == ref.has_dates
+    assert res.percent == ref.percent and res.n_missing == ref.n_missing
+    assert (res.step, res.months, res.frequency) == (ref.step, ref.months, ref.frequency)
+    np.testing.assert_array_equal(res.t, ref.t)
+    np.testing.assert_array_equal(res.y, ref.y)
+    assert res.n_iter == ref.n_iter and res.nobs == ref.nobs and res.df_resid == ref.df_resid
+    for name in ("params", "stderr", "cov"):
+        _close(getattr(res, name), getattr(ref, name), name)
+    for name in ("sse", "sigma2", "t_last", "y_last"):
+        _close(getattr(res.fitted, name), getattr(ref.fitted, name), name)
+    if ref.status >= 0:
+        a, b = res.forecast(steps=8), ref.forecast(steps=8)
+        pd.testing.assert_index_equal(a.columns, b.columns)
+        for col in ("mean", "lower", "upper"):
+            _close(a[col], b[col], f"forecast {col}")
+
+
+@pytest.fixture(scope="module")
+def cnnic():
+    return gc.load_cnnic()
+
+
+def _lone_calls(monkeypatch):
+    """A counter of the lone route's solver calls that succeed."""
+    calls = []
+    real = fitting.fit_one
+
+    def counting(*args):
+        out = real(*args)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(fitting, "fit_one", counting)
+    return calls
+
+
+@pytest.mark.parametrize("model", CURVES)
+@pytest.mark.parametrize("column", ["penetration_pct", "netizens_million"])
+def test_cnnic_dates_match_fit_many(cnnic, model, column, monkeypatch):
+    calls = _lone_calls(monkeypatch)
+    res = gc.fit(model, cnnic["as_of"], cnnic[column])
+    assert calls == [True]  # the lone route did the fit
+    frame = pd.DataFrame({"series_id": column, "date": cnnic["as_of"], "value": cnnic[column]})
+    ref = gc.fit_many(model, frame)[column]
+    _same(res, ref)
+    assert res.has_dates and res.n_missing == int(cnnic[column].isna().sum())
+
+
+@pytest.mark.parametrize("model", CURVES)
+def test_cnnic_plain_arrays_match_batch(cnnic, model, monkeypatch):
+    from growthcast.data import to_decimal_year
+
+    kept = cnnic["penetration_pct"].notna().to_numpy()
+    t = to_decimal_year(cnnic["as_of"])[kept]
+    y = cnnic["penetration_pct"].to_numpy()[kept]
+    calls = _lone_calls(monkeypatch)
+    res = gc.fit(model, t, y)
+    assert calls == [True]
+    _same(res, _batch_fit(monkeypatch, model, t, y))
+    assert res.series_id == "y" and not res.has_dates and not res.percent
+
+
+@pytest.mark.parametrize("model", ["logistic", "gompertz", "weibull"])
+def test_fixed_ceiling_percent_and_freq_match_batch(cnnic, model, monkeypatch):
+    args = (model, cnnic["as_of"], cnnic["penetration_pct"])
+    kwargs = dict(fixed={"K": 100}, freq="quarterly")
+    calls = _lone_calls(monkeypatch)
+    res = gc.fit(*args, **kwargs)
+    assert calls == [True]
+    assert res.percent and res.months == 3 and res.stderr["K"] == 0.0
+    _same(res, _batch_fit(monkeypatch, *args, **kwargs))
+
+
+@pytest.fixture(scope="module")
+def mobile_full():
+    """The countries of the mobile-cellular panel observed in every year (136 series of 60 points)."""
+    data = gc.load_panel("mobile_cellular")
+    data = data[data["value"].notna()]
+    size = data.groupby("series_id")["year"].transform("size")
+    return data[size == size.max()]
+
+
+@pytest.mark.parametrize("model", CURVES)
+def test_panel_series_match_fit_many(mobile_full, model, monkeypatch):
+    """Each country fitted alone gives its numbers in one ``fit_many`` batch of all of them.
+
+    The series have equal lengths: in a batch of series of different lengths
+    the shorter ones are padded, and the batch core's sums then run over
+    more terms, which moves ill-conditioned fits (a Richards ``nu``) by far
+    more than 1e-9; a series alone is compared with ``fit_many`` on it alone
+    (:func:`test_panel_series_of_any_length_match_fit_many`).
+    """
+    many = gc.fit_many(model, mobile_full, date="year")
+    calls = _lone_calls(monkeypatch)
+    statuses = []
+    for sid, one in mobile_full.groupby("series_id", sort=False):
+        res = gc.fit(model, one["year"].to_numpy(), one["value"].to_numpy(), name=sid)
+        _same(res, many[sid])
+        statuses.append(res.status)
+    assert len(statuses) == 136 and sum(calls) >= 120  # nearly all take the lone route
+
+
+@pytest.mark.parametrize("model", CURVES)
+def test_panel_series_of_any_length_match_fit_many(model, monkeypatch):
+    """Every 8th country of the broadband panel, with its zeros and gaps: successes and failures alike."""
+    data = gc.load_panel("fixed_broadband")
+    for sid in list(pd.unique(data["series_id"]))[::8]:
+        one = data[data["series_id"] == sid]
+        res = gc.fit(model, one["year"].to_numpy(), one["value"].to_numpy(), name=sid)
+        _same(res, gc.fit_many(model, one, date="year")[sid])
+
+
+def test_failures_give_the_batch_status_and_message(monkeypatch):
+    """A fit the batch fails (too few points, not identifiable, implausible) has its status and message."""
+    t = np.arange(12.0)
+    far = 1000.0 / (1.0 + np.exp(-0.4 * (t - 25.0))) * (1.0 + 0.01 * np.random.default_rng(0).standard_normal(12))
+    cases = [
+        ("logistic", t[:3], np.array([1.0, 2.0, 3.0]), {}),  # as many points as parameters
+        ("logistic", t, np.exp(0.3 * t), {}),  # still growing exponentially: not identifiable
+        ("gompertz", t, far, {}),  # a fitted ceiling far above the data
+        ("logistic", t, 5.0 / (1.0 + np.exp(-(t - 4.0))), {"K": 3.0}),  # a fixed ceiling below the data
+        ("richards", t, np.full(12, 2.0), {}),
+        ("logistic", t, 5.0 / (1.0 + np.exp(-(t - 4.0))), {"t0": 3000.0}),  # a fixed time far from the data
+    ]
+    for model, tt, yy, fixed in cases:
+        res = gc.fit(model, tt, yy, fixed=fixed)
+        ref = _batch_fit(monkeypatch, model, tt, yy, fixed=fixed)
+        assert res.status < 0, (model, fixed)
+        _same(res, ref)
+
+
+def test_input_the_fast_checks_do_not_cover_goes_the_full_way(monkeypatch):
+    """Unsorted times, strings, booleans and bad values: the full validation (its errors, its sorting)."""
+    t = np.array([2003.0, 2001.0, 2002.0, 2004.0, 2005.0, 2006.0])
+    y = np.array([30.0, 10.0, 20.0, 40.0, 48.0, 52.0])
+    res = gc.fit("logistic", t, y)
+    np.testing.assert_array_equal(res.t, np.sort(t))
+    _same(res, _batch_fit(monkeypatch, "logistic", t, y))
+    with pytest.raises(gc.DataError, match="negative values"):
+        gc.fit("logistic", np.arange(6.0), [1.0, 2.0, -3.0, 4.0, 5.0, 6.0])
+    with pytest.raises(gc.DataError, match="duplicate"):
+        gc.fit("logistic", [1.0, 1.0, 2.0, 3.0, 4.0, 5.0], np.arange(1.0, 7.0))
+    with pytest.raises(gc.DataError, match="infinite"):
+        gc.fit("logistic", np.arange(6.0), [1.0, 2.0, np.inf, 4.0, 5.0, 6.0])
+    with pytest.raises(gc.DataError, match="percentages"):
+        gc.fit("logistic", np.arange(6.0), pd.Series([1.0, 2.0, 300.0, 4.0, 5.0, 6.0], name="x_pct"))
+    strings = ["2001-06-30", "2002-06-30", "2003-06-30", "2004-06-30", "2005-06-30", "2006-06-30"]
+    _same(gc.fit("logistic", strings, y), _batch_fit(monkeypatch, "logistic", strings, y))
+
+
+def test_plain_series_agrees_with_full_validation(cnnic):
+    """The fast validator's times, values and flags are those of ``series_from_arrays``."""
+    from growthcast.data import plain_series, series_from_arrays
+
+    old_dates = pd.Series(pd.to_datetime(["1899-12-31", "1950-03-01 13:45", "1969-12-31 23:59:59.5", "1970-01-01",
+                                          "2000-02-29"], format="ISO8601"))
+    cases = [(cnnic["as_of"], cnnic["penetration_pct"]), (np.arange(5), np.array([1, 2, 3, 5, 8])),
+             (old_dates, np.array([1.0, np.nan, 3.0, 4.0, 5.0])), (old_dates.to_numpy().astype("datetime64[s]"),
+                                                                    np.arange(1, 6))]
+    for t, y in cases:
+        fast = plain_series(t, y)
+        full = series_from_arrays(t, y)
+        np.testing.assert_array_equal(fast.t, full["t"].to_numpy())
+        np.testing.assert_array_equal(fast.y, full["value"].to_numpy())
+        assert fast.name == full["series_id"].iloc[0]
+        assert fast.percent == full.attrs["percent"][fast.name]
+        assert fast.n_missing == full.attrs["n_missing"].get(fast.name, 0)
+        assert fast.has_dates == bool(full["date"].notna().all())
+
+
+def test_settings_are_the_batch_cores():
+    """The lone solver's tolerances and damping are ``lm.solve``'s, its starts ``curvefit``'s."""
+    import inspect
+
+    from growthcast._numerics import curvefit, lm
+
+    defaults = inspect.signature(lm.solve).parameters
+    assert (lone.XTOL, lone.FTOL, lone.GTOL) == tuple(defaults[k].default for k in ("xtol", "ftol", "gtol"))
+    assert (lone.RHO_MIN, lone.LAM_MAX, lone.TINY, lone.LAM0) == (lm._RHO_MIN, lm._LAM_MAX, lm._TINY, lm._LAM0)
+    assert lone._MAX_ITER == inspect.signature(curvefit.fit_curve).parameters["max_iter"].default
+    np.testing.assert_array_equal(lone._CEILINGS, curvefit._CEILINGS)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    model=st.sampled_from(CURVES),
+    n=st.integers(6, 60),
+    start=st.floats(-50.0, 2020.0),
+    spacing=st.sampled_from([0.25, 0.5, 1.0]),
+    level=st.floats(1e-3, 1e6),
+    rate=st.floats(0.1, 2.0),
+    centre=st.floats(0.1, 0.9),
+    noise=st.floats(0.0, 0.05),
+    seed=st.integers(0, 2**16),
+    fix_ceiling=st.booleans(),
+    gaps=st.booleans(),
+)
+def test_synthetic_curves_match_batch(monkeypatch, model, n, start, spacing, level, rate, centre, noise, seed,
+                                      fix_ceiling, gaps):
+    """Any noisy S-curve (or part of one), any scale and time origin, with a fixed ceiling or not and missing
+    values or not: the lone route gives the batch's result, success or failure."""
+    t = start + spacing * np.arange(n)
+    mid = t[0] + centre * (t[-1] - t[0])
+    rng = np.random.default_rng(seed)
+    y = level / (1.0 + np.exp(-rate * (t - mid))) * (1.0 + noise * rng.standard_normal(n))
+    y = np.abs(y)
+    if gaps:
+        y[1::5] = np.nan
+    fixed = {"m" if model == "bass" else "K": 1.05 * level} if fix_ceiling else None
+    with monkeypatch.context() as patch:  # the fixture lives across examples: undo the patch each time
+        calls = _lone_calls(patch)
+        res = gc.fit(model, t, y, fixed=fixed)
+    event(f"lone route: {'fitted' if calls == [True] else 'declined' if calls else 'not taken'}")
+    _same(res, _batch_fit(monkeypatch, model, t, y, fixed=fixed))
+
+
+def test_a_curve_model_with_its_own_fitting_goes_the_batch_way():
+    """A subclass that changes ``fit_arrays`` gets its own fitting, not the lone route's copy of the base one."""
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True, kw_only=True, repr=False)
+    class Flagged(gc.Logistic):
+        def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None):
+            fitted = super().fit_arrays(t, y, mask, percent, start=start, weights=weights)
+            return fitted.replace(n_iter=fitted.n_iter + 1000)
+
+    t = np.arange(20.0)
+    y = 50.0 / (1.0 + np.exp(-0.5 * (t - 10.0))) + 0.1 * np.sin(t)
+    assert gc.fit(Flagged(), t, y).n_iter == gc.fit("logistic", t, y).n_iter + 1000
