@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import errors
+from .. import distributed, errors
 from .._frozen import FrozenMap
 from .._checks import as_list, check_horizons, check_int, check_levels
 from ..data import to_decimal_year
@@ -282,11 +282,13 @@ def backtest(
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or dask.dataframe.DataFrame
         A long frame ``series_id, date, value`` (statsforecast's ``unique_id,
         ds, y`` too), the output of :func:`growthcast.from_frame`, or a wide
         frame with ``series`` naming its value column(s) (``gc.load_cnnic()``:
-        one row per report edition, dates in ``as_of``).
+        one row per report edition, dates in ``as_of``). A long Dask DataFrame
+        is backtested a partition of series at a time
+        (:mod:`growthcast.distributed`).
     series : str or list of str, optional
         Columns of a wide frame (required there), or the series ids of a
         long frame to keep (all by default).
@@ -375,6 +377,12 @@ def backtest(
     >>> bt.unit, bt.forecasts["origin_t"].agg(["min", "max"]).tolist(), sorted(bt.forecasts["horizon"].unique().tolist())
     ('yearly steps', [2008.0, 2017.0], [1, 2, 3, 4, 5, 6])
     """
+    if distributed.is_dask(data):  # a Dask DataFrame: one batch per partition of series, where Dask runs it
+        return distributed.backtest(
+            backtest, data, series=series, models=models, min_train=min_train, horizons=horizons, window=window,
+            window_size=window_size, level=level, date=date, origins=origins, freq=freq, value=value,
+            series_id=series_id, edition=edition, percent=percent, intervals=intervals, members=members,
+            n_boot=n_boot, random_state=random_state, progress=False)
     horizons = check_horizons(horizons)
     min_train = check_int(min_train, "min_train", 2)
     if window not in ("expanding", "rolling"):

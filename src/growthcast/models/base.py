@@ -10,7 +10,7 @@ works everywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 import numpy as np
@@ -75,6 +75,8 @@ def _take(value: Any, idx) -> Any:
         return value.take(idx)
     if isinstance(value, tuple) and value and all(isinstance(v, Fitted) for v in value):
         return tuple(v.take(idx) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):  # a kernel's fit (ETSFit, ARIMAFit): arrays per problem
+        return type(value)(**{f.name: _take(getattr(value, f.name), idx) for f in fields(value)})
     return value
 
 

@@ -50,6 +50,11 @@ class Ensemble(Model):
 
     param_names: ClassVar[tuple[str, ...]] = ()  # type: ignore[assignment]
 
+    @property
+    def batch_independent(self) -> bool:
+        """Independent when every member is (a pooled member makes the combination pool too)."""
+        return all(spec.batch_independent for spec in self._specs())
+
     def _specs(self) -> list[Model]:
         return [get_model(m) for m in self.members]
 
