@@ -112,7 +112,7 @@ def backtest(in_memory: Callable[..., Any], data: Any, *, series: Any, models: A
     parts = _compute(_backtest_part, in_memory, frame, None, kwargs)
     if not parts:
         return in_memory(frame._meta, **kwargs)
-    return _join_backtests(parts)
+    return _join_backtests(parts, order)
 
 
 # ----------------------------------------------------------------- partitions
@@ -225,7 +225,7 @@ def _join_batches(parts: list[BatchFitResult]) -> BatchFitResult:
         return np.concatenate([np.pad(getattr(p, name), [(0, 0), (0, width - p.t.shape[1])]) for p in parts])
 
     return BatchFitResult(
-        spec=first.spec, series_ids=tuple(s for p in parts for s in p.series_ids), t=padded("t"), y=padded("y"),
+        spec=first.spec, series_ids=parts[0].series_ids.append([p.series_ids for p in parts[1:]]), t=padded("t"), y=padded("y"),
         mask=padded("mask"), has_dates=all(p.has_dates for p in parts), fitted=_join([p.fitted for p in parts]),
         interval=first.interval, percent=np.concatenate([p.percent for p in parts]),
         n_missing={k: v for p in parts for k, v in p.n_missing.items()},
@@ -234,31 +234,31 @@ def _join_batches(parts: list[BatchFitResult]) -> BatchFitResult:
 
 
 def _take_batch(batch: BatchFitResult, rows: np.ndarray) -> BatchFitResult:
-    return replace(batch, series_ids=tuple(batch.series_ids[i] for i in rows), t=batch.t[rows], y=batch.y[rows],
+    return replace(batch, series_ids=batch.series_ids.take(rows), t=batch.t[rows], y=batch.y[rows],
                    mask=batch.mask[rows], fitted=batch.fitted.take(rows), percent=batch.percent[rows],
                    step=batch.step[rows], months=batch.months[rows])
 
 
-def _join_backtests(parts: list) -> Any:
+def _join_backtests(parts: list, order: list | None) -> Any:
     """Backtests of disjoint series as one: each frame's rows in the in-memory order (model, interval kind,
-    series by id, then as in each part)."""
+    series in the order of their first row, then as in each part)."""
     first = parts[0]
-    ids = sorted(s for p in parts for s in p.series)
-    position = pd.Index(ids)
+    held = [s for p in parts for s in p.series]
+    present = set(held)
+    ids = [s for s in order if s in present] if order is not None else held
+    position = pd.Index(ids, dtype=object)
     models = pd.Index(first.models)
     kinds = pd.Index(first.intervals)
 
     def joined(frames: list[pd.DataFrame], *keys: str) -> pd.DataFrame:
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         codes = {"series_id": position, "model": models, "interval": kinds}
-        rows = np.lexsort([codes[k].get_indexer(frame[k].astype(str)) for k in reversed(keys)])
+        rows = np.lexsort([codes[k].get_indexer(frame[k].astype(object)) for k in reversed(keys)])
         return frame.take(rows).reset_index(drop=True)
 
     by_series = {k: v for p in parts for k, v in p.vintage["by_series"].items()}
-    dates = [p.vintage["last_date"] for p in parts if p.vintage["last_date"] is not None]
-    vintage = FrozenMap({"last_edition": max(p.vintage["last_edition"] for p in parts),
-                         "last_date": max(dates) if dates else None,
-                         "by_series": FrozenMap({s: by_series[s] for s in ids})})
+    vintage = {key: max(p.vintage[key] for p in parts) for key in first.vintage if key != "by_series"}
+    vintage = FrozenMap({**vintage, "by_series": FrozenMap({s: by_series[s] for s in ids})})
     return replace(
         first, series=tuple(ids), vintage=vintage,
         _forecasts=joined([p.forecasts for p in parts], "model", "interval", "series_id"),
