@@ -139,6 +139,24 @@ def test_pooling_uses_the_batch_and_only_series_that_end_at_the_same_date():
                                alone[["mean", "lower", "upper"]].to_numpy(), rtol=1e-10)
 
 
+def test_pooled_bands_widen_as_the_square_root_of_the_horizon():
+    panel = _panel(n_series=12)
+    f = gc.fit_many("saturating", panel).forecast(steps=12, level=0.8)
+    f = f[f["series_id"] == "s2"]
+    h = f["t"].to_numpy() - 2019.0
+    whole = np.isclose(h, np.round(h))
+    up = np.log(f["upper"] / f["mean"]).to_numpy()[whole]
+    down = np.log(f["lower"] / f["mean"]).to_numpy()[whole]
+    steps = h[whole]
+    # the one-step quantiles of the pooled errors, times sqrt(h): a random walk's growth
+    np.testing.assert_allclose(up / up[0], np.sqrt(steps), rtol=1e-9)
+    np.testing.assert_allclose(down / down[0], np.sqrt(steps), rtol=1e-9)
+    per_h = gc.fit_many(Saturating(horizon_scaling="errors"), panel).forecast(steps=12, level=0.8)
+    per_h = per_h[per_h["series_id"] == "s2"]
+    assert not np.allclose(per_h["upper"].to_numpy(), f["upper"].to_numpy())
+    assert "square root of the horizon" in gc.fit_many("saturating", panel)["s2"].summary()
+
+
 def test_saturating_in_a_backtest_never_sees_later_editions():
     df = gc.load_cnnic()
     origin = 40
@@ -164,6 +182,8 @@ def test_saturating_rejects_bad_options():
         Saturating(ceiling=-1.0)
     with pytest.raises(gc.DataError, match="horizons"):
         Saturating(horizons=0)
+    with pytest.raises(gc.DataError, match="horizon_scaling"):
+        Saturating(horizon_scaling="linear")
 
 
 # ---------------------------------------------------------------- no confident nonsense

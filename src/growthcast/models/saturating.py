@@ -25,11 +25,19 @@ was measured and lost, see ``_combine``).
 
 Intervals are calibrated on the model's own past log errors: every prefix
 of at least ``min_inner`` points of every series forecasts the points after
-it (inner backtest on the training data only, the final ceiling held fixed).
-With ``pool=True``, the errors of all series of the batch that end at the
-same date, at targets in their last ``recent`` years, are pooled by horizon
-(the quantiles are the panel's); alone, a series uses the errors of its own
-last ``window`` inner origins, as ``auto`` does. Quantiles are
+it (inner backtest on the training data only, the ceiling refitted on each
+prefix). With ``pool=True``, the errors of all series of the batch that end
+at the same date, at targets in their last ``recent`` years, are pooled
+(the quantiles are the panel's). By default (``horizon_scaling="sqrt"``)
+only the one-step errors set the band, widened in proportion to the square
+root of the horizon, as a random walk's: an h-step error before the origin
+needs an inner origin h steps earlier still, so the long-horizon errors of a
+panel come from an older regime (for subscriptions, the take-off years) and
+were measured 2-4 times wider than the errors the model then made
+(``benchmarks/panel_accuracy_results.md``); ``horizon_scaling="errors"``
+takes each horizon's quantiles from its own pooled errors. Alone, a series
+uses the errors of its own last ``window`` inner origins by horizon, as
+``auto`` does. Quantiles are
 split-conformal, widened with a normal tail where the count of errors does
 not reach the rank a level needs (:func:`growthcast.intervals.conformal_quantiles`);
 a horizon with fewer than five errors extends the shorter horizons' widths
@@ -116,6 +124,10 @@ class Saturating(Model):
     recent : float
         Pooled calibration: only errors at targets in the last ``recent``
         years before the series' last date (the current regime of the panel).
+    horizon_scaling : {"sqrt", "errors"}, default "sqrt"
+        Pooled calibration: ``"sqrt"`` widens the pooled one-step quantiles
+        by the square root of the horizon; ``"errors"`` uses each horizon's
+        pooled errors (see the module).
     """
 
     default_intervals: ClassVar[str] = "conformal"
@@ -133,12 +145,15 @@ class Saturating(Model):
     min_inner: int = 7
     window: int = 20
     recent: float = 5.0
+    horizon_scaling: str = "sqrt"
 
     def __post_init__(self) -> None:
         if self.ceiling is not None and not (np.isfinite(self.ceiling) and self.ceiling > 0):
             raise DataError(f"ceiling must be a positive number, got {self.ceiling!r}")
         if int(self.horizons) < 1 or int(self.min_inner) < 3 or int(self.window) < 3 or not self.recent > 0:
             raise DataError("horizons must be >= 1, min_inner >= 3, window >= 3 and recent > 0")
+        if self.horizon_scaling not in ("sqrt", "errors"):
+            raise DataError(f"horizon_scaling must be 'sqrt' or 'errors', got {self.horizon_scaling!r}")
 
     @property
     def saturation_param(self) -> str | None:
@@ -313,9 +328,13 @@ class Saturating(Model):
             for grp in np.unique(g[pooled]):  # over groups of series that end at the same date
                 members = np.flatnonzero(g == grp)
                 e = np.transpose(rec[members], (2, 0, 1)).reshape(H, -1)  # (H, members * window)
+                if self.horizon_scaling == "sqrt":  # the one-step errors, widened as a random walk's
+                    e, scale = e[:1], np.sqrt(np.arange(1, H + 1))
+                else:
+                    scale = np.ones(H)
                 for j, lev in enumerate(_LEVELS):
                     lo, hi = conformal_quantiles(e, lev)
-                    lo_q[members, :, j], hi_q[members, :, j] = lo, hi
+                    lo_q[members, :, j], hi_q[members, :, j] = lo * scale, hi * scale
                 n_err[members] = np.isfinite(e).sum(axis=1)
         lo_q, hi_q, slope = _fill_horizons(lo_q, hi_q, n_err)
 
@@ -376,11 +395,16 @@ class Saturating(Model):
                "at the same date (empirical Bayes)", 3: "none identified (trends on log y)"}[int(s["source"][0])]
         n_err = ", ".join(str(int(v)) for v in s["n_errors"][0])
         pooled = bool(s["pooled"][0])
+        if pooled and self.horizon_scaling == "sqrt":
+            errs = (f"{int(s['n_errors'][0][0])} one-step errors of the last {self.recent:g} years, widened by "
+                    f"the square root of the horizon")
+        else:
+            errs = f"{n_err} errors at horizons 1-{len(s['n_errors'][0])}"
         return (
             f"Point forecast: half auto, half the median of {len(_GRID)} damped local trends on logit(y / K); "
             f"ceiling K = {K:.4g} ({src}).\n"
             f"Intervals: split-conformal on {'the batch' if pooled else 'its own'} past log errors "
-            f"({n_err} errors at horizons 1-{len(s['n_errors'][0])}); where too few errors exist for a level's "
+            f"({errs}); where too few errors exist for a level's "
             f"rank, a normal tail fitted to them widens the band, and horizons with fewer than "
             f"{MIN_CALIBRATION_ERRORS} errors extend the others along a line in log h "
             f"(slope {float(s['slope'][0]):.2f})."
