@@ -146,12 +146,15 @@ class Saturating(Model):
     window: int = 20
     recent: float = 5.0
     horizon_scaling: str = "sqrt"
+    curve: str | None = None
 
     def __post_init__(self) -> None:
         if self.ceiling is not None and not (np.isfinite(self.ceiling) and self.ceiling > 0):
             raise DataError(f"ceiling must be a positive number, got {self.ceiling!r}")
         if int(self.horizons) < 1 or int(self.min_inner) < 3 or int(self.window) < 3 or not self.recent > 0:
             raise DataError("horizons must be >= 1, min_inner >= 3, window >= 3 and recent > 0")
+        if self.curve not in (None, "gompertz", "logistic"):
+            raise DataError(f"curve must be None, 'gompertz' or 'logistic', got {self.curve!r}")
         if self.horizon_scaling not in ("sqrt", "errors"):
             raise DataError(f"horizon_scaling must be 'sqrt' or 'errors', got {self.horizon_scaling!r}")
 
@@ -161,18 +164,34 @@ class Saturating(Model):
 
     # ------------------------------------------------------------------ the ceiling
     def _ceiling(self, t, y, mask, percent, ymax, t_last):
-        """K per problem and where it came from: 0 given or 100, 1 own Gompertz fit, 2 pooled, 3 none."""
+        """K per problem, where it came from, and the parameters of ``curve`` fitted to each problem.
+
+        Sources: 0 given or 100, 1 own Gompertz fit, 2 pooled, 3 none. The curve is the series' own
+        fit, its ceiling held at a known one (NaN where the fit failed or its ceiling is below the
+        largest value or more than ``MAX_CEILING_RATIO`` times it: not identified).
+        """
         B = len(t)
-        if self.ceiling is not None:
-            return np.full(B, float(self.ceiling)), np.zeros(B, int)
-        K = np.where(percent, 100.0, np.nan)
-        source = np.where(percent, 0, 3)
-        est = ~percent & (mask.sum(axis=1) >= 4)
-        if not est.any():
-            return np.where(percent, K, np.inf), source
+        known = np.full(B, self.ceiling is not None) | percent
+        K = np.where(known, float(self.ceiling) if self.ceiling is not None else 100.0, np.nan)
+        source = np.where(known, 0, 3)
+        enough = mask.sum(axis=1) >= 4
+        gp = np.full((B, 3), np.nan)
+        if self.curve is not None and enough.any():
+            cv = CURVES[self.curve]
+            kc = cv.params.index(cv.saturation)
+            fixed = np.full((enough.sum(), len(cv.params)), np.nan)
+            fixed[:, kc] = np.where(known[enough], K[enough], np.nan)
+            cfit = fit_curve(cv, t[enough], y[enough], mask[enough], fixed)
+            with np.errstate(all="ignore"):
+                ratio = cfit.params[:, kc] / ymax[enough]
+            good = (cfit.status > 0) & np.isfinite(cfit.params).all(axis=1) & (ratio >= 1) & (ratio <= _MAX_RATIO)
+            gp[enough] = np.where(good[:, None], cfit.params, np.nan)
         curve = CURVES["gompertz"]
-        fit = fit_curve(curve, t[est], y[est], mask[est], np.full((est.sum(), len(curve.params)), np.nan))
         k = curve.params.index(curve.saturation)
+        est = ~known & enough
+        if not est.any():
+            return np.where(known, K, np.inf), source, gp
+        fit = fit_curve(curve, t[est], y[est], mask[est], np.full((est.sum(), len(curve.params)), np.nan))
         Kf = fit.params[:, k]
         with np.errstate(all="ignore"):
             se = np.sqrt(fit.cov[:, k, k])
@@ -200,7 +219,7 @@ class Saturating(Model):
         K[est] = np.maximum(Ke, 1.05 * ymax[est])
         source[est] = src
         K = np.where(np.isnan(K), np.inf, K)
-        return K, source
+        return K, source, gp
 
     # ------------------------------------------------------------------ states and forecasts
     @staticmethod
@@ -234,6 +253,15 @@ class Saturating(Model):
         for m, (_, _, damping) in enumerate(_GRID):
             out[m] = self._unlink(levels[m] + trends[m] * damped_time(d, damping), K)
         return np.median(out, axis=0)
+
+    def _other_half(self, levels, trends, d, K, gp, t_abs):
+        """The logit-trend median, or the fitted ``curve`` where its fit exists (the trends elsewhere)."""
+        sat = self._sat_median(levels, trends, d, K)
+        if self.curve is None:
+            return sat
+        with np.errstate(all="ignore"):
+            g = CURVES[self.curve].value(t_abs, np.nan_to_num(gp, nan=1.0))
+        return np.where(np.isfinite(gp).all(axis=1).reshape((-1,) + (1,) * (t_abs.ndim - 1)) & np.isfinite(g), g, sat)
 
     def _combine(self, auto_mean, sat_mean, K, known):
         """The mean: half each, auto's half capped at a known ceiling (100% or ``ceiling=``).
@@ -270,14 +298,15 @@ class Saturating(Model):
         pt, py = tt[rb], np.where(pm, yy[rb], np.nan)
         p_pct = percent[rb]
         p_ymax = np.nanmax(np.where(pm, py, -np.inf), axis=1)
-        Kp, src = self._ceiling(np.where(pm, pt, 0.0), np.where(pm, py, 0.0), pm, p_pct, p_ymax, pt[prow, oi])
+        Kp, src, gpp = self._ceiling(np.where(pm, pt, 0.0), np.where(pm, py, 0.0), pm, p_pct, p_ymax,
+                                     pt[prow, oi])
         s_lv, s_tr = self._sat_states(pt, py, oi + 1, Kp)  # (M, P): the states after each prefix
         target = oi[:, None] + np.arange(1, H + 1)[None, :]  # (P, H)
         ok = target <= (n[rb] - 1)[:, None]
         tg = np.minimum(target, N - 1)
         d = pt[prow[:, None], tg] - pt[prow, oi][:, None]
         auto = 0.5 * np.add(*_AUTO._parts(a_lv[:, rb, oi][..., None], a_tr[:, rb, oi][..., None], d, p_pct))
-        sat = self._sat_median(s_lv[..., None], s_tr[..., None], d, Kp)
+        sat = self._other_half(s_lv[..., None], s_tr[..., None], d, Kp, gpp, pt[prow[:, None], tg])
         fc = self._combine(auto, sat, Kp, src == 0)
         with np.errstate(all="ignore"):
             e = np.log(yy[rb[:, None], tg] / fc)
@@ -295,7 +324,7 @@ class Saturating(Model):
         last = np.maximum(n - 1, 0)
         _, t_last, y_last = last_observed(t, y, mask)
         ymax = np.nanmax(np.where(mask, y, np.nan), axis=1, initial=-np.inf) if N else np.full(B, np.nan)
-        K, source = self._ceiling(t, y, mask, percent, np.where(np.isfinite(ymax), ymax, np.nan), t_last)
+        K, source, gp = self._ceiling(t, y, mask, percent, np.where(np.isfinite(ymax), ymax, np.nan), t_last)
         status = np.where(n >= 3, errors.CONVERGED_EXACT, errors.FAILED_TOO_FEW_POINTS)
         bad = (mask & ~(np.isfinite(y) & (y > 0))).any(axis=1) | (np.isfinite(ymax) & (ymax > K))
         status = np.where(bad, errors.FAILED_INVALID_DATA, status)
@@ -350,7 +379,7 @@ class Saturating(Model):
             n_params=np.zeros(B, int), n_iter=np.zeros(B, int), status=status, t_last=t_last, y_last=y_last,
             percent=percent, message=message,
             state={
-                "K": K, "source": source, "pooled": pooled, "n_errors": n_err, "slope": slope,
+                "K": K, "source": source, "curve_params": gp, "pooled": pooled, "n_errors": n_err, "slope": slope,
                 "auto_levels": a_lv[:, rows, last].T.copy(), "auto_trends": a_tr[:, rows, last].T.copy(),
                 "sat_levels": s_lv.T.copy(), "sat_trends": s_tr.T.copy(),
                 "lo_q": lo_q, "hi_q": hi_q, "span": tt[rows, last] - tt[:, 0],
@@ -363,7 +392,8 @@ class Saturating(Model):
         s = fitted.state
         auto = 0.5 * np.add(*_AUTO._parts(s["auto_levels"].T[..., None], s["auto_trends"].T[..., None], d,
                                           fitted.percent))
-        sat = self._sat_median(s["sat_levels"].T[..., None], s["sat_trends"].T[..., None], d, s["K"])
+        sat = self._other_half(s["sat_levels"].T[..., None], s["sat_trends"].T[..., None], d, s["K"],
+                               s["curve_params"], fitted.t_last[:, None] + d)
         return np.where(fitted.status[:, None] < 0, np.nan, self._combine(auto, sat, s["K"], s["source"] == 0))
 
     def predict_arrays(self, fitted, t_new, level):
