@@ -43,6 +43,13 @@ not reach the rank a level needs (:func:`growthcast.intervals.conformal_quantile
 a horizon with fewer than five errors extends the shorter horizons' widths
 along a line in log h (slope at least 1/2, the random walk's).
 
+With ``curve="logistic"`` or ``"gompertz"`` the second half is instead that
+curve fitted to the series alone (its ceiling held at a known one), a
+saturation curve combined with a local trend; where the curve is not
+identified (the fit fails, or its ceiling is below the largest value or
+more than ``MAX_CEILING_RATIO`` times it) the logit trends stand in, and
+``summary()`` says so.
+
 Pooling makes a series' forecast depend on the batch it was fitted with
 (``fit_many``, ``backtest``): the same series fitted alone, or with
 other series, gets a different ceiling and other intervals. ``pool=False``
@@ -124,6 +131,9 @@ class Saturating(Model):
     recent : float
         Pooled calibration: only errors at targets in the last ``recent``
         years before the series' last date (the current regime of the panel).
+    curve : {None, "logistic", "gompertz"}
+        The second half: damped trends on ``logit(y / K)`` (None), or the
+        series' own fitted curve, the trends where it is not identified.
     horizon_scaling : {"sqrt", "errors"}, default "sqrt"
         Pooled calibration: ``"sqrt"`` widens the pooled one-step quantiles
         by the square root of the horizon; ``"errors"`` uses each horizon's
@@ -430,8 +440,16 @@ class Saturating(Model):
                     f"the square root of the horizon")
         else:
             errs = f"{n_err} errors at horizons 1-{len(s['n_errors'][0])}"
+        trends = f"the median of {len(_GRID)} damped local trends on logit(y / K)"
+        if self.curve is None:
+            half = trends
+        elif np.isfinite(s["curve_params"][0]).all():
+            half = f"this series' {self.curve} curve (ceiling {float(s['curve_params'][0][0]):.4g})"
+        else:
+            half = f"{trends} (its {self.curve} curve is not identified: ceiling below its largest value or " \
+                   f"beyond {_MAX_RATIO:g} times it, or the fit failed)"
         return (
-            f"Point forecast: half auto, half the median of {len(_GRID)} damped local trends on logit(y / K); "
+            f"Point forecast: half auto, half {half}; "
             f"ceiling K = {K:.4g} ({src}).\n"
             f"Intervals: split-conformal on {'the batch' if pooled else 'its own'} past log errors "
             f"({errs}); where too few errors exist for a level's "
