@@ -28,8 +28,8 @@ of at least ``min_inner`` points of every series forecasts the points after
 it (inner backtest on the training data only, the ceiling refitted on each
 prefix). With ``pool=True``, the errors of all series of the batch that end
 at the same date, at targets in their last ``recent`` years, are pooled
-(the quantiles are the panel's). By default (``horizon_scaling="sqrt"``)
-only the one-step errors set the band, widened in proportion to the square
+(the quantiles are the panel's). By default (``horizon_scaling="sqrt"``),
+in a group of at least five series, only the one-step errors set the band, widened in proportion to the square
 root of the horizon, as a random walk's: an h-step error before the origin
 needs an inner origin h steps earlier still, so the long-horizon errors of a
 panel come from an older regime (for subscriptions, the take-off years) and
@@ -136,7 +136,8 @@ class Saturating(Model):
         series' own fitted curve, the trends where it is not identified.
     horizon_scaling : {"sqrt", "errors"}, default "sqrt"
         Pooled calibration: ``"sqrt"`` widens the pooled one-step quantiles
-        by the square root of the horizon; ``"errors"`` uses each horizon's
+        by the square root of the horizon (groups of five series or more;
+        smaller groups as ``"errors"``); ``"errors"`` uses each horizon's
         pooled errors (see the module).
     """
 
@@ -367,7 +368,7 @@ class Saturating(Model):
             for grp in np.unique(g[pooled]):  # over groups of series that end at the same date
                 members = np.flatnonzero(g == grp)
                 e = np.transpose(rec[members], (2, 0, 1)).reshape(H, -1)  # (H, members * window)
-                if self.horizon_scaling == "sqrt":  # the one-step errors, widened as a random walk's
+                if self.horizon_scaling == "sqrt" and len(members) >= _MIN_POOL:  # a panel's one-step errors
                     e, scale = e[:1], np.sqrt(np.arange(1, H + 1))
                 else:
                     scale = np.ones(H)
@@ -389,7 +390,7 @@ class Saturating(Model):
             n_params=np.zeros(B, int), n_iter=np.zeros(B, int), status=status, t_last=t_last, y_last=y_last,
             percent=percent, message=message,
             state={
-                "K": K, "source": source, "curve_params": gp, "pooled": pooled, "n_errors": n_err, "slope": slope,
+                "K": K, "source": source, "curve_params": gp, "pooled": pooled, "group_size": size, "n_errors": n_err, "slope": slope,
                 "auto_levels": a_lv[:, rows, last].T.copy(), "auto_trends": a_tr[:, rows, last].T.copy(),
                 "sat_levels": s_lv.T.copy(), "sat_trends": s_tr.T.copy(),
                 "lo_q": lo_q, "hi_q": hi_q, "span": tt[rows, last] - tt[:, 0],
@@ -435,7 +436,7 @@ class Saturating(Model):
                "at the same date (empirical Bayes)", 3: "none identified (trends on log y)"}[int(s["source"][0])]
         n_err = ", ".join(str(int(v)) for v in s["n_errors"][0])
         pooled = bool(s["pooled"][0])
-        if pooled and self.horizon_scaling == "sqrt":
+        if pooled and self.horizon_scaling == "sqrt" and int(s["group_size"][0]) >= _MIN_POOL:
             errs = (f"{int(s['n_errors'][0][0])} one-step errors of the last {self.recent:g} years, widened by "
                     f"the square root of the horizon")
         else:
