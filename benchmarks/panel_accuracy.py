@@ -46,7 +46,9 @@ that the workaround gives the same forecasts on the protocol's origins),
 ``--reuse DIR`` (take the peers and the growthcast models not in
 ``--models`` from an earlier run's forecasts CSV: a lean rerun). The model
 ``saturating_pop`` is ``saturating`` with China's population as its ceiling
-(netizens_million only); ``logit_linear`` is run on its own (see
+(netizens_million only); ``saturating_logistic`` and ``saturating_gompertz``
+are ``saturating(curve="logistic")`` and ``curve="gompertz"`` (half auto,
+half the series' own fitted curve); ``logit_linear`` is run on its own (see
 ``SEPARATE_MODELS``).
 
 The functions are importable (``load_panel``, ``make_windows``,
@@ -85,7 +87,7 @@ MIN_TRAIN = 10  # observed points at or before an origin
 ORIGINS = tuple(range(2008, 2018))
 HORIZONS = tuple(range(1, 7))
 LEVELS = (0.80, 0.95)
-GC_MODELS = ("saturating", "auto", "drift", "holt_damped", "logistic", "gompertz", "richards", "bass")
+GC_MODELS = ("saturating", "saturating_logistic", "saturating_gompertz", "auto", "drift", "holt_damped", "logistic", "gompertz", "richards", "bass")
 #: logit_linear now declines (status -6, FAILED_IMPLAUSIBLE) on most windows of broadband and netizens_million,
 #: where tiny early values dominate its logit line: in the common set it would shrink the targets every
 #: model is scored on to a few, so it is measured in a run of its own (``--models logit_linear``)
@@ -205,6 +207,8 @@ def gc_spec(model: str, w: Windows):
         if w.name != "netizens_million":
             return None
         return gc.models.get_model("saturating", ceiling=CHINA_POPULATION_MILLION)
+    if model in ("saturating_logistic", "saturating_gompertz"):  # half auto, half the series' own fitted curve
+        return gc.models.get_model("saturating", curve=model.split("_")[1])
     if model != "logit_linear":
         return model
     if w.percent:

@@ -139,6 +139,48 @@ def test_pooling_uses_the_batch_and_only_series_that_end_at_the_same_date():
                                alone[["mean", "lower", "upper"]].to_numpy(), rtol=1e-10)
 
 
+def test_pooled_bands_widen_as_the_square_root_of_the_horizon():
+    panel = _panel(n_series=12)
+    f = gc.fit_many("saturating", panel).forecast(steps=12, level=0.8)
+    f = f[f["series_id"] == "s2"]
+    h = f["t"].to_numpy() - 2019.0
+    whole = np.isclose(h, np.round(h))
+    up = np.log(f["upper"] / f["mean"]).to_numpy()[whole]
+    down = np.log(f["lower"] / f["mean"]).to_numpy()[whole]
+    steps = h[whole]
+    # the one-step quantiles of the pooled errors, times sqrt(h): a random walk's growth
+    np.testing.assert_allclose(up / up[0], np.sqrt(steps), rtol=1e-9)
+    np.testing.assert_allclose(down / down[0], np.sqrt(steps), rtol=1e-9)
+    per_h = gc.fit_many(Saturating(horizon_scaling="errors"), panel).forecast(steps=12, level=0.8)
+    per_h = per_h[per_h["series_id"] == "s2"]
+    assert not np.allclose(per_h["upper"].to_numpy(), f["upper"].to_numpy())
+    assert "square root of the horizon" in gc.fit_many("saturating", panel)["s2"].summary()
+
+
+def test_with_a_curve_the_other_half_is_the_series_own_fitted_curve():
+    from scipy.optimize import curve_fit
+
+    t = 2000.0 + np.arange(20.0)
+    rng = np.random.default_rng(7)
+    y = _logistic(t, 80.0, 0.4, 2012.0) * np.exp(rng.normal(0, 0.01, 20))
+    res = gc.fit(Saturating(curve="logistic"), t, y)
+    path = res.forecast(steps=12)
+    auto = gc.fit("auto", t, y).forecast(steps=12)
+    popt, _ = curve_fit(_logistic, t, y, p0=(90.0, 0.3, 2011.0), maxfev=20000)  # scipy's fit, not growthcast's
+    expected = 0.5 * auto["mean"].to_numpy() + 0.5 * _logistic(path["t"].to_numpy(), *popt)
+    np.testing.assert_allclose(path["mean"].to_numpy(), expected, rtol=1e-5)
+
+
+def test_a_curve_that_is_not_identified_falls_back_to_the_logit_trends():
+    t = 2000.0 + np.arange(12.0)
+    y = 0.01 * np.exp(0.35 * np.arange(12.0))  # early exponential growth: no ceiling in sight
+    with_curve = gc.fit(Saturating(curve="logistic"), t, y)
+    assert np.isnan(with_curve.fitted.state["curve_params"]).all()
+    np.testing.assert_allclose(with_curve.forecast(steps=6, level=0.8)[["mean", "lower", "upper"]].to_numpy(),
+                               gc.fit("saturating", t, y).forecast(steps=6, level=0.8)[["mean", "lower", "upper"]]
+                               .to_numpy(), rtol=1e-12)
+
+
 def test_saturating_in_a_backtest_never_sees_later_editions():
     df = gc.load_cnnic()
     origin = 40
@@ -164,6 +206,10 @@ def test_saturating_rejects_bad_options():
         Saturating(ceiling=-1.0)
     with pytest.raises(gc.DataError, match="horizons"):
         Saturating(horizons=0)
+    with pytest.raises(gc.DataError, match="curve"):
+        Saturating(curve="richards")
+    with pytest.raises(gc.DataError, match="horizon_scaling"):
+        Saturating(horizon_scaling="linear")
 
 
 # ---------------------------------------------------------------- no confident nonsense
