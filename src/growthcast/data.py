@@ -154,6 +154,8 @@ def _parse_unique(uniq: np.ndarray, index: np.ndarray, codes: np.ndarray, what: 
                 strings[dmy] = sub
         values[text] = strings.to_numpy(dtype=object)
     parsed = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce", format="mixed")
+    if parsed.isna().any() and parsed.dt.unit == "ns":  # pandas < 3 parses to ns, whose range is 1678-2261
+        parsed = _parse_beyond_ns(values, parsed)
     bad = parsed.isna().to_numpy()
     if bad.any():
         raise DataError(
@@ -162,6 +164,20 @@ def _parse_unique(uniq: np.ndarray, index: np.ndarray, codes: np.ndarray, what: 
             "'2025-06-30' or decimal years such as 2025.5"
         )
     return _naive(parsed)
+
+
+def _parse_beyond_ns(values: np.ndarray, parsed: pd.Series) -> pd.Series:
+    """``parsed`` in microseconds, with the entries pandas < 3 left NaT (out of the nanosecond range) parsed
+    one by one: a ``Timestamp`` takes the unit its value needs. Only those entries, and only on pandas < 3."""
+    out = parsed.dt.as_unit("us").to_numpy()
+    for i in np.flatnonzero(parsed.isna().to_numpy()):
+        try:
+            stamp = pd.Timestamp(values[i])
+        except (ValueError, TypeError, OverflowError):
+            continue
+        if stamp is not pd.NaT:
+            out[i] = stamp.tz_localize(None).as_unit("us").to_datetime64()
+    return pd.Series(out)
 
 
 def _times(values: Any, what: str) -> tuple[np.ndarray, pd.DatetimeIndex | None]:
