@@ -268,10 +268,20 @@ def _years(dates: pd.DatetimeIndex) -> np.ndarray:
 
 
 def from_decimal_year(t: Any) -> pd.DatetimeIndex:
-    """Inverse of :func:`to_decimal_year`, rounded to the second.
+    """Inverse of :func:`~growthcast.data.to_decimal_year`, rounded to the second.
 
     Times outside the years 1 to 9999 (which no date can hold) and
     non-finite times give NaT.
+
+    Parameters
+    ----------
+    t : array_like of float
+        Decimal years: the year plus the elapsed fraction of it, in seconds.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        One date per time, in microseconds (so years beyond 2262 are dates too).
 
     Examples
     --------
@@ -411,7 +421,7 @@ def from_frame(
     date, value : str
         Column names of the dates (or decimal-year numbers) and the values.
         Date strings are read with one day/month order for the column (see
-        :func:`to_decimal_year`); a zone offset is dropped and the local time
+        :func:`~growthcast.data.to_decimal_year`); a zone offset is dropped and the local time
         kept.
     series_id : str, optional
         Column naming the series; by default ``series_id`` (or statsforecast's
@@ -654,10 +664,66 @@ def read_csv(
     missing: str = "drop",
     **read_kwargs: Any,
 ) -> pd.DataFrame:
-    """Read and validate adoption series from a CSV file; see :func:`from_frame`.
+    """Read and validate adoption series from a CSV file.
 
-    The ``series_id`` column is read as text, so ids such as ``01`` and ``1``
+    The file is read with :func:`pandas.read_csv` and validated by
+    :func:`from_frame`, with the same columns, defaults and checks. The
+    ``series_id`` column is read as text, so ids such as ``01`` and ``1``
     stay distinct (unless ``dtype`` in ``read_kwargs`` says otherwise).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file: wide (a date and a value column) or long (a series
+        column too, like statsforecast's ``unique_id, ds, y``).
+    date, value : str
+        Column names of the dates (or decimal-year numbers) and the values;
+        ``ds`` and ``y`` stand in for absent ``date`` and ``value`` columns.
+    series_id : str, optional
+        Column naming the series; by default ``series_id`` (or ``unique_id``)
+        if the file has one, else the file is one series named after the
+        ``value`` column.
+    percent : bool, optional
+        Whether values are percentages that must lie in (0, 100]. By default
+        a series whose name ends in ``_pct`` is one.
+    missing : {"drop", "raise"}
+        Missing values are dropped (and counted in ``attrs["n_missing"]``) or
+        raise.
+    **read_kwargs
+        Passed to :func:`pandas.read_csv`, e.g. ``sep=";"``, ``decimal=","``
+        or ``skiprows=2``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long frame ``series_id, date, t, value`` sorted by series and time,
+        as :func:`from_frame` returns it; ``t`` is in decimal years.
+
+    Raises
+    ------
+    DataError
+        If the file does not exist, cannot be read or is not CSV, and for
+        every problem :func:`from_frame` reports (missing columns, bad dates,
+        duplicate dates in a series, negative values...), naming the column
+        and the offending rows or dates.
+
+    See Also
+    --------
+    from_frame : the same from a data frame.
+    load_panel : the bundled series as one long frame.
+
+    Examples
+    --------
+    >>> import growthcast as gc
+    >>> from pathlib import Path
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "adoption.csv"
+    >>> _ = path.write_text("date,value\\n2019-12-31,10\\n2020-12-31,14\\n2021-12-31,19\\n")
+    >>> gc.read_csv(path)[["series_id", "date", "value"]]
+      series_id       date  value
+    0     value 2019-12-31   10.0
+    1     value 2020-12-31   14.0
+    2     value 2021-12-31   19.0
     """
     if series_id is not None:
         dtype = read_kwargs.get("dtype")
