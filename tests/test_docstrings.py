@@ -255,7 +255,8 @@ def test_public_docstring(qualname, obj):
 
 
 def test_the_reference_lists_every_public_name():
-    """Each name of ``growthcast.__all__`` is on a page of docs/api (an autosummary entry or a module)."""
+    """Each name of ``growthcast.__all__``, and each function and class of the public modules, is on a page
+    of docs/api (an autosummary entry, or a module)."""
     pages = Path(__file__).resolve().parents[1] / "docs" / "api"
     if not pages.is_dir():
         pytest.skip("docs/api is not in this copy of the sources")
@@ -263,3 +264,6 @@ def test_the_reference_lists_every_public_name():
     listed = set(re.findall(r"^ {3}([A-Za-z_][\w.]*)$", text, re.MULTILINE))
     modules = set(re.findall(r"^\.\. automodule:: growthcast\.(\w+)", text, re.MULTILINE))
     assert sorted(set(gc.__all__) - listed - modules) == []
+    last = {name.rpartition(".")[2] for name in listed}
+    unlisted = [name for name in public_objects() if name.rpartition(".")[2] not in last | modules]
+    assert unlisted == []
