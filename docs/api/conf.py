@@ -7,6 +7,8 @@ CI builds it with warnings as errors and nitpicky references, then checks every 
 
 from __future__ import annotations
 
+import inspect
+
 import growthcast
 
 project = "growthcast"
@@ -38,3 +40,18 @@ html_theme = "alabaster"
 html_title = f"growthcast {release}"
 html_theme_options = {"description": "Saturation-curve and trend forecasts of adoption series", "nosidebar": False}
 html_show_sourcelink = False
+
+
+def _public_signature(app, what, name, obj, options, signature, return_annotation):
+    """A class's signature without its private constructor arguments (``Backtest``'s ``_forecasts``...)."""
+    if what != "class" or not signature:
+        return None
+    params = inspect.signature(obj).parameters.values()
+    if not any(p.name.startswith("_") for p in params):
+        return None
+    kept = [p.replace(annotation=inspect.Parameter.empty) for p in params if not p.name.startswith("_")]
+    return str(inspect.Signature(kept)), return_annotation
+
+
+def setup(app):
+    app.connect("autodoc-process-signature", _public_signature)
