@@ -293,7 +293,7 @@ def backtest(
         Columns of a wide frame (required there), or the series ids of a
         long frame to keep (all by default).
     models : list of str or Model
-        Model names (see :func:`growthcast.models`), specs, and
+        Model names (see :func:`growthcast.available_models`), specs, and
         ``"ensemble_weighted"``: the members' forecasts weighted by the
         inverse of their past out-of-sample mean squared error at the same
         horizon. By default every curve, closed-form trend and baseline.
@@ -333,7 +333,7 @@ def backtest(
         bootstrap (curves and closed-form trends only; ``n_boot`` replicates
         per fit), and split-conformal intervals calibrated at each origin on
         the model's own errors at the same horizon whose targets are at or
-        before the origin (NaN until :data:`MIN_CALIBRATION_ERRORS` such errors exist).
+        before the origin (NaN until :data:`~growthcast.intervals.MIN_CALIBRATION_ERRORS` such errors exist).
     members : sequence of str
         The members of ``ensemble_weighted``.
     n_boot : int

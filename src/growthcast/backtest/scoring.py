@@ -258,7 +258,7 @@ class Backtest:
         Parameters
         ----------
         a, b : str
-            Model labels in :attr:`models`.
+            Model labels in ``models``.
         loss : {"squared", "absolute"}
         alpha : float
             Significance level of the two-sided test, in (0, 1).
