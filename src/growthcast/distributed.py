@@ -21,13 +21,13 @@ Fits that depend on the other series of the batch cannot be split: a model
 that pools across the batch (``saturating`` with ``pool=True``), the
 residual bootstrap (its draws are taken for the batch as a whole), and
 ``fit_many(interval="backtest")`` (its calibration uses the batch's shortest
-series and the horizons every series covers) raise a :class:`DataError`.
+series and the horizons every series covers) raise a :class:`~growthcast.DataError`.
 Run them in memory on ``data.compute()``.
 
 Each partition is also checked as the in-memory call checks a frame, so a
 check that concerns the whole frame applies to each partition: a partition
 whose every value is missing, or (in ``backtest``) whose longest series is
-too short for the largest horizon, raises a :class:`DataError` that the whole
+too short for the largest horizon, raises a :class:`~growthcast.DataError` that the whole
 frame would not.
 
 Dask is imported only when a Dask frame arrives.

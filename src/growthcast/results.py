@@ -662,9 +662,17 @@ class FitResult:
     def plot(self, **kwargs: Any):
         """The data, the fitted path and the forecast with nested bands: see :func:`growthcast.plot.fan_chart`.
 
-        Keywords (``until``, ``steps``, ``levels=(0.8, 0.95)``, ``ax``,
-        ``path``, ...) are passed on. Returns the matplotlib Figure; needs
-        the ``plot`` extra (``pip install "growthcast[plot]"``).
+        Needs the ``plot`` extra (``pip install "growthcast[plot]"``).
+
+        Parameters
+        ----------
+        **kwargs
+            Passed on to :func:`growthcast.plot.fan_chart`: ``until``,
+            ``steps``, ``levels=(0.8, 0.95)``, ``ax``, ``path``, ...
+
+        Returns
+        -------
+        matplotlib.figure.Figure
         """
         from .plot import fan_chart
 
@@ -917,10 +925,19 @@ class BatchFitResult:
     def plot(self, ids: Any = None, **kwargs: Any):
         """Small multiples, one fan chart per series: see :func:`growthcast.plot.fan_charts`.
 
-        ``ids`` chooses the series (all by default, at most ``max_panels=24``);
-        the other keywords (``until``, ``steps``, ``levels``, ``ncols``,
-        ``path``, ...) are passed on. Returns the matplotlib Figure; needs
-        the ``plot`` extra (``pip install "growthcast[plot]"``).
+        Needs the ``plot`` extra (``pip install "growthcast[plot]"``).
+
+        Parameters
+        ----------
+        ids : list, optional
+            The series to draw: all by default, at most ``max_panels=24``.
+        **kwargs
+            Passed on to :func:`growthcast.plot.fan_charts`: ``until``,
+            ``steps``, ``levels``, ``ncols``, ``path``, ...
+
+        Returns
+        -------
+        matplotlib.figure.Figure
         """
         from .plot import fan_charts
 
