@@ -36,8 +36,9 @@ Options: ``--panel mobile|broadband|cnnic|all``, ``--quick`` (every 8th
 country of a panel), ``--models auto,drift,...``, ``--no-peers``,
 ``--out DIR`` (tidy CSV of every forecast; default
 ``benchmarks/panel_output/``), ``--n-boot``, ``--seed``, ``--n-jobs``
-(statsforecast's worker processes), ``--reuse DIR`` (take the peers and the growthcast models not in
-``--models`` from an earlier run's forecasts CSV: a lean rerun). The model
+(statsforecast's worker processes), ``--reuse DIR`` (take the peers and the
+growthcast models not in ``--models`` from an earlier run's forecasts CSV: a
+lean rerun). The model
 ``saturating_pop`` is ``saturating`` with China's population as its ceiling
 (netizens_million only); ``saturating_logistic`` and ``saturating_gompertz``
 are ``saturating(curve="logistic")`` and ``curve="gompertz"`` (half auto,
@@ -239,6 +240,8 @@ def run_growthcast(model: str, w: Windows) -> tuple[pd.DataFrame | None, float]:
     for level, g in zip(LEVELS, by_level):
         tag = round(level * 100)
         out = out.join(g[["lower", "upper"]].rename(columns={"lower": f"lo{tag}", "upper": f"hi{tag}"}))
+    if not out.index.sort_values().equals(pd.MultiIndex.from_frame(w.targets[["window_id", "h"]]).sort_values()):
+        raise RuntimeError(f"{w.name}: gc.backtest's targets are not the protocol's windows and horizons")
     return out.reset_index(), elapsed
 
 
