@@ -195,6 +195,27 @@ def test_saturating_in_a_backtest_never_sees_later_editions():
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_pooled_saturating_in_a_yearly_panel_backtest_never_sees_later_years():
+    # one batch holds every (series, origin) row; the ceilings and interval errors pooled across the
+    # series must come only from rows ending at the same year, never from later origins' data
+    panel = _panel(n_series=6, n=20, end=2019.0)  # 2000-2019: the 10th point, 2009, is the first origin
+    origin = 2012.0
+    kwargs = dict(models=["saturating"], origins=("2008", "2017"), horizons=[1, 2, 3], level=[0.8, 0.95])
+    base = gc.backtest(panel, **kwargs)
+    changed = panel.assign(value=np.where(panel["date"] > origin, panel["value"] * 0.8, panel["value"]))
+    moved = gc.backtest(changed, **kwargs)
+    fc = base.forecasts
+    assert fc["origin_t"].min() == 2009.0 and fc["origin_t"].max() == 2017.0
+    assert "origin_edition" not in fc.columns
+    cols = ["series_id", "origin_t", "target_t", "level", "mean", "lower", "upper"]
+    a = fc.loc[fc["origin_t"] <= origin, cols].reset_index(drop=True)
+    b = moved.forecasts.loc[moved.forecasts["origin_t"] <= origin, cols].reset_index(drop=True)
+    assert len(a) == 6 * 4 * 3 * 2  # six series, origins 2009-2012, three horizons, two levels
+    pd.testing.assert_frame_equal(a, b)
+    later = fc["origin_t"] > origin
+    assert not np.allclose(fc.loc[later, "mean"], moved.forecasts.loc[later, "mean"])
+
+
 def test_saturating_summary_says_where_the_ceiling_and_intervals_come_from():
     panel = _panel()
     text = gc.fit_many("saturating", panel)["s0"].summary()
