@@ -374,6 +374,21 @@ def test_a_users_file_with_an_unknown_series_or_best_is_a_usage_error(capsys, tm
     assert "--model best" in capsys.readouterr().err
 
 
+def test_a_series_that_cannot_be_fitted_is_listed_with_its_reason_not_as_blank_rows(capsys, tmp_path):
+    path = _user_csv(tmp_path)
+    frame = pd.read_csv(path)
+    frame.loc[(frame["series_id"] == "Alpha") & (frame["date"] < 2003), "value"] = 0.0  # zeros: no logit
+    frame.to_csv(path, index=False)
+    assert main(["forecast", "--csv", str(path), "--model", "saturating", "--until", "2022"]) == 0
+    text = capsys.readouterr().out
+    table, reasons = text.split("Not forecast:")
+    rows = [line for line in table.splitlines() if line[:4] in ("2020", "2021", "2022")]
+    assert len(rows) == 3 and "Alpha" not in table and "nan" not in table.lower()  # Beta's rows only
+    assert "Alpha: failed: saturating needs positive values" in reasons
+    assert main(["forecast", "--csv", str(path), "--series", "Alpha", "--model", "saturating"]) == 1
+    assert "no series could be forecast" in capsys.readouterr().out
+
+
 # ---------------------------------------------------------------- several levels, origins by date, steps in the data's unit
 def test_forecast_takes_several_levels_as_a_list_or_repeated(capsys, cnnic):
     code, out, _ = run(capsys, "forecast", "--until", "2027-06", "--level", "0.8,0.95")

@@ -424,11 +424,14 @@ def _forecast_csv(args: argparse.Namespace, model: str) -> int:
     elif args.format == "csv":
         _emit(frame.to_csv(index=False, date_format="%Y-%m-%d"))
     else:
+        shown = frame[frame["status"] >= 0]  # a failed series has no forecast: its reason is listed below
+        table = _frame_text(shown.drop(columns=['status']).assign(t=shown['t'].map(lambda v: f'{v:.6g}'))) \
+            if len(shown) else "(no series could be forecast)"
         _emit(f"{args.csv}: {model} model, {_level_text(args.level)} prediction intervals, {len(many)} series\n\n"
-              f"{_frame_text(frame.drop(columns=['status']).assign(t=frame['t'].map(lambda v: f'{v:.6g}')))}"
+              f"{table}"
               + ("" if failed.empty else "\n\nNot forecast:\n" + "\n".join(
                   f"  {sid}: {msg}" for sid, msg in zip(failed.index, failed["message"]))))
-    return 0
+    return 1 if len(failed) == len(many) else 0
 
 
 def _cmd_forecast(args: argparse.Namespace) -> int:
