@@ -129,33 +129,33 @@ class CurveModel(Model):
         message : ndarray of object, shape (B,)
             The reason where flagged, "" elsewhere.
         """
-        B = len(status)
-        flagged = np.zeros(B, dtype=bool)
-        message = np.full(B, "", dtype=object)
         ceiling = self.curve.saturation
-        head = errors.STATUS_MESSAGES[errors.FAILED_IMPLAUSIBLE]
+        ok = status >= 0
         far = [k for k in self.curve.time if k in self.fixed]  # a fixed time centuries away from the data
-        if far:
-            away = (status >= 0) & np.any([np.abs(self.fixed[k] - centre) > 1000.0 for k in far], axis=0)
-            message[away] = (f"{head}: the fixed {', '.join(far)} lies more than 1,000 years from the data, where the "
-                             "curve is flat to the last digit")
-            flagged |= away
+        away = ok & np.any([np.abs(self.fixed[k] - centre) > 1000.0 for k in far], axis=0) if far else None
         if ceiling not in self.fixed:  # a ceiling far beyond the data: they do not show where the curve bends
-            with np.errstate(all="ignore"):
-                ratio = params[:, self.curve.params.index(ceiling)] / top
-            beyond = ~flagged & (status >= 0) & (top > 0) & (ratio > MAX_CEILING_RATIO)
-            for b in np.flatnonzero(beyond):  # the flagged series only: their message names their ratio
-                message[b] = (
-                    f"{head}: the fitted ceiling {ceiling} is {ratio[b]:.0f} times the largest observation, so the "
-                    f"data do not yet show where the curve bends; fix the ceiling (fixed={{'{ceiling}': ...}}, e.g. "
-                    "a population) or use a trend model")
-            flagged |= beyond
+            ratio = np.divide(params[:, self.curve.params.index(ceiling)], top, out=np.full(len(top), np.nan),
+                              where=top > 0)
+            beyond, below = ok & (ratio > MAX_CEILING_RATIO), None
         else:  # a fixed ceiling below the data: the curve cannot pass through them
-            below = ~flagged & (status >= 0) & (top > self.fixed[ceiling] * (1 + 1e-9))
+            beyond, below = None, ok & (top > self.fixed[ceiling] * (1 + 1e-9))
+        flagged = (beyond if below is None else below) if away is None else away | (beyond if below is None else below)
+        message = np.full(len(status), "", dtype=object)
+        if not flagged.any():
+            return flagged, message
+        head = errors.STATUS_MESSAGES[errors.FAILED_IMPLAUSIBLE]
+        if below is not None:
             message[below] = (
                 f"{head}: the fixed ceiling {ceiling} = {self.fixed[ceiling]:g} is below the largest observation, "
                 "which the curve can never reach; fix a ceiling above the data or let it be estimated")
-            flagged |= below
+        for i in np.flatnonzero(beyond) if beyond is not None else ():  # the ratio of each flagged series
+            message[i] = (
+                f"{head}: the fitted ceiling {ceiling} is {ratio[i]:.0f} times the largest observation, so the data "
+                f"do not yet show where the curve bends; fix the ceiling (fixed={{'{ceiling}': ...}}, e.g. a "
+                "population) or use a trend model")
+        if away is not None:  # the first check wins
+            message[away] = (f"{head}: the fixed {', '.join(far)} lies more than 1,000 years from the data, where the "
+                             "curve is flat to the last digit")
         return flagged, message
 
     def _singular_message(self) -> str:
