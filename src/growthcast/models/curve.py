@@ -126,23 +126,22 @@ class CurveModel(Model):
         Returns
         -------
         flagged : ndarray of bool, shape (B,)
-        message : ndarray of object, shape (B,)
-            The reason where flagged, "" elsewhere.
+        message : ndarray of object, shape (B,), or None
+            The reason where flagged, "" elsewhere; None when no fit is flagged.
         """
         ceiling = self.curve.saturation
         ok = status >= 0
         far = [k for k in self.curve.time if k in self.fixed]  # a fixed time centuries away from the data
         away = ok & np.any([np.abs(self.fixed[k] - centre) > 1000.0 for k in far], axis=0) if far else None
         if ceiling not in self.fixed:  # a ceiling far beyond the data: they do not show where the curve bends
-            ratio = np.divide(params[:, self.curve.params.index(ceiling)], top, out=np.full(len(top), np.nan),
-                              where=top > 0)
+            ratio = params[:, self.curve.params.index(ceiling)] / np.where(top > 0, top, np.nan)  # no warning
             beyond, below = ok & (ratio > MAX_CEILING_RATIO), None
         else:  # a fixed ceiling below the data: the curve cannot pass through them
             beyond, below = None, ok & (top > self.fixed[ceiling] * (1 + 1e-9))
         flagged = (beyond if below is None else below) if away is None else away | (beyond if below is None else below)
-        message = np.full(len(status), "", dtype=object)
         if not flagged.any():
-            return flagged, message
+            return flagged, None
+        message = np.full(len(status), "", dtype=object)
         head = errors.STATUS_MESSAGES[errors.FAILED_IMPLAUSIBLE]
         if below is not None:
             message[below] = (
