@@ -16,17 +16,13 @@ The protocol is fixed in :data:`PROTOCOL` and printed by the script before any
 result. Every model (growthcast's and the peers) forecasts the same training
 windows; scores are on the common set of targets that every model forecast.
 
-Workaround (marked ``WORKAROUND`` below)
----------------------------------------
-``gc.backtest`` cannot express the panel protocol directly: its origins are
-every observed point from the ``min_train``-th on (no date range such as
-2008-2017), and it scores one interval ``level`` per call. So the origin
-windows are built here, each window is a series ``"<country>@<origin>"`` of a
-long frame, and each model is fitted to all windows at once with
-``gc.fit_many`` and predicted with ``BatchFitResult.forecast``. The CNNIC
-series, whose protocol *is* gc.backtest's default (every edition with 10
-points is an origin, horizons in editions), go through ``gc.backtest``
-directly (once per level).
+growthcast's models go through ``gc.backtest`` itself, one call per model
+and panel: ``origins=("2008", "2017")``, ``horizons=range(1, 7)`` in each
+series' own (yearly) steps, ``min_train=10``, ``level=[0.8, 0.95]``. It fits
+the training windows of every (country, origin) of a panel in ONE batch, so
+a pooled model (``saturating``: ceilings and interval errors shared across
+the series of a batch) is pooled across the panel at each origin. The CNNIC
+series go through ``gc.backtest`` likewise, by edition (its default layout).
 
 Peers (statsforecast's AutoARIMA, AutoETS, AutoTheta, RandomWalkWithDrift and
 damped Holt, ``AutoETS(model="AAN", damped=True)``) run only if statsforecast
@@ -40,13 +36,13 @@ Options: ``--panel mobile|broadband|cnnic|all``, ``--quick`` (every 8th
 country of a panel), ``--models auto,drift,...``, ``--no-peers``,
 ``--out DIR`` (tidy CSV of every forecast; default
 ``benchmarks/panel_output/``), ``--n-boot``, ``--seed``, ``--n-jobs``
-(statsforecast's worker processes), ``--check-backtest`` (fit the panels
-with ``gc.backtest`` too, an ``edition`` column holding the year, and show
-that the workaround gives the same forecasts on the protocol's origins),
-``--reuse DIR`` (take the peers and the growthcast models not in
-``--models`` from an earlier run's forecasts CSV: a lean rerun). The model
+(statsforecast's worker processes), ``--reuse DIR`` (take the peers and the
+growthcast models not in ``--models`` from an earlier run's forecasts CSV: a
+lean rerun). The model
 ``saturating_pop`` is ``saturating`` with China's population as its ceiling
-(netizens_million only); ``logit_linear`` is run on its own (see
+(netizens_million only); ``saturating_logistic`` and ``saturating_gompertz``
+are ``saturating(curve="logistic")`` and ``curve="gompertz"`` (half auto,
+half the series' own fitted curve); ``logit_linear`` is run on its own (see
 ``SEPARATE_MODELS``).
 
 The functions are importable (``load_panel``, ``make_windows``,
@@ -85,7 +81,7 @@ MIN_TRAIN = 10  # observed points at or before an origin
 ORIGINS = tuple(range(2008, 2018))
 HORIZONS = tuple(range(1, 7))
 LEVELS = (0.80, 0.95)
-GC_MODELS = ("saturating", "auto", "drift", "holt_damped", "logistic", "gompertz", "richards", "bass")
+GC_MODELS = ("saturating", "saturating_logistic", "saturating_gompertz", "auto", "drift", "holt_damped", "logistic", "gompertz", "richards", "bass")
 #: logit_linear now declines (status -6, FAILED_IMPLAUSIBLE) on most windows of broadband and netizens_million,
 #: where tiny early values dominate its logit line: in the common set it would shrink the targets every
 #: model is scored on to a few, so it is measured in a run of its own (``--models logit_linear``)
@@ -136,6 +132,7 @@ class Windows:
     targets: pd.DataFrame  # window_id, series, origin, h, t_target, actual, scale, cluster
     percent: bool
     time_is_year: bool  # True: steps are years and t = step (panels); False: CNNIC editions
+    data: pd.DataFrame | None = None  # panels: the countries' points (series_id, date, value) for gc.backtest
 
 
 def load_panel(name: str, root: Path | None = None) -> pd.DataFrame:
@@ -172,7 +169,9 @@ def make_windows(long: pd.DataFrame, name: str, *, origins=ORIGINS, percent: boo
             targets.append(pd.DataFrame({"window_id": wid, "series": series, "origin": origin, "h": h[tgt],
                                          "t_target": years[tgt].astype(float), "actual": values[tgt],
                                          "scale": np.mean(np.abs(np.diff(tv))), "cluster": series}))
-    return Windows(name, pd.concat(trains, ignore_index=True), pd.concat(targets, ignore_index=True), percent, True)
+    data = long.rename(columns={"series": "series_id", "year": "date"})[["series_id", "date", "value"]]
+    return Windows(name, pd.concat(trains, ignore_index=True), pd.concat(targets, ignore_index=True), percent, True,
+                   data)
 
 
 def cnnic_windows(column: str) -> Windows:
@@ -205,6 +204,8 @@ def gc_spec(model: str, w: Windows):
         if w.name != "netizens_million":
             return None
         return gc.models.get_model("saturating", ceiling=CHINA_POPULATION_MILLION)
+    if model in ("saturating_logistic", "saturating_gompertz"):  # half auto, half the series' own fitted curve
+        return gc.models.get_model("saturating", curve=model.split("_")[1])
     if model != "logit_linear":
         return model
     if w.percent:
@@ -216,45 +217,32 @@ def gc_spec(model: str, w: Windows):
     return None
 
 
-def _bounds_frame(frame: pd.DataFrame, level: float) -> pd.DataFrame:
-    tag = f"{round(level * 100)}"
-    return frame.rename(columns={"lower": f"lo{tag}", "upper": f"hi{tag}"})
-
-
 def run_growthcast(model: str, w: Windows) -> tuple[pd.DataFrame | None, float]:
     """Forecasts of one growthcast model on every window: window_id, h, mean, lo80, hi80, lo95, hi95."""
     spec = gc_spec(model, w)
     if spec is None:
         return None, float("nan")
+    protocol = dict(models=[spec], min_train=MIN_TRAIN, horizons=HORIZONS, level=list(LEVELS), progress=False)
     start = time.perf_counter()
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         if w.time_is_year:
-            # WORKAROUND: gc.backtest has no origins by date range and one level per call, so every
-            # origin window is a series "<country>@<origin>" fitted in one gc.fit_many call.
-            res = gc.fit_many(spec, w.train, date="t", value="value", series_id="window_id", percent=w.percent)
-            steps = 2 * HORIZONS[-1]  # numeric times: forecast() steps by half a year; keep the whole years
-            parts = []
-            for level in LEVELS:
-                f = res.forecast(steps=steps, level=level)
-                origin = f["series_id"].str.rsplit("@", n=1).str[1].astype(float)
-                f["h"] = f["t"] - origin
-                f = f[np.isclose(f["h"], np.round(f["h"]))].assign(h=lambda d: d["h"].round().astype(int))
-                parts.append(_bounds_frame(f.rename(columns={"series_id": "window_id"}), level)
-                             .set_index(["window_id", "h"]))
-            out = parts[0][["mean", "lo80", "hi80", "status"]].join(parts[1][["lo95", "hi95"]]).reset_index()
+            bt = gc.backtest(w.data, origins=(str(ORIGINS[0]), str(ORIGINS[-1])), freq="yearly",
+                             percent=w.percent, **protocol)
         else:
-            parts = []
-            for level in LEVELS:  # gc.backtest scores one level per call
-                bt = gc.backtest(gc.load_cnnic(), series=w.name, models=[spec], min_train=MIN_TRAIN,
-                                 horizons=HORIZONS, level=level)
-                f = bt.forecasts
-                f["window_id"] = f["series_id"] + "@" + f["origin_edition"].astype(str)
-                parts.append(_bounds_frame(f, level).set_index(["window_id", "horizon"]))
-            out = parts[0][["mean", "lo80", "hi80", "status"]].join(parts[1][["lo95", "hi95"]])
-            out = out.reset_index().rename(columns={"horizon": "h"})
+            bt = gc.backtest(gc.load_cnnic(), series=w.name, **protocol)
     elapsed = time.perf_counter() - start
-    return out, elapsed
+    f = bt.forecasts
+    origin = f["origin_t"].round().astype(int) if w.time_is_year else f["origin_edition"]
+    f = f.assign(window_id=f["series_id"] + "@" + origin.astype(str), h=f["horizon"])
+    by_level = [f[np.isclose(f["level"], level)].set_index(["window_id", "h"]) for level in LEVELS]
+    out = by_level[0][["mean", "status"]]
+    for level, g in zip(LEVELS, by_level):
+        tag = round(level * 100)
+        out = out.join(g[["lower", "upper"]].rename(columns={"lower": f"lo{tag}", "upper": f"hi{tag}"}))
+    if not out.index.sort_values().equals(pd.MultiIndex.from_frame(w.targets[["window_id", "h"]]).sort_values()):
+        raise RuntimeError(f"{w.name}: gc.backtest's targets are not the protocol's windows and horizons")
+    return out.reset_index(), elapsed
 
 
 # ====================================================================== statsforecast peers
@@ -478,45 +466,6 @@ def report(w: Windows, t: pd.DataFrame, runtimes: dict[str, float], gc_models: l
 
 
 # ====================================================================== main
-def check_backtest(w: Windows, models: list[str]) -> str:
-    """The WORKAROUND against gc.backtest itself: same forecasts on the protocol's origins?
-
-    gc.backtest expresses yearly steps through an ``edition`` column holding the year; it fits every
-    origin from the 10th point on, and the protocol's origins (2008-2017) are then filtered.
-    """
-    frame = w.train.drop_duplicates(["series", "step"]).rename(columns={"series": "series_id"})
-    full = pd.concat([frame[["series_id", "step", "value"]],
-                      w.targets.rename(columns={"series": "series_id", "t_target": "step", "actual": "value"})
-                      [["series_id", "step", "value"]]]).drop_duplicates(["series_id", "step"])
-    full = full.assign(date=full["step"].astype(float), edition=full["step"].astype(int))
-    lines = []
-    for m in models:
-        spec = gc_spec(m, w)
-        if spec is None:
-            continue
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            start = time.perf_counter()
-            bt = gc.backtest(full, models=[spec], min_train=MIN_TRAIN, horizons=HORIZONS, level=LEVELS[0],
-                             edition="edition", percent=w.percent)
-            secs = time.perf_counter() - start
-        f = bt.forecasts
-        n_all = len(f)
-        f = f[f["origin_edition"].isin(ORIGINS)]
-        f = f.assign(window_id=f["series_id"] + "@" + f["origin_edition"].astype(str), h=f["horizon"])
-        mine, mine_secs = run_growthcast(m, w)
-        f = f[["window_id", "h", "mean", "lower"]].rename(columns={"mean": "mean_bt"})
-        j = w.targets.merge(f, on=["window_id", "h"], how="outer", indicator=True)
-        j = j.merge(mine, on=["window_id", "h"], how="left")
-        same = (j["_merge"] == "both").all()
-        dm = np.nanmax(np.abs(j["mean_bt"] - j["mean"])) if same else float("nan")
-        dl = np.nanmax(np.abs(j["lower"] - j["lo80"])) if same else float("nan")
-        lines.append(f"- {m}: same targets {same} ({len(w.targets)}); max |mean difference| {dm:.2g}, "
-                     f"max |80% lower difference| {dl:.2g}; gc.backtest {secs:.2f} s for {n_all} targets "
-                     f"(all origins, one level) vs the workaround {mine_secs:.2f} s (protocol origins, two levels)")
-    return "\n".join(lines)
-
-
 def build_windows(panel: str, quick: bool) -> list[Windows]:
     if panel == "cnnic":
         return [cnnic_windows(col) for col in CNNIC_SERIES]
@@ -536,8 +485,6 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "panel_output"))
     ap.add_argument("--n-boot", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=20261201)
-    ap.add_argument("--check-backtest", action="store_true",
-                    help="compare the fit_many workaround with gc.backtest on the panels, then stop")
     ap.add_argument("--n-jobs", type=int, default=-1, help="statsforecast worker processes")
     ap.add_argument("--reuse", default=None,
                     help="directory of an earlier run's forecasts_<panel>.csv: the peers and any growthcast model "
@@ -554,12 +501,6 @@ def main(argv=None) -> int:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     panels = ["mobile", "broadband", "cnnic"] if args.panel == "all" else [args.panel]
-    if args.check_backtest:
-        for panel in [p for p in panels if p != "cnnic"]:
-            for w in build_windows(panel, args.quick):
-                print(f"## gc.backtest vs the fit_many workaround on {w.name}\n")
-                print(check_backtest(w, models))
-        return 0
     for panel in panels:
         for w in build_windows(panel, args.quick):
             forecasts: dict[str, tuple[pd.DataFrame, float]] = {}

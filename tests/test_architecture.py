@@ -35,6 +35,7 @@ LAYERS = [
     {"uncertainty"},
     {"plot"},  # figures: read results by duck typing; results, backtests import it late for .plot()
     {"results"},
+    {"distributed"},
     {"backtest", "backtest.layout", "backtest.scoring", "backtest.run"},
     {"fitting", "interop"},
     {""},  # growthcast/__init__.py

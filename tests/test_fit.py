@@ -412,3 +412,15 @@ def test_predict_takes_dates_and_decimal_years_mixed_in_one_list(noisy_logistic)
     np.testing.assert_allclose(out["t"], [2027 + 364 / 365, 2030.5, 2021.0], rtol=0, atol=1e-9)
     K, r, t0 = res.params[["K", "r", "t0"]]
     np.testing.assert_allclose(out["mean"], K / (1 + np.exp(-r * (out["t"] - t0))), rtol=1e-12)
+
+
+@pytest.mark.parametrize("model", ["holt", "ets", "arima"])
+def test_one_series_of_a_state_space_batch_forecasts_as_that_series_fitted_alone(model):
+    # many[id] once kept the kernel's fit of the whole batch, so every series forecast as the batch's first one
+    panel = gc.load_panel("mobile_cellular")
+    panel = panel[panel["series_id"].isin(["Norway", "Kenya", "Chile"])]
+    many = gc.fit_many(model, panel, date="year")
+    for sid in ("Kenya", "Chile"):
+        rows = panel[panel["series_id"] == sid]
+        alone = gc.fit(model, rows["year"], rows["value"]).forecast(steps=4)
+        np.testing.assert_allclose(many[sid].forecast(steps=4)["mean"], alone["mean"], rtol=1e-9)

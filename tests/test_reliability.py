@@ -185,7 +185,7 @@ def test_8_read_csv_keeps_ids_as_written(tmp_path):
 def test_10_decimal_years_after_2261_and_before_1678_have_dates():
     got = gcdata.from_decimal_year([2300.0, 1650.5, 9999.0])
     assert got[0] == pd.Timestamp("2300-01-01")
-    assert got[1] == pd.Timestamp("1650-01-01") + pd.Timedelta(seconds=round(0.5 * 365 * 86400))
+    assert got[1] == pd.Timestamp("1650-01-01") + pd.Timedelta(seconds=round(0.5 * 365 * 86400)).as_unit("s")
     assert got[2] == pd.Timestamp("9999-01-01")
 
 

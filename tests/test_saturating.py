@@ -139,6 +139,48 @@ def test_pooling_uses_the_batch_and_only_series_that_end_at_the_same_date():
                                alone[["mean", "lower", "upper"]].to_numpy(), rtol=1e-10)
 
 
+def test_pooled_bands_widen_as_the_square_root_of_the_horizon():
+    panel = _panel(n_series=12)
+    f = gc.fit_many("saturating", panel).forecast(steps=12, level=0.8)
+    f = f[f["series_id"] == "s2"]
+    h = f["t"].to_numpy() - 2019.0
+    whole = np.isclose(h, np.round(h))
+    up = np.log(f["upper"] / f["mean"]).to_numpy()[whole]
+    down = np.log(f["lower"] / f["mean"]).to_numpy()[whole]
+    steps = h[whole]
+    # the one-step quantiles of the pooled errors, times sqrt(h): a random walk's growth
+    np.testing.assert_allclose(up / up[0], np.sqrt(steps), rtol=1e-9)
+    np.testing.assert_allclose(down / down[0], np.sqrt(steps), rtol=1e-9)
+    per_h = gc.fit_many(Saturating(horizon_scaling="errors"), panel).forecast(steps=12, level=0.8)
+    per_h = per_h[per_h["series_id"] == "s2"]
+    assert not np.allclose(per_h["upper"].to_numpy(), f["upper"].to_numpy())
+    assert "square root of the horizon" in gc.fit_many("saturating", panel)["s2"].summary()
+
+
+def test_with_a_curve_the_other_half_is_the_series_own_fitted_curve():
+    from scipy.optimize import curve_fit
+
+    t = 2000.0 + np.arange(20.0)
+    rng = np.random.default_rng(7)
+    y = _logistic(t, 80.0, 0.4, 2012.0) * np.exp(rng.normal(0, 0.01, 20))
+    res = gc.fit(Saturating(curve="logistic"), t, y)
+    path = res.forecast(steps=12)
+    auto = gc.fit("auto", t, y).forecast(steps=12)
+    popt, _ = curve_fit(_logistic, t, y, p0=(90.0, 0.3, 2011.0), maxfev=20000)  # scipy's fit, not growthcast's
+    expected = 0.5 * auto["mean"].to_numpy() + 0.5 * _logistic(path["t"].to_numpy(), *popt)
+    np.testing.assert_allclose(path["mean"].to_numpy(), expected, rtol=1e-5)
+
+
+def test_a_curve_that_is_not_identified_falls_back_to_the_logit_trends():
+    t = 2000.0 + np.arange(12.0)
+    y = 0.01 * np.exp(0.35 * np.arange(12.0))  # early exponential growth: no ceiling in sight
+    with_curve = gc.fit(Saturating(curve="logistic"), t, y)
+    assert np.isnan(with_curve.fitted.state["curve_params"]).all()
+    np.testing.assert_allclose(with_curve.forecast(steps=6, level=0.8)[["mean", "lower", "upper"]].to_numpy(),
+                               gc.fit("saturating", t, y).forecast(steps=6, level=0.8)[["mean", "lower", "upper"]]
+                               .to_numpy(), rtol=1e-12)
+
+
 def test_saturating_in_a_backtest_never_sees_later_editions():
     df = gc.load_cnnic()
     origin = 40
@@ -153,6 +195,27 @@ def test_saturating_in_a_backtest_never_sees_later_editions():
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_pooled_saturating_in_a_yearly_panel_backtest_never_sees_later_years():
+    # one batch holds every (series, origin) row; the ceilings and interval errors pooled across the
+    # series must come only from rows ending at the same year, never from later origins' data
+    panel = _panel(n_series=6, n=20, end=2019.0)  # 2000-2019: the 10th point, 2009, is the first origin
+    origin = 2012.0
+    kwargs = dict(models=["saturating"], origins=("2008", "2017"), horizons=[1, 2, 3], level=[0.8, 0.95])
+    base = gc.backtest(panel, **kwargs)
+    changed = panel.assign(value=np.where(panel["date"] > origin, panel["value"] * 0.8, panel["value"]))
+    moved = gc.backtest(changed, **kwargs)
+    fc = base.forecasts
+    assert fc["origin_t"].min() == 2009.0 and fc["origin_t"].max() == 2017.0
+    assert "origin_edition" not in fc.columns
+    cols = ["series_id", "origin_t", "target_t", "level", "mean", "lower", "upper"]
+    a = fc.loc[fc["origin_t"] <= origin, cols].reset_index(drop=True)
+    b = moved.forecasts.loc[moved.forecasts["origin_t"] <= origin, cols].reset_index(drop=True)
+    assert len(a) == 6 * 4 * 3 * 2  # six series, origins 2009-2012, three horizons, two levels
+    pd.testing.assert_frame_equal(a, b)
+    later = fc["origin_t"] > origin
+    assert not np.allclose(fc.loc[later, "mean"], moved.forecasts.loc[later, "mean"])
+
+
 def test_saturating_summary_says_where_the_ceiling_and_intervals_come_from():
     panel = _panel()
     text = gc.fit_many("saturating", panel)["s0"].summary()
@@ -164,6 +227,10 @@ def test_saturating_rejects_bad_options():
         Saturating(ceiling=-1.0)
     with pytest.raises(gc.DataError, match="horizons"):
         Saturating(horizons=0)
+    with pytest.raises(gc.DataError, match="curve"):
+        Saturating(curve="richards")
+    with pytest.raises(gc.DataError, match="horizon_scaling"):
+        Saturating(horizon_scaling="linear")
 
 
 # ---------------------------------------------------------------- no confident nonsense

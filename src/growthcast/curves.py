@@ -34,6 +34,7 @@ class Curve:
     Attributes
     ----------
     name : str
+        The name the curve is registered under (``CURVES[name]``).
     params : tuple of str
         Parameter names, in the order of ``theta``'s last axis.
     level, time, positive : tuple of str
@@ -181,7 +182,22 @@ def _logistic_kernel(t, theta, f, J):
 
 
 def logistic(t: np.ndarray, theta: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """y = K / (1 + exp(-r (t - t0))); theta = (K, r, t0)."""
+    """y = K / (1 + exp(-r (t - t0))); theta = (K, r, t0).
+
+    Parameters
+    ----------
+    t : array_like of shape (n_points,) or (n_problems, n_points)
+        Times in decimal years.
+    theta : array_like of shape (n_params,) or (n_problems, n_params)
+        Parameters ``(K, r, t0)``; the leading axes broadcast against ``t``'s.
+    out : ndarray, optional
+        An array of the result's shape to write the values into, instead of a new one.
+
+    Returns
+    -------
+    ndarray
+        The curve at ``t``, of the broadcast shape of ``t`` and ``theta.shape[:-1] + (1,)``.
+    """
     return _run(_logistic_kernel, 3, t, theta, False, None if out is None else (out, None))
 
 
@@ -215,7 +231,22 @@ def _gompertz_kernel(t, theta, f, J):
 
 
 def gompertz(t: np.ndarray, theta: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """y = K exp(-exp(-r (t - t0))); theta = (K, r, t0)."""
+    """y = K exp(-exp(-r (t - t0))); theta = (K, r, t0).
+
+    Parameters
+    ----------
+    t : array_like of shape (n_points,) or (n_problems, n_points)
+        Times in decimal years.
+    theta : array_like of shape (n_params,) or (n_problems, n_params)
+        Parameters ``(K, r, t0)``; the leading axes broadcast against ``t``'s.
+    out : ndarray, optional
+        An array of the result's shape to write the values into, instead of a new one.
+
+    Returns
+    -------
+    ndarray
+        The curve at ``t``, of the broadcast shape of ``t`` and ``theta.shape[:-1] + (1,)``.
+    """
     return _run(_gompertz_kernel, 3, t, theta, False, None if out is None else (out, None))
 
 
@@ -253,7 +284,22 @@ def _richards_kernel(t, theta, f, J):
 
 
 def richards(t: np.ndarray, theta: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """y = K / (1 + nu exp(-r (t - t0)))^(1/nu); theta = (K, r, t0, nu)."""
+    """y = K / (1 + nu exp(-r (t - t0)))^(1/nu); theta = (K, r, t0, nu).
+
+    Parameters
+    ----------
+    t : array_like of shape (n_points,) or (n_problems, n_points)
+        Times in decimal years.
+    theta : array_like of shape (n_params,) or (n_problems, n_params)
+        Parameters ``(K, r, t0, nu)``; the leading axes broadcast against ``t``'s.
+    out : ndarray, optional
+        An array of the result's shape to write the values into, instead of a new one.
+
+    Returns
+    -------
+    ndarray
+        The curve at ``t``, of the broadcast shape of ``t`` and ``theta.shape[:-1] + (1,)``.
+    """
     return _run(_richards_kernel, 4, t, theta, False, None if out is None else (out, None))
 
 
@@ -312,6 +358,20 @@ def bass(t: np.ndarray, theta: np.ndarray, out: np.ndarray | None = None) -> np.
 
     y = m (1 - exp(-(p+q)(t - ts))) / (1 + (q/p) exp(-(p+q)(t - ts))) for
     t >= ts and 0 before.
+
+    Parameters
+    ----------
+    t : array_like of shape (n_points,) or (n_problems, n_points)
+        Times in decimal years.
+    theta : array_like of shape (n_params,) or (n_problems, n_params)
+        Parameters ``(m, p, q, ts)``; the leading axes broadcast against ``t``'s.
+    out : ndarray, optional
+        An array of the result's shape to write the values into, instead of a new one.
+
+    Returns
+    -------
+    ndarray
+        The curve at ``t``, of the broadcast shape of ``t`` and ``theta.shape[:-1] + (1,)``.
     """
     return _run(_bass_kernel, 4, t, theta, False, None if out is None else (out, None))
 
@@ -350,7 +410,22 @@ def _weibull_kernel(t, theta, f, J):
 
 
 def weibull(t: np.ndarray, theta: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """y = K (1 - exp(-(r (t - ts))^k)) for t > ts and 0 before; theta = (K, r, ts, k)."""
+    """y = K (1 - exp(-(r (t - ts))^k)) for t > ts and 0 before; theta = (K, r, ts, k).
+
+    Parameters
+    ----------
+    t : array_like of shape (n_points,) or (n_problems, n_points)
+        Times in decimal years.
+    theta : array_like of shape (n_params,) or (n_problems, n_params)
+        Parameters ``(K, r, ts, k)``; the leading axes broadcast against ``t``'s.
+    out : ndarray, optional
+        An array of the result's shape to write the values into, instead of a new one.
+
+    Returns
+    -------
+    ndarray
+        The curve at ``t``, of the broadcast shape of ``t`` and ``theta.shape[:-1] + (1,)``.
+    """
     return _run(_weibull_kernel, 4, t, theta, False, None if out is None else (out, None))
 
 

@@ -155,6 +155,8 @@ def _parse_unique(uniq: np.ndarray, index: np.ndarray, codes: np.ndarray, what: 
                 strings[dmy] = sub
         values[text] = strings.to_numpy(dtype=object)
     parsed = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce", format="mixed")
+    if parsed.isna().any() and parsed.dt.unit == "ns":  # pandas < 3 parses to ns, whose range is 1678-2261
+        parsed = _parse_beyond_ns(values, parsed)
     bad = parsed.isna().to_numpy()
     if bad.any():
         raise DataError(
@@ -163,6 +165,20 @@ def _parse_unique(uniq: np.ndarray, index: np.ndarray, codes: np.ndarray, what: 
             "'2025-06-30' or decimal years such as 2025.5"
         )
     return _naive(parsed)
+
+
+def _parse_beyond_ns(values: np.ndarray, parsed: pd.Series) -> pd.Series:
+    """``parsed`` in microseconds, with the entries pandas < 3 left NaT (out of the nanosecond range) parsed
+    one by one: a ``Timestamp`` takes the unit its value needs. Only those entries, and only on pandas < 3."""
+    out = parsed.dt.as_unit("us").to_numpy()
+    for i in np.flatnonzero(parsed.isna().to_numpy()):
+        try:
+            stamp = pd.Timestamp(values[i])
+        except (ValueError, TypeError, OverflowError):
+            continue
+        if stamp is not pd.NaT:
+            out[i] = stamp.tz_localize(None).as_unit("us").to_datetime64()
+    return pd.Series(out)
 
 
 def _times(values: Any, what: str) -> tuple[np.ndarray, pd.DatetimeIndex | None]:
@@ -253,10 +269,20 @@ def _years(dates: pd.DatetimeIndex) -> np.ndarray:
 
 
 def from_decimal_year(t: Any) -> pd.DatetimeIndex:
-    """Inverse of :func:`to_decimal_year`, rounded to the second.
+    """Inverse of :func:`~growthcast.data.to_decimal_year`, rounded to the second.
 
     Times outside the years 1 to 9999 (which no date can hold) and
     non-finite times give NaT.
+
+    Parameters
+    ----------
+    t : array_like of float
+        Decimal years: the year plus the elapsed fraction of it, in seconds.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        One date per time, in microseconds (so years beyond 2262 are dates too).
 
     Examples
     --------
@@ -396,7 +422,7 @@ def from_frame(
     date, value : str
         Column names of the dates (or decimal-year numbers) and the values.
         Date strings are read with one day/month order for the column (see
-        :func:`to_decimal_year`); a zone offset is dropped and the local time
+        :func:`~growthcast.data.to_decimal_year`); a zone offset is dropped and the local time
         kept.
     series_id : str, optional
         Column naming the series; by default ``series_id`` (or statsforecast's
@@ -836,26 +862,70 @@ def read_csv(
     missing: str = "drop",
     **read_kwargs: Any,
 ) -> pd.DataFrame:
-    """Read and validate adoption series from a CSV file; see :func:`from_frame`.
+    """Read and validate adoption series from a CSV file.
+
+    The file is read with :func:`pandas.read_csv` and validated by
+    :func:`from_frame`, with the same columns, defaults and checks. The
+    ``series_id`` column is read as text, so ids such as ``01`` and ``1``
+    stay distinct (unless ``dtype`` in ``read_kwargs`` says otherwise: e.g.
+    ``dtype={"id": int}`` for integer ids).
 
     Parameters
     ----------
     path : str or Path
-    date, value, series_id, percent, missing
-        As in :func:`from_frame`.
+        The CSV file: wide (a date and a value column) or long (a series
+        column too, like statsforecast's ``unique_id, ds, y``).
+    date, value : str
+        Column names of the dates (or decimal-year numbers) and the values;
+        ``ds`` and ``y`` stand in for absent ``date`` and ``value`` columns.
+    series_id : str, optional
+        Column naming the series; by default ``series_id`` (or ``unique_id``)
+        if the file has one, else the file is one series named after the
+        ``value`` column.
+    percent : bool, list of ids, str or mapping, optional
+        Which series are percentages that must lie in (0, 100]: ``True`` or
+        ``False`` for all, a list of series ids, the name of a boolean column,
+        or a mapping from id to flag (see :func:`from_frame`). By default a
+        series is one when its id or the value column's name ends in ``_pct``.
+    missing : {"drop", "raise"}
+        Missing values are dropped (and counted in ``attrs["n_missing"]``) or
+        raise.
     **read_kwargs
-        Passed to :func:`pandas.read_csv`.
+        Passed to :func:`pandas.read_csv`, e.g. ``sep=";"``, ``decimal=","``
+        or ``skiprows=2``.
 
     Returns
     -------
     pandas.DataFrame
-        The validated long frame of :func:`from_frame`.
+        Long frame ``series_id, date, t, value``, the series in the order of
+        their first row and each sorted by time,
+        as :func:`from_frame` returns it; ``t`` is in decimal years.
 
-    Notes
-    -----
-    The ``series_id`` column is read as text, so ids such as ``01`` and ``1``
-    stay distinct (unless ``dtype`` in ``read_kwargs`` says otherwise: e.g.
-    ``dtype={"id": int}`` for integer ids).
+    Raises
+    ------
+    DataError
+        If the file does not exist, cannot be read or is not CSV, and for
+        every problem :func:`from_frame` reports (missing columns, bad dates,
+        duplicate dates in a series, negative values...), naming the column
+        and the offending rows or dates.
+
+    See Also
+    --------
+    from_frame : the same from a data frame.
+    load_panel : the bundled series as one long frame.
+
+    Examples
+    --------
+    >>> import growthcast as gc
+    >>> from pathlib import Path
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "adoption.csv"
+    >>> _ = path.write_text("date,value\\n2019-12-31,10\\n2020-12-31,14\\n2021-12-31,19\\n")
+    >>> gc.read_csv(path)[["series_id", "date", "value"]]
+      series_id       date  value
+    0     value 2019-12-31   10.0
+    1     value 2020-12-31   14.0
+    2     value 2021-12-31   19.0
     """
     if series_id is not None:
         dtype = read_kwargs.get("dtype")

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from . import distributed
 from ._numerics.lone import fit_one
 from .data import plain_series, series_from_arrays, validated
 from .errors import DataError, short_list
@@ -341,9 +342,10 @@ def fit_many(
     Parameters
     ----------
     model : str or Model
-    data : pandas.DataFrame
+    data : pandas.DataFrame or dask.dataframe.DataFrame
         Long format: ``series_id, date, value`` (column names configurable),
-        or the output of :func:`growthcast.from_frame`.
+        or the output of :func:`growthcast.from_frame`. A Dask DataFrame is
+        fitted a partition of series at a time (:mod:`growthcast.distributed`).
     date, value, series_id : str
         Column names. Without a ``series_id`` (or ``unique_id``) column the
         frame is one series; another ``series_id`` must name a column.
@@ -372,6 +374,10 @@ def fit_many(
     --------
     fit_arrays : the same for series already held as (series, points) arrays.
     """
+    if distributed.is_dask(data):  # a Dask DataFrame: one batch per partition of series, where Dask runs it
+        return distributed.fit_many(fit_many, model, data, date=date, value=value, series_id=series_id, fixed=fixed,
+                                    interval=interval, n_boot=n_boot, random_state=random_state, percent=percent,
+                                    freq=freq, progress=False)
     interval = _check_interval(interval)
     spec = _resolve(model, fixed)
     p = panel_of(validated(data, date=date, value=value, series_id=series_id, percent=percent))

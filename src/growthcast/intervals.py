@@ -15,12 +15,36 @@ MIN_CALIBRATION_ERRORS = 5
 
 
 def normal_quantile(level: float) -> float:
-    """Two-sided standard normal quantile for coverage ``level``: 1.96 for 0.95."""
+    """Two-sided standard normal quantile for coverage ``level``: 1.96 for 0.95.
+
+    Parameters
+    ----------
+    level : float
+        Coverage probability, in (0, 1).
+
+    Returns
+    -------
+    float
+        ``z`` with ``P(|Z| <= z) = level`` for a standard normal ``Z``.
+    """
     return float(special.ndtri(0.5 + level / 2.0))
 
 
 def student_quantile(level: float, df) -> np.ndarray:
-    """Two-sided Student-t quantile for ``level`` with ``df`` degrees of freedom; NaN where ``df <= 0``."""
+    """Two-sided Student-t quantile for ``level`` with ``df`` degrees of freedom; NaN where ``df <= 0``.
+
+    Parameters
+    ----------
+    level : float
+        Coverage probability, in (0, 1).
+    df : array_like
+        Degrees of freedom.
+
+    Returns
+    -------
+    ndarray
+        The quantiles, shaped as ``df``.
+    """
     df = np.asarray(df, dtype=float)
     return special.stdtrit(np.where(df > 0, df, np.nan), 0.5 + level / 2.0)
 
@@ -30,6 +54,20 @@ def nanquantiles(draws: np.ndarray, level: float, axis: int) -> tuple[np.ndarray
 
     numpy's default (linear) quantile of the finite values, computed without
     ``np.nanquantile`` so that an all-NaN slice is an answer, not a warning.
+
+    Parameters
+    ----------
+    draws : ndarray
+        Draws, NaN where a draw is missing.
+    level : float
+        Coverage probability of the central interval, in (0, 1).
+    axis : int
+        The axis of the draws.
+
+    Returns
+    -------
+    lower, upper : ndarray
+        The ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles, shaped as ``draws`` without ``axis``.
     """
     ordered = np.sort(np.moveaxis(draws, axis, -1), axis=-1)  # NaN last
     n = np.isfinite(ordered).sum(axis=-1)
@@ -76,6 +114,27 @@ def conformal_quantiles(
     This is the one rule for intervals calibrated on past errors:
     ``fit(interval="backtest")``, ``backtest(intervals=["backtest"])``,
     ``auto`` and ``saturating`` all use it.
+
+    Parameters
+    ----------
+    errs : ndarray of shape (..., n_errors)
+        Past errors (actual minus forecast), NaN-padded on the last axis.
+    level : float
+        Coverage probability, in (0, 1).
+    min_errors : int, default 1
+        Fewest errors a bound is computed from.
+    tail : {"normal", "extreme"}, default "normal"
+        What to do beyond the rank the errors support (see above).
+
+    Returns
+    -------
+    lower, upper : ndarray of shape (...)
+        Error quantiles to add to the point forecast; NaN where there are too few errors.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``tail``.
     """
     if tail not in ("normal", "extreme"):
         raise ValueError(f"tail must be 'normal' or 'extreme', got {tail!r}")
@@ -102,7 +161,17 @@ def conformal_quantiles(
 
 
 def row_nanmedian(values: np.ndarray) -> np.ndarray:
-    """The median of each row's finite values, NaN for a row without any (``np.nanmedian`` without its warning)."""
+    """The median of each row's finite values, NaN for a row without any (``np.nanmedian`` without its warning).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_rows, n_values)
+        Values, NaN where missing.
+
+    Returns
+    -------
+    ndarray of shape (n_rows,)
+    """
     ordered = np.sort(values, axis=1)  # NaN last
     k = np.isfinite(ordered).sum(axis=1)
     lo = np.take_along_axis(ordered, np.maximum((k - 1) // 2, 0)[:, None], axis=1)[:, 0]

@@ -107,27 +107,82 @@ def _winkler(actual, lower, upper, level):
 
 # ------------------------------------------------------------------ metrics
 def mae(actual, forecast) -> float:
-    """Mean absolute error ``mean |a - f|``."""
+    """Mean absolute error ``mean |a - f|``.
+
+    Parameters
+    ----------
+    actual, forecast : array_like
+        Observed values and point forecasts, broadcast together; pairs with a NaN are left out.
+
+    Returns
+    -------
+    float
+        The metric, in the units of the data; NaN if no pair is left.
+    """
     return _mean(_abs_error(actual, forecast))
 
 
 def bias(actual, forecast) -> float:
-    """Mean error ``mean (a - f)``: positive when the forecasts fall short of the actuals."""
+    """Mean error ``mean (a - f)``: positive when the forecasts fall short of the actuals.
+
+    Parameters
+    ----------
+    actual, forecast : array_like
+        Observed values and point forecasts, broadcast together; pairs with a NaN are left out.
+
+    Returns
+    -------
+    float
+        The metric, in the units of the data; NaN if no pair is left.
+    """
     return _mean(_error(actual, forecast))
 
 
 def rmse(actual, forecast) -> float:
-    """Root mean squared error ``sqrt(mean (a - f)^2)``."""
+    """Root mean squared error ``sqrt(mean (a - f)^2)``.
+
+    Parameters
+    ----------
+    actual, forecast : array_like
+        Observed values and point forecasts, broadcast together; pairs with a NaN are left out.
+
+    Returns
+    -------
+    float
+        The metric, in the units of the data; NaN if no pair is left.
+    """
     return float(np.sqrt(_mean(_sq_error(actual, forecast))))
 
 
 def mape(actual, forecast) -> float:
-    """Mean absolute percentage error ``100 mean |a - f| / |a|`` (inf if an actual is 0)."""
+    """Mean absolute percentage error ``100 mean |a - f| / |a|`` (inf if an actual is 0).
+
+    Parameters
+    ----------
+    actual, forecast : array_like
+        Observed values and point forecasts, broadcast together; pairs with a NaN are left out.
+
+    Returns
+    -------
+    float
+        The metric, in percent; NaN if no pair is left.
+    """
     return _mean(_ape(actual, forecast))
 
 
 def smape(actual, forecast) -> float:
-    """Symmetric MAPE ``100 mean 2 |a - f| / (|a| + |f|)``, in [0, 200]."""
+    """Symmetric MAPE ``100 mean 2 |a - f| / (|a| + |f|)``, in [0, 200].
+
+    Parameters
+    ----------
+    actual, forecast : array_like
+        Observed values and point forecasts, broadcast together; pairs with a NaN are left out.
+
+    Returns
+    -------
+    float
+        The metric, in percent; NaN if no pair is left.
+    """
     return _mean(_sape(actual, forecast))
 
 
@@ -137,15 +192,32 @@ def mase(actual, forecast, scale) -> float:
     Parameters
     ----------
     actual, forecast : array_like
+        Observed values and point forecasts; pairs with a NaN are left out.
     scale : array_like or float
         The in-sample mean absolute one-step naive error of each forecast's
         training window (see :func:`naive_scale`); broadcast against ``actual``.
+
+    Returns
+    -------
+    float
+        The metric, without units (1 is the naive forecast's in-sample error); NaN if no pair is left.
     """
     return _mean(_scaled_error(actual, forecast, scale))
 
 
 def coverage(actual, lower, upper) -> float:
-    """Share of actuals inside their interval, bounds included."""
+    """Share of actuals inside their interval, bounds included.
+
+    Parameters
+    ----------
+    actual, lower, upper : array_like
+        Observed values and the interval bounds, broadcast together; triples with a NaN are left out.
+
+    Returns
+    -------
+    float
+        The share, in [0, 1]; NaN if no triple is left.
+    """
     return _mean(_covered(actual, lower, upper))
 
 
@@ -154,6 +226,18 @@ def winkler(actual, lower, upper, level: float) -> float:
 
     The width plus ``2 / (1 - level)`` times the distance by which the actual
     falls outside the interval.
+
+    Parameters
+    ----------
+    actual, lower, upper : array_like
+        Observed values and the interval bounds, broadcast together; triples with a NaN are left out.
+    level : float
+        The intervals' nominal coverage, in (0, 1).
+
+    Returns
+    -------
+    float
+        The score, in the units of the data; NaN if no triple is left.
     """
     return _mean(_winkler(actual, lower, upper, level))
 
@@ -165,6 +249,11 @@ def naive_scale(y) -> float:
     ----------
     y : array_like, shape (n,)
         A training window in time order (missing values already dropped).
+
+    Returns
+    -------
+    float
+        The scale; NaN for fewer than two values.
     """
     y = _arr(y)
     return float(np.mean(np.abs(np.diff(y)))) if y.size > 1 else float("nan")
@@ -179,9 +268,10 @@ def _identity(value: float) -> float:
 class Metric:
     """A registered metric.
 
-    Attributes
+    Parameters
     ----------
     name : str
+        The name scores and the CLI use, e.g. ``"MASE"``.
     point : callable
         Its per-point term: the metric is ``finish(mean(point(...)))`` over
         the points with a forecast.
@@ -203,7 +293,20 @@ class Metric:
     best: str | float = "min"
 
     def distance_from_best(self, values: np.ndarray, level: float) -> np.ndarray:
-        """How far ``values`` are from the best score: the values themselves for "min"."""
+        """How far ``values`` are from the best score: the values themselves for "min".
+
+        Parameters
+        ----------
+        values : array_like
+            Scores of this metric.
+        level : float
+            The intervals' nominal coverage, the target when ``best`` is ``"level"``.
+
+        Returns
+        -------
+        ndarray
+            Non-negative distances for a target, the values for ``"min"``: lower is better either way.
+        """
         if self.best == "min":
             return np.asarray(values, dtype=float)
         target = level if self.best == "level" else float(self.best)
@@ -214,7 +317,18 @@ METRICS: dict[str, Metric] = {}
 
 
 def register_metric(metric: Metric) -> Metric:
-    """Make ``metric`` available to ``Backtest.scores``, ``leaderboard`` and the CLI's ``--metric``."""
+    """Make ``metric`` available to ``Backtest.scores``, ``leaderboard`` and the CLI's ``--metric``.
+
+    Parameters
+    ----------
+    metric : Metric
+        The metric; one registered under the same name is replaced.
+
+    Returns
+    -------
+    Metric
+        ``metric`` itself.
+    """
     METRICS[metric.name] = metric
     return metric
 

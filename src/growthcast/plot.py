@@ -88,7 +88,26 @@ def save(fig: "Figure", path: str | Path, *, dpi: int = 120) -> Path:
     """Write ``fig`` to ``path`` (format from the suffix, e.g. ``.png``, ``.svg``).
 
     The file is written atomically and a symbolic link at ``path`` is
-    replaced, not followed (:func:`growthcast._files.write_file`).
+    replaced, not followed.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure, e.g. from :func:`fan_chart`.
+    path : str or Path
+        Where to write; the suffix names the format.
+    dpi : int, default 120
+        Resolution of raster formats.
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    DataError
+        If ``path`` has no format suffix.
     """
     import io
 

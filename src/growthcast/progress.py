@@ -1,6 +1,6 @@
 """A plain-text progress bar on stderr for long batch work (backtests, large batch fits).
 
-It appears only once the work has run for :data:`DELAY` seconds, so quick
+It appears only once the work has run for ``DELAY`` seconds, so quick
 calls stay silent; it is drawn on a terminal (or when forced with
 ``progress=True``), never into a pipe or a log by default. The count moves
 when a block of work ends (a model of a backtest, a block of series of a

@@ -72,6 +72,14 @@ class FitResult:
         ``"backtest"``.
     percent : bool
         Whether the series is a percentage: forecasts and bounds stay in [0, 100].
+    fitted : growthcast.models.Fitted
+        The model's fitted arrays for this one series (a batch of one).
+    n_missing : int
+        Missing values dropped from the series before the fit.
+    step : float
+        Years per step of the forecast grid (:attr:`frequency`), inferred from ``t``.
+    months : int
+        Calendar months per step; 0 when the spacing is irregular.
     """
 
     spec: Model
@@ -102,6 +110,7 @@ class FitResult:
     # ------------------------------------------------------------ state
     @property
     def param_names(self) -> tuple[str, ...]:
+        """The model's parameter names, as in :attr:`params`."""
         return self.spec.param_names
 
     @property  # a fresh object each time: editing it cannot alter the frozen result
@@ -122,10 +131,15 @@ class FitResult:
 
     @property
     def status(self) -> int:
+        """The fit's status code: positive converged, 0 stopped at the iteration limit, negative failed.
+
+        The codes are :data:`growthcast.errors.STATUS_MESSAGES`; :attr:`message` says which.
+        """
         return int(self.fitted.status[0])
 
     @property
     def message(self) -> str:
+        """How the fit ended, in words: the reason of a failure, or the status code's message."""
         own = self.fitted.message[0] if self.fitted.message is not None else ""
         return own or errors.STATUS_MESSAGES.get(
             self.status, "unknown status"
@@ -133,14 +147,26 @@ class FitResult:
 
     @property
     def converged(self) -> bool:
+        """Whether the fit converged (``status > 0``)."""
         return self.status > 0
 
     @property
     def n_iter(self) -> int:
+        """Iterations of the solver (0 for a closed-form fit)."""
         return int(self.fitted.n_iter[0])
 
     def raise_for_status(self) -> "FitResult":
         """Raise :class:`~growthcast.FitError` with the reason if the fit failed; else return self.
+
+        Returns
+        -------
+        FitResult
+            This result, unchanged, so that calls chain: ``gc.fit(...).raise_for_status().forecast()``.
+
+        Raises
+        ------
+        FitError
+            If ``status < 0``.
 
         Examples
         --------
@@ -156,10 +182,12 @@ class FitResult:
 
     @property
     def nobs(self) -> int:
+        """Number of observations used in the fit."""
         return int(self.fitted.n_obs[0])
 
     @property
     def sse(self) -> float:
+        """Sum of squared residuals on the scale the model is fitted on."""
         return float(self.fitted.sse[0])
 
     @property
@@ -169,6 +197,7 @@ class FitResult:
 
     @property
     def df_resid(self) -> int:
+        """Residual degrees of freedom: observations minus estimated parameters."""
         return int(self.fitted.n_obs[0] - self.fitted.n_params[0])
 
     @cached_property
@@ -185,15 +214,18 @@ class FitResult:
 
     @cached_property
     def aic(self) -> float:
+        """Akaike's information criterion, ``-2 loglike + 2 k``, with ``k`` counting the noise variance."""
         return float(-2.0 * self.loglike + 2.0 * self._k)
 
     @cached_property
     def aicc(self) -> float:
+        """AIC with the small-sample correction ``2 k (k + 1) / (n - k - 1)``; NaN when ``n <= k + 1``."""
         n, k = self.nobs, self._k
         return float(self.aic + 2.0 * k * (k + 1) / (n - k - 1)) if n - k - 1 > 0 else float("nan")
 
     @cached_property
     def bic(self) -> float:
+        """Schwarz's Bayesian information criterion, ``-2 loglike + log(n) k``."""
         return float(-2.0 * self.loglike + np.log(self.nobs) * self._k)
 
     # ------------------------------------------------------------ prediction
@@ -267,6 +299,18 @@ class FitResult:
         steps : int, optional
             Steps ahead when ``until`` is not given (default 10, at most
             :data:`growthcast.frequency.MAX_STEPS`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            As :meth:`predict`: ``date`` (when the data had dates), ``t``, ``mean``, ``lower``, ``upper``.
+
+        Raises
+        ------
+        FitError
+            If the fit failed.
+        DataError
+            If ``until`` is not after the last observation.
         """
         levels, several = check_levels(level)
         self.raise_for_status()
@@ -286,15 +330,40 @@ class FitResult:
         return f"{t:.3f}"
 
     def fitted_values(self) -> pd.Series:
-        """The model's values at the observed times."""
+        """The model's values at the observed times.
+
+        Returns
+        -------
+        pandas.Series
+            Named ``fitted``, indexed by the observed times ``t``.
+        """
         return pd.Series(self.predict(self.t)["mean"].to_numpy(), index=self.t, name="fitted")
 
     def residuals(self) -> pd.Series:
+        """Observations minus :meth:`fitted_values`.
+
+        Returns
+        -------
+        pandas.Series
+            Named ``residual``, indexed by the observed times ``t``.
+        """
         return pd.Series(self.y - self.fitted_values().to_numpy(), index=self.t, name="residual")
 
     # ------------------------------------------------------------ derived quantities
     def saturation(self, level: float = 0.95) -> pd.Series:
-        """The upper asymptote (K or m) with an interval; NaN for models without one."""
+        """The upper asymptote (K or m) with an interval; NaN for models without one.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Coverage probability of the interval, in (0, 1).
+
+        Returns
+        -------
+        pandas.Series
+            ``value, lower, upper``; the bounds are at least 0, and at most 100 for a percentage whose
+            ceiling is not above 100.
+        """
         level = check_level(level)
         self.raise_for_status()
         value, lower, upper = saturation_interval(self.spec, self.fitted, level)
@@ -311,6 +380,15 @@ class FitResult:
         bound does (inverting the prediction band). While the last
         observation is below ``value``, nothing is dated before it. A bound
         that never gets there within ``horizon`` years gives NaT/NaN.
+
+        Parameters
+        ----------
+        value : float
+            The level to reach, on the series' scale.
+        level : float, default 0.95
+            Coverage probability of the prediction band that gives the interval.
+        horizon : float, default 100.0
+            How many years after the last observation to look, in (0, 1000].
 
         Returns
         -------
@@ -332,7 +410,19 @@ class FitResult:
         return pd.Series(out, name="time_to_reach")
 
     def inflection(self, level: float = 0.95) -> pd.Series:
-        """Time and value of the curve's inflection point, with intervals."""
+        """Time and value of the curve's inflection point, with intervals.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Coverage probability of the interval, in (0, 1).
+
+        Returns
+        -------
+        pandas.Series
+            ``t, lower_t, upper_t, value, lower, upper`` and, with dates, ``date``; NaN for a model
+            without an inflection point.
+        """
         level = check_level(level)
         self.raise_for_status()
         (t, t_lo, t_hi), (v, v_lo, v_hi) = inflection_interval(self.spec, self.fitted, level)
@@ -345,13 +435,35 @@ class FitResult:
 
     # ------------------------------------------------------------ tables
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence intervals of the parameters (log scale for positive ones)."""
+        """Confidence intervals of the parameters (log scale for positive ones).
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Coverage probability of the interval, in (0, 1).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lower, upper``, one row per parameter.
+        """
         level = check_level(level)
         lower, upper = param_intervals(self.spec, self.fitted, level)
         return pd.DataFrame({"lower": lower[0], "upper": upper[0]}, index=list(self.param_names))
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """One row per parameter: estimate, stderr, lower, upper, fixed."""
+        """One row per parameter: estimate, stderr, lower, upper, fixed.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Coverage probability of the interval, in (0, 1).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``parameter``: ``estimate, stderr, lower, upper`` and ``fixed`` (bool).
+        """
         ci = self.conf_int(level)
         fixed = np.isin(list(self.param_names), list(self.spec.fixed_params))
         return pd.DataFrame(
@@ -359,7 +471,14 @@ class FitResult:
         ).rename_axis("parameter")
 
     def to_dict(self) -> dict:
-        """JSON-able builtins: model, parameters, statistics and status."""
+        """JSON-able builtins: model, parameters, statistics and status.
+
+        Returns
+        -------
+        dict
+            ``model, spec, series_id, status, message, converged, nobs, params, stderr, sse, sigma,
+            aic, aicc, bic, rsquared, interval``; a value that is not finite is None.
+        """
 
         def num(v):
             v = float(v)
@@ -543,9 +662,17 @@ class FitResult:
     def plot(self, **kwargs: Any):
         """The data, the fitted path and the forecast with nested bands: see :func:`growthcast.plot.fan_chart`.
 
-        Keywords (``until``, ``steps``, ``levels=(0.8, 0.95)``, ``ax``,
-        ``path``, ...) are passed on. Returns the matplotlib Figure; needs
-        the ``plot`` extra (``pip install "growthcast[plot]"``).
+        Needs the ``plot`` extra (``pip install "growthcast[plot]"``).
+
+        Parameters
+        ----------
+        **kwargs
+            Passed on to :func:`growthcast.plot.fan_chart`: ``until``,
+            ``steps``, ``levels=(0.8, 0.95)``, ``ax``, ``path``, ...
+
+        Returns
+        -------
+        matplotlib.figure.Figure
         """
         from .plot import fan_chart
 
@@ -562,6 +689,29 @@ class BatchFitResult:
 
     ``many["online_video"]`` is that series' :class:`FitResult`; ``params``
     and ``status`` are tidy frames with one row per series.
+
+    Attributes
+    ----------
+    spec : Model
+        The frozen model specification that produced this result.
+    series_ids : tuple
+        The series, in batch order, as given (their dtype is kept).
+    t, y : ndarray of shape (n_series, n_points)
+        Times (decimal years) and values, padded where ``mask`` is False.
+    mask : ndarray of bool, shape (n_series, n_points)
+        True at the observed points.
+    has_dates : bool
+        Whether time was given as dates.
+    fitted : growthcast.models.Fitted
+        The model's fitted arrays, batched on axis 0.
+    interval : str
+        How prediction intervals are made, as in :class:`FitResult`.
+    percent : ndarray of bool, shape (n_series,)
+        Which series are percentages.
+    n_missing : mapping of series id to int
+        Missing values dropped from each series.
+    step, months : ndarray of shape (n_series,)
+        Years and calendar months per step of each series' forecast grid (months 0 when irregular).
     """
 
     spec: Model
@@ -620,6 +770,13 @@ class BatchFitResult:
         )
 
     def results(self) -> dict[str, FitResult]:
+        """Every series' result.
+
+        Returns
+        -------
+        dict
+            Series id to :class:`FitResult`, in batch order.
+        """
         return {sid: self[sid] for sid in self.series_ids}
 
     @property  # a fresh object each time: editing it cannot alter the frozen result
@@ -685,7 +842,18 @@ class BatchFitResult:
         return frame
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Tidy parameters of every series: series_id, parameter, estimate, stderr, lower, upper, fixed."""
+        """Tidy parameters of every series: series_id, parameter, estimate, stderr, lower, upper, fixed.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Coverage probability of the interval, in (0, 1).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per series and parameter.
+        """
         lower, upper = param_intervals(self.spec, self.fitted, check_level(level))
         names = list(self.spec.param_names)
         B, P = len(self.series_ids), len(names)
@@ -708,6 +876,15 @@ class BatchFitResult:
         """Forecasts of every series on its own grid after its last observation.
 
         One prediction call for the whole batch; see :meth:`FitResult.forecast`.
+
+        Parameters
+        ----------
+        until : date or decimal year, optional
+            The last date to forecast; by default ``steps`` steps.
+        level : float or sequence of float
+            Coverage probability of the interval, in (0, 1); several give one pair of bounds per level.
+        steps : int, optional
+            Steps ahead of each series' last observation when ``until`` is not given (default 10).
 
         Returns
         -------
@@ -748,10 +925,19 @@ class BatchFitResult:
     def plot(self, ids: Any = None, **kwargs: Any):
         """Small multiples, one fan chart per series: see :func:`growthcast.plot.fan_charts`.
 
-        ``ids`` chooses the series (all by default, at most ``max_panels=24``);
-        the other keywords (``until``, ``steps``, ``levels``, ``ncols``,
-        ``path``, ...) are passed on. Returns the matplotlib Figure; needs
-        the ``plot`` extra (``pip install "growthcast[plot]"``).
+        Needs the ``plot`` extra (``pip install "growthcast[plot]"``).
+
+        Parameters
+        ----------
+        ids : list, optional
+            The series to draw: all by default, at most ``max_panels=24``.
+        **kwargs
+            Passed on to :func:`growthcast.plot.fan_charts`: ``until``,
+            ``steps``, ``levels``, ``ncols``, ``path``, ...
+
+        Returns
+        -------
+        matplotlib.figure.Figure
         """
         from .plot import fan_charts
 

@@ -64,7 +64,13 @@ class Table:
             raise ValueError(f"every row needs {n} cells, got {bad[0]!r}")
 
     def text_lines(self) -> list[str]:
-        """The rows (and the header) laid out in fixed-width columns."""
+        """The rows (and the header) laid out in fixed-width columns.
+
+        Returns
+        -------
+        list of str
+            One line per row, without line endings.
+        """
         return [_text_row(r, self.widths, self.align) for r in self.rows]
 
 
@@ -87,7 +93,7 @@ class Summary(str):
 
     It is a ``str`` whose value is the text layout, so code that printed,
     searched or wrote the text summary keeps working; the tables it was
-    made from are in :attr:`tables`, the closing notes in :attr:`notes`.
+    made from are in ``tables``, the closing notes in ``notes``.
 
     Parameters
     ----------
@@ -135,13 +141,22 @@ class Summary(str):
         return f'{type(self).__name__}(\n"""\n{self.as_text()}\n"""\n)'
 
     def as_text(self) -> str:
-        """The fixed-width text (what ``str()`` and ``print`` show)."""
+        """The fixed-width text (what ``str()`` and ``print`` show).
+
+        Returns
+        -------
+        str
+        """
         return str.__str__(self)
 
     def as_html(self) -> str:
         """HTML: one ``<table>`` per table, every cell escaped, inside ``<div class="growthcast-summary">``.
 
         The fragment is well-formed (XHTML-compatible): every element is closed.
+
+        Returns
+        -------
+        str
         """
         out = ['<div class="growthcast-summary">']
         for i, table in enumerate(self.tables):
@@ -178,6 +193,10 @@ class Summary(str):
         Needs no package; ``\\input`` it into a document body. The characters
         ``\\ & % $ # _ { } ~ ^ < >`` and a few typographic ones are escaped,
         and brackets braced (a cell may start with ``[`` after ``\\\\``).
+
+        Returns
+        -------
+        str
         """
         out = ["\\begin{center}"]
         if self.title:

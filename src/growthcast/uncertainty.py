@@ -1,6 +1,6 @@
 """Standard errors and intervals: delta method, residual bootstrap, backtest calibration.
 
-Every function here works on a batch (:class:`~growthcast.results.Fitted`)
+Every function here works on a batch (:class:`~growthcast.models.Fitted`)
 and returns arrays with the batch on axis 0.
 
 * ``delta`` (default): the model's own analytic intervals. For the curves,
@@ -14,7 +14,7 @@ and returns arrays with the batch on axis 0.
 * ``backtest``: the point forecast plus split-conformal quantiles of the
   model's own out-of-sample errors at the same horizon
   (:func:`growthcast.intervals.conformal_quantiles`, the same rule the
-  backtest scores); the errors come from :mod:`growthcast.backtest`.
+  backtest scores); the errors come from :func:`growthcast.backtest`.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import errors
+from .. import distributed, errors
 from .._frozen import FrozenMap
 from .._checks import as_list, check_horizons, check_int, check_levels
 from ..data import to_decimal_year
@@ -282,16 +282,18 @@ def backtest(
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or dask.dataframe.DataFrame
         A long frame ``series_id, date, value`` (statsforecast's ``unique_id,
         ds, y`` too), the output of :func:`growthcast.from_frame`, or a wide
         frame with ``series`` naming its value column(s) (``gc.load_cnnic()``:
-        one row per report edition, dates in ``as_of``).
+        one row per report edition, dates in ``as_of``). A long Dask DataFrame
+        is backtested a partition of series at a time
+        (:mod:`growthcast.distributed`).
     series : str or list of str, optional
         Columns of a wide frame (required there), or the series ids of a
         long frame to keep (all by default).
     models : list of str or Model
-        Model names (see :func:`growthcast.models`), specs, and
+        Model names (see :func:`growthcast.available_models`), specs, and
         ``"ensemble_weighted"``: the members' forecasts weighted by the
         inverse of their past out-of-sample mean squared error at the same
         horizon. By default every curve, closed-form trend and baseline.
@@ -331,7 +333,7 @@ def backtest(
         bootstrap (curves and closed-form trends only; ``n_boot`` replicates
         per fit), and split-conformal intervals calibrated at each origin on
         the model's own errors at the same horizon whose targets are at or
-        before the origin (NaN until :data:`MIN_CALIBRATION_ERRORS` such errors exist).
+        before the origin (NaN until :data:`~growthcast.intervals.MIN_CALIBRATION_ERRORS` such errors exist).
     members : sequence of str
         The members of ``ensemble_weighted``.
     n_boot : int
@@ -375,6 +377,12 @@ def backtest(
     >>> bt.unit, bt.forecasts["origin_t"].agg(["min", "max"]).tolist(), sorted(bt.forecasts["horizon"].unique().tolist())
     ('yearly steps', [2008.0, 2017.0], [1, 2, 3, 4, 5, 6])
     """
+    if distributed.is_dask(data):  # a Dask DataFrame: one batch per partition of series, where Dask runs it
+        return distributed.backtest(
+            backtest, data, series=series, models=models, min_train=min_train, horizons=horizons, window=window,
+            window_size=window_size, level=level, date=date, origins=origins, freq=freq, value=value,
+            series_id=series_id, edition=edition, percent=percent, intervals=intervals, members=members,
+            n_boot=n_boot, random_state=random_state, progress=False)
     horizons = check_horizons(horizons)
     min_train = check_int(min_train, "min_train", 2)
     if window not in ("expanding", "rolling"):

@@ -33,7 +33,7 @@ class Backtest:
     series : tuple of str
     min_train : int
     horizons : tuple of int
-        Steps ahead, in :attr:`unit`.
+        Steps ahead, in ``unit``.
     levels : tuple of float
         Coverage probabilities of the scored intervals (``forecasts["level"]``).
     window : {"expanding", "rolling"}
@@ -79,7 +79,7 @@ class Backtest:
 
     @property
     def level(self) -> float:
-        """The first (lowest) of :attr:`levels`: the one :meth:`leaderboard` scores by default."""
+        """The first (lowest) of ``levels``: the one :meth:`leaderboard` scores by default."""
         return self.levels[0]
 
     @property
@@ -95,7 +95,7 @@ class Backtest:
         Columns ``series_id, model, interval, level``, the origin
         (``origin_date``, or ``origin_t`` for decimal years; and
         ``origin_edition`` with editions), the target (likewise),
-        ``horizon`` (steps ahead, in :attr:`unit`), ``years_ahead`` (the
+        ``horizon`` (steps ahead, in ``unit``), ``years_ahead`` (the
         elapsed time), ``actual, mean, lower, upper, error`` (``actual -
         mean``), ``status`` (the fit's code, see
         :data:`growthcast.errors.STATUS_MESSAGES`; ``mean`` is NaN beside a
@@ -206,7 +206,7 @@ class Backtest:
             The interval kind scored by coverage and winkler; the first of
             :attr:`intervals` by default.
         level : float, optional
-            The level of the intervals scored; the first of :attr:`levels`
+            The level of the intervals scored; the first of ``levels``
             by default.
 
         Returns
@@ -258,7 +258,7 @@ class Backtest:
         Parameters
         ----------
         a, b : str
-            Model labels in :attr:`models`.
+            Model labels in ``models``.
         loss : {"squared", "absolute"}
         alpha : float
             Significance level of the two-sided test, in (0, 1).
@@ -312,14 +312,24 @@ class Backtest:
                                            "better", "note"])
 
     def plot(self, kind: str = "errors", **kwargs: Any):
-        """A figure of the backtest; returns the matplotlib Figure (needs ``pip install "growthcast[plot]"``).
+        """A figure of the backtest (needs ``pip install "growthcast[plot]"``).
 
-        ``kind="errors"`` (default): the error by horizon, one line per
-        model and one panel per series (:func:`growthcast.plot.backtest_errors`);
-        ``"origins"``: the forecasts from each origin
-        (:func:`growthcast.plot.origin_forecasts`); ``"saturation"``: the
-        ceiling estimated at each origin (:func:`growthcast.plot.saturation_drift`).
-        The last two draw one series (``series=``). Other keywords are passed on.
+        Parameters
+        ----------
+        kind : {"errors", "origins", "saturation"}
+            ``"errors"`` (default): the error by horizon, one line per model
+            and one panel per series (:func:`growthcast.plot.backtest_errors`);
+            ``"origins"``: the forecasts from each origin
+            (:func:`growthcast.plot.origin_forecasts`); ``"saturation"``: the
+            ceiling estimated at each origin
+            (:func:`growthcast.plot.saturation_drift`). The last two draw one
+            series (``series=``).
+        **kwargs
+            Passed on to the plotting function.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
         """
         from .. import plot
 

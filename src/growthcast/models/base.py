@@ -10,7 +10,7 @@ works everywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 import numpy as np
@@ -75,6 +75,8 @@ def _take(value: Any, idx) -> Any:
         return value.take(idx)
     if isinstance(value, tuple) and value and all(isinstance(v, Fitted) for v in value):
         return tuple(v.take(idx) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):  # a kernel's fit (ETSFit, ARIMAFit): arrays per problem
+        return type(value)(**{f.name: _take(getattr(value, f.name), idx) for f in fields(value)})
     return value
 
 
@@ -123,6 +125,32 @@ class Fitted:
     parameter covariance, or a failure) and has zero rows and columns for
     fixed parameters. ``state`` holds what one model needs to predict (a
     reference time, statsmodels results, member fits), batched on axis 0.
+
+    Attributes
+    ----------
+    params : ndarray of shape (B, P)
+        The parameters, fixed ones included; NaN for a failed fit.
+    cov : ndarray of shape (B, P, P)
+        Their covariance.
+    sigma2, sse : ndarray of shape (B,)
+        Residual variance and sum of squares.
+    n_obs, n_params, n_iter, status : ndarray of int, shape (B,)
+        Observations, estimated parameters, solver iterations and the status code
+        (:data:`growthcast.errors.STATUS_MESSAGES`).
+    t_last, y_last : ndarray of shape (B,)
+        Time and value of each problem's last observation.
+    percent : ndarray of bool, shape (B,)
+        Which problems are percentages, kept in [0, 100].
+    message : ndarray of object, shape (B,), optional
+        A reason beside a status, "" where the status code's message applies.
+    loglike : ndarray of shape (B,), optional
+        The log-likelihood, for models that have their own.
+    state : mapping of str to batched values
+        What the model needs to predict.
+    bootstrap : Bootstrap, optional
+        Residual-bootstrap draws, for ``interval="bootstrap"``.
+    calibration : Calibration, optional
+        Past out-of-sample errors, for ``interval="backtest"``.
     """
 
     params: np.ndarray  # (B, P)
@@ -151,11 +179,32 @@ class Fitted:
         return len(self.status)
 
     def take(self, idx) -> "Fitted":
-        """The problems ``idx`` (an index array or slice) as a new Fitted."""
+        """The problems ``idx`` (an index array or slice) as a new Fitted.
+
+        Parameters
+        ----------
+        idx : array_like of int or slice
+            Which problems, on axis 0.
+
+        Returns
+        -------
+        Fitted
+        """
         values = {f.name: _take(getattr(self, f.name), idx) for f in fields(self) if f.name != "state"}
         return Fitted(**values, state={k: _take(v, idx) for k, v in self.state.items()})
 
     def replace(self, **changes: Any) -> "Fitted":
+        """A copy with some fields changed (:func:`dataclasses.replace`).
+
+        Parameters
+        ----------
+        **changes
+            Field names and their new values.
+
+        Returns
+        -------
+        Fitted
+        """
         return replace(self, **changes)
 
 
@@ -191,24 +240,98 @@ class Model:
         self, t: np.ndarray, y: np.ndarray, mask: np.ndarray, percent: np.ndarray, *,
         start: np.ndarray | None = None, weights: np.ndarray | None = None,
     ) -> Fitted:
-        """Fit B problems: arrays (B, N) with ``mask`` marking the observed points."""
+        """Fit B problems: arrays (B, N) with ``mask`` marking the observed points.
+
+        Parameters
+        ----------
+        t, y : ndarray of shape (n_problems, n_points)
+            Times in decimal years and observations; values where ``mask`` is False are ignored.
+        mask : ndarray of bool, shape (n_problems, n_points)
+            True at the observed points.
+        percent : ndarray of bool, shape (n_problems,)
+            Which problems are percentages, whose forecasts and bounds stay in [0, 100].
+        start : ndarray of shape (n_problems, n_params), optional
+            Starting parameters (a bootstrap refit starts from the original fit).
+        weights : ndarray of shape (n_problems, n_points), optional
+            Observation weights, for the models that take them.
+
+        Returns
+        -------
+        Fitted
+            The fitted arrays, batched on axis 0; a problem that fails has a negative status and a reason.
+        """
         raise NotImplementedError
 
     def predict_arrays(
         self, fitted: Fitted, t_new: np.ndarray, level: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Mean, lower and upper bound at ``t_new`` (B, M) with the model's own intervals."""
+        """Mean, lower and upper bound at ``t_new`` (B, M) with the model's own intervals.
+
+        Parameters
+        ----------
+        fitted : Fitted
+            The fit of B problems, from :meth:`fit_arrays`.
+        t_new : ndarray of shape (n_problems, n_times)
+            Times to predict, in decimal years.
+        level : float
+            Coverage probability of the interval, in (0, 1).
+
+        Returns
+        -------
+        mean, lower, upper : ndarray of shape (n_problems, n_times)
+            The point forecast and the interval bounds; NaN for a failed fit.
+        """
         raise NotImplementedError
 
     def mean_arrays(self, fitted: Fitted, t_new: np.ndarray) -> np.ndarray:
-        """The point forecast at ``t_new`` (B, M)."""
+        """The point forecast at ``t_new`` (B, M).
+
+        Parameters
+        ----------
+        fitted : Fitted
+            The fit of B problems, from :meth:`fit_arrays`.
+        t_new : ndarray of shape (n_problems, n_times)
+            Times to predict, in decimal years.
+
+        Returns
+        -------
+        ndarray of shape (n_problems, n_times)
+            The mean path; NaN for a failed fit.
+        """
         return self.predict_arrays(fitted, t_new, 0.5)[0]
 
     def link(self, y: np.ndarray, percent: np.ndarray) -> np.ndarray:
-        """The scale on which residuals are resampled: identity unless the model says otherwise."""
+        """The scale on which residuals are resampled: identity unless the model says otherwise.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_problems, n_points)
+            Values on the data's scale.
+        percent : ndarray of bool, shape (n_problems,)
+            Which problems are percentages.
+
+        Returns
+        -------
+        ndarray of shape (n_problems, n_points)
+            The values on the model's scale; :meth:`unlink` is its inverse.
+        """
         return y
 
     def unlink(self, z: np.ndarray, percent: np.ndarray) -> np.ndarray:
+        """The inverse of :meth:`link`: values on the model's scale back on the data's.
+
+        Parameters
+        ----------
+        z : ndarray of shape (n_problems, n_points)
+            Values on the model's scale.
+        percent : ndarray of bool, shape (n_problems,)
+            Which problems are percentages.
+
+        Returns
+        -------
+        ndarray of shape (n_problems, n_points)
+            The values on the data's scale.
+        """
         return z
 
     # ------------------------------------------------------------ what the model has
@@ -224,20 +347,75 @@ class Model:
 
     @property
     def has_inflection(self) -> bool:
+        """Whether the model's mean path has an inflection point (the S-shaped curves)."""
         return False
 
     def inflection_point(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Time and value of the inflection point for parameters (..., P)."""
+        """Time and value of the inflection point for parameters (..., P).
+
+        Parameters
+        ----------
+        params : ndarray of shape (..., n_params)
+            Parameters in the order of ``param_names``.
+
+        Returns
+        -------
+        t, value : ndarray of shape (...)
+            The time (decimal years) and the value of the curve at its inflection point.
+
+        Raises
+        ------
+        NotImplementedError
+            For a model without an inflection point (see :attr:`has_inflection`).
+        """
         raise NotImplementedError(f"the {self.name!r} model has no inflection point")
 
     def with_fixed(self, fixed: Mapping[str, float]) -> "Model":
-        """The same model with ``fixed`` parameters added."""
+        """The same model with ``fixed`` parameters added.
+
+        Parameters
+        ----------
+        fixed : mapping of str to float
+            Parameter names and the values they are held at.
+
+        Returns
+        -------
+        Model
+            A new specification; this one is unchanged.
+
+        Raises
+        ------
+        DataError
+            For a model that takes no ``fixed=`` (only the saturation curves do), or an unknown parameter.
+        """
         raise DataError(f"fixed= applies to the saturation curves, not to {self.name!r}")
 
     def notes(self, result: "FitResult") -> str:
-        """Lines for ``summary()`` about how the model forecasts."""
+        """Lines for ``summary()`` about how the model forecasts.
+
+        Parameters
+        ----------
+        result : FitResult
+            The fit being summarised.
+
+        Returns
+        -------
+        str
+            Text for the summary's notes, or "" for none.
+        """
         return ""
 
     def ceiling_warning(self, result: "FitResult") -> str:
-        """Why the fitted ceiling cannot be read as one, or "" if it can (or there is none)."""
+        """Why the fitted ceiling cannot be read as one, or "" if it can (or there is none).
+
+        Parameters
+        ----------
+        result : FitResult
+            The fit whose ceiling is judged.
+
+        Returns
+        -------
+        str
+            The warning for the summary, or "".
+        """
         return ""

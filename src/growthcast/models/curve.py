@@ -62,10 +62,12 @@ class CurveModel(Model):
 
     @property
     def param_names(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The curve's parameter names, in the order of the fitted arrays."""
         return self.curve.params
 
     @property
     def positive_params(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The parameters fitted on the log scale, whose intervals are log-scale Wald intervals."""
         return self.curve.positive
 
     @property
@@ -214,6 +216,11 @@ class Logistic(CurveModel):
     ``K`` is the saturation level, ``r`` the growth rate per year and ``t0``
     the inflection time (where ``y = K / 2``), in decimal years. Verhulst
     (1838); for diffusion, Griliches (1957).
+
+    Parameters
+    ----------
+    fixed : mapping of str to float, optional
+        Parameters held at given values, e.g. ``{"K": 100}`` for a penetration in percent.
     """
 
     name: ClassVar[str] = "logistic"
@@ -227,6 +234,11 @@ class Gompertz(CurveModel):
 
     Inflection at ``t0`` where ``y = K / e``: fast early growth and a long
     approach to saturation. Gompertz (1825).
+
+    Parameters
+    ----------
+    fixed : mapping of str to float, optional
+        Parameters held at given values, e.g. ``{"K": 100}``.
     """
 
     name: ClassVar[str] = "gompertz"
@@ -240,6 +252,11 @@ class Richards(CurveModel):
 
     ``nu = 1`` is the logistic; ``nu -> 0`` tends to the Gompertz. The
     inflection is at ``t0 + log(nu) / r``. Richards (1959).
+
+    Parameters
+    ----------
+    fixed : mapping of str to float, optional
+        Parameters held at given values, e.g. ``{"nu": 0.5}``.
     """
 
     name: ClassVar[str] = "richards"
@@ -290,6 +307,11 @@ class Weibull(CurveModel):
     and ``k`` the shape: ``k > 1`` gives an S-curve with its inflection at
     ``ts + ((k - 1) / k)^(1/k) / r``, ``k = 1`` the concave modified
     exponential. Weibull (1951); as a growth curve, Ratkowsky (1983).
+
+    Parameters
+    ----------
+    fixed : mapping of str to float, optional
+        Parameters held at given values, e.g. ``{"K": 100, "k": 2}``.
     """
 
     name: ClassVar[str] = "weibull"

@@ -23,6 +23,13 @@ class Ensemble(Model):
     forecasts; each interval bound is the median (or mean) of the members'
     bounds at the same level. Members that failed are left out; the
     combination fails only if every member does.
+
+    Parameters
+    ----------
+    members : tuple of str, default ("logistic", "gompertz", "drift", "holt")
+        Names of at least two registered models (see :func:`growthcast.available_models`), not ensembles.
+    combine : {"median", "mean"}, default "median"
+        How the members' forecasts and bounds are combined.
     """
 
     default_intervals: ClassVar[str] = "of members"
@@ -42,13 +49,20 @@ class Ensemble(Model):
 
     @property
     def name(self) -> str:  # type: ignore[override]
+        """``"ensemble_mean"`` or ``"ensemble_median"``, after ``combine``."""
         return f"ensemble_{self.combine}"
 
     @property
     def description(self) -> str:  # type: ignore[override]
+        """The combination and its members, in words."""
         return f"{self.combine} of {', '.join(self.members)}"
 
     param_names: ClassVar[tuple[str, ...]] = ()  # type: ignore[assignment]
+
+    @property
+    def batch_independent(self) -> bool:
+        """Independent when every member is (a pooled member makes the combination pool too)."""
+        return all(spec.batch_independent for spec in self._specs())
 
     def _specs(self) -> list[Model]:
         return [get_model(m) for m in self.members]

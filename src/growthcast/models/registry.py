@@ -61,6 +61,12 @@ def get_model(model: str | Model, **options: Any) -> Model:
 def available_models() -> pd.DataFrame:
     """Every model reachable by name, with a one-line description.
 
+    Returns
+    -------
+    DataFrame
+        One row per model: ``name`` (what :func:`growthcast.fit` accepts), ``spec`` (the
+        specification's repr) and ``description``.
+
     Examples
     --------
     >>> import growthcast as gc

@@ -98,7 +98,20 @@ class _Regression(Model):
             return self.unlink(zhat, pct), self.unlink(zhat - half, pct), self.unlink(zhat + half, pct)
 
     def notes(self, result, scale: str = "") -> str:
-        """The time origin; for a fit on a transformed ``scale``, what the statistics are on; the intervals."""
+        """The time origin; for a fit on a transformed ``scale``, what the statistics are on; the intervals.
+
+        Parameters
+        ----------
+        result : FitResult
+            The fit being summarised.
+        scale : str, default ""
+            The transformed scale the line is fitted on, in words (``"log y"``), or "" for the data's scale.
+
+        Returns
+        -------
+        str
+            Text for the summary's notes.
+        """
         lines = [f"Time origin t_ref = {float(result.fitted.state['t_ref'][0]):.4f} (mean observed time)."]
         if scale and result.status >= 0:  # fitted on the link scale
             z = self.link(result.y, np.asarray(result.fitted.percent[0]))
@@ -163,6 +176,7 @@ class Exponential(_Regression):
         return "failed: exponential needs positive values"
 
     def notes(self, result, scale: str = "log y") -> str:
+        """As the base's notes, on the ``log y`` scale."""
         return super().notes(result, scale)
 
 
@@ -209,6 +223,7 @@ class LogitLinear(_Regression):
         return "failed: logit_linear needs 0 < y < cap (give cap= for a series that is not a percentage)"
 
     def notes(self, result, scale: str = "logit(y / cap)") -> str:
+        """As the base's notes, on the ``logit(y / cap)`` scale."""
         return super().notes(result, scale)
 
     #: below this share of the cap, logit(p) = log(p) + p + ... is log(p) to within 1%: such points

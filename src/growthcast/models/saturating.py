@@ -25,15 +25,30 @@ was measured and lost, see ``_combine``).
 
 Intervals are calibrated on the model's own past log errors: every prefix
 of at least ``min_inner`` points of every series forecasts the points after
-it (inner backtest on the training data only, the final ceiling held fixed).
-With ``pool=True``, the errors of all series of the batch that end at the
-same date, at targets in their last ``recent`` years, are pooled by horizon
-(the quantiles are the panel's); alone, a series uses the errors of its own
-last ``window`` inner origins, as ``auto`` does. Quantiles are
+it (inner backtest on the training data only, the ceiling refitted on each
+prefix). With ``pool=True``, the errors of all series of the batch that end
+at the same date, at targets in their last ``recent`` years, are pooled
+(the quantiles are the panel's). By default (``horizon_scaling="sqrt"``),
+in a group of at least five series, only the one-step errors set the band, widened in proportion to the square
+root of the horizon, as a random walk's: an h-step error before the origin
+needs an inner origin h steps earlier still, so the long-horizon errors of a
+panel come from an older regime (for subscriptions, the take-off years) and
+were measured 2-4 times wider than the errors the model then made
+(``benchmarks/panel_accuracy_results.md``); ``horizon_scaling="errors"``
+takes each horizon's quantiles from its own pooled errors. Alone, a series
+uses the errors of its own last ``window`` inner origins by horizon, as
+``auto`` does. Quantiles are
 split-conformal, widened with a normal tail where the count of errors does
 not reach the rank a level needs (:func:`growthcast.intervals.conformal_quantiles`);
 a horizon with fewer than five errors extends the shorter horizons' widths
 along a line in log h (slope at least 1/2, the random walk's).
+
+With ``curve="logistic"`` or ``"gompertz"`` the second half is instead that
+curve fitted to the series alone (its ceiling held at a known one), a
+saturation curve combined with a local trend; where the curve is not
+identified (the fit fails, or its ceiling is below the largest value or
+more than ``MAX_CEILING_RATIO`` times it) the logit trends stand in, and
+``summary()`` says so.
 
 Pooling makes a series' forecast depend on the batch it was fitted with
 (``fit_many``, ``backtest``): the same series fitted alone, or with
@@ -116,6 +131,14 @@ class Saturating(Model):
     recent : float
         Pooled calibration: only errors at targets in the last ``recent``
         years before the series' last date (the current regime of the panel).
+    curve : {None, "logistic", "gompertz"}
+        The second half: damped trends on ``logit(y / K)`` (None), or the
+        series' own fitted curve, the trends where it is not identified.
+    horizon_scaling : {"sqrt", "errors"}, default "sqrt"
+        Pooled calibration: ``"sqrt"`` widens the pooled one-step quantiles
+        by the square root of the horizon (groups of five series or more;
+        smaller groups as ``"errors"``); ``"errors"`` uses each horizon's
+        pooled errors (see the module).
     """
 
     default_intervals: ClassVar[str] = "conformal"
@@ -133,12 +156,18 @@ class Saturating(Model):
     min_inner: int = 7
     window: int = 20
     recent: float = 5.0
+    horizon_scaling: str = "sqrt"
+    curve: str | None = None
 
     def __post_init__(self) -> None:
         if self.ceiling is not None and not (np.isfinite(self.ceiling) and self.ceiling > 0):
             raise DataError(f"ceiling must be a positive number, got {self.ceiling!r}")
         if int(self.horizons) < 1 or int(self.min_inner) < 3 or int(self.window) < 3 or not self.recent > 0:
             raise DataError("horizons must be >= 1, min_inner >= 3, window >= 3 and recent > 0")
+        if self.curve not in (None, "gompertz", "logistic"):
+            raise DataError(f"curve must be None, 'gompertz' or 'logistic', got {self.curve!r}")
+        if self.horizon_scaling not in ("sqrt", "errors"):
+            raise DataError(f"horizon_scaling must be 'sqrt' or 'errors', got {self.horizon_scaling!r}")
 
     @property
     def saturation_param(self) -> str | None:
@@ -146,18 +175,34 @@ class Saturating(Model):
 
     # ------------------------------------------------------------------ the ceiling
     def _ceiling(self, t, y, mask, percent, ymax, t_last):
-        """K per problem and where it came from: 0 given or 100, 1 own Gompertz fit, 2 pooled, 3 none."""
+        """K per problem, where it came from, and the parameters of ``curve`` fitted to each problem.
+
+        Sources: 0 given or 100, 1 own Gompertz fit, 2 pooled, 3 none. The curve is the series' own
+        fit, its ceiling held at a known one (NaN where the fit failed or its ceiling is below the
+        largest value or more than ``MAX_CEILING_RATIO`` times it: not identified).
+        """
         B = len(t)
-        if self.ceiling is not None:
-            return np.full(B, float(self.ceiling)), np.zeros(B, int)
-        K = np.where(percent, 100.0, np.nan)
-        source = np.where(percent, 0, 3)
-        est = ~percent & (mask.sum(axis=1) >= 4)
-        if not est.any():
-            return np.where(percent, K, np.inf), source
+        known = np.full(B, self.ceiling is not None) | percent
+        K = np.where(known, float(self.ceiling) if self.ceiling is not None else 100.0, np.nan)
+        source = np.where(known, 0, 3)
+        enough = mask.sum(axis=1) >= 4
+        gp = np.full((B, 3), np.nan)
+        if self.curve is not None and enough.any():
+            cv = CURVES[self.curve]
+            kc = cv.params.index(cv.saturation)
+            fixed = np.full((enough.sum(), len(cv.params)), np.nan)
+            fixed[:, kc] = np.where(known[enough], K[enough], np.nan)
+            cfit = fit_curve(cv, t[enough], y[enough], mask[enough], fixed)
+            with np.errstate(all="ignore"):
+                ratio = cfit.params[:, kc] / ymax[enough]
+            good = (cfit.status > 0) & np.isfinite(cfit.params).all(axis=1) & (ratio >= 1) & (ratio <= _MAX_RATIO)
+            gp[enough] = np.where(good[:, None], cfit.params, np.nan)
         curve = CURVES["gompertz"]
-        fit = fit_curve(curve, t[est], y[est], mask[est], np.full((est.sum(), len(curve.params)), np.nan))
         k = curve.params.index(curve.saturation)
+        est = ~known & enough
+        if not est.any():
+            return np.where(known, K, np.inf), source, gp
+        fit = fit_curve(curve, t[est], y[est], mask[est], np.full((est.sum(), len(curve.params)), np.nan))
         Kf = fit.params[:, k]
         with np.errstate(all="ignore"):
             se = np.sqrt(fit.cov[:, k, k])
@@ -185,7 +230,7 @@ class Saturating(Model):
         K[est] = np.maximum(Ke, 1.05 * ymax[est])
         source[est] = src
         K = np.where(np.isnan(K), np.inf, K)
-        return K, source
+        return K, source, gp
 
     # ------------------------------------------------------------------ states and forecasts
     @staticmethod
@@ -219,6 +264,15 @@ class Saturating(Model):
         for m, (_, _, damping) in enumerate(_GRID):
             out[m] = self._unlink(levels[m] + trends[m] * damped_time(d, damping), K)
         return np.median(out, axis=0)
+
+    def _other_half(self, levels, trends, d, K, gp, t_abs):
+        """The logit-trend median, or the fitted ``curve`` where its fit exists (the trends elsewhere)."""
+        sat = self._sat_median(levels, trends, d, K)
+        if self.curve is None:
+            return sat
+        with np.errstate(all="ignore"):
+            g = CURVES[self.curve].value(t_abs, np.nan_to_num(gp, nan=1.0))
+        return np.where(np.isfinite(gp).all(axis=1).reshape((-1,) + (1,) * (t_abs.ndim - 1)) & np.isfinite(g), g, sat)
 
     def _combine(self, auto_mean, sat_mean, K, known):
         """The mean: half each, auto's half capped at a known ceiling (100% or ``ceiling=``).
@@ -255,14 +309,15 @@ class Saturating(Model):
         pt, py = tt[rb], np.where(pm, yy[rb], np.nan)
         p_pct = percent[rb]
         p_ymax = np.nanmax(np.where(pm, py, -np.inf), axis=1)
-        Kp, src = self._ceiling(np.where(pm, pt, 0.0), np.where(pm, py, 0.0), pm, p_pct, p_ymax, pt[prow, oi])
+        Kp, src, gpp = self._ceiling(np.where(pm, pt, 0.0), np.where(pm, py, 0.0), pm, p_pct, p_ymax,
+                                     pt[prow, oi])
         s_lv, s_tr = self._sat_states(pt, py, oi + 1, Kp)  # (M, P): the states after each prefix
         target = oi[:, None] + np.arange(1, H + 1)[None, :]  # (P, H)
         ok = target <= (n[rb] - 1)[:, None]
         tg = np.minimum(target, N - 1)
         d = pt[prow[:, None], tg] - pt[prow, oi][:, None]
         auto = 0.5 * np.add(*_AUTO._parts(a_lv[:, rb, oi][..., None], a_tr[:, rb, oi][..., None], d, p_pct))
-        sat = self._sat_median(s_lv[..., None], s_tr[..., None], d, Kp)
+        sat = self._other_half(s_lv[..., None], s_tr[..., None], d, Kp, gpp, pt[prow[:, None], tg])
         fc = self._combine(auto, sat, Kp, src == 0)
         with np.errstate(all="ignore"):
             e = np.log(yy[rb[:, None], tg] / fc)
@@ -280,7 +335,7 @@ class Saturating(Model):
         last = np.maximum(n - 1, 0)
         _, t_last, y_last = last_observed(t, y, mask)
         ymax = np.nanmax(np.where(mask, y, np.nan), axis=1, initial=-np.inf) if N else np.full(B, np.nan)
-        K, source = self._ceiling(t, y, mask, percent, np.where(np.isfinite(ymax), ymax, np.nan), t_last)
+        K, source, gp = self._ceiling(t, y, mask, percent, np.where(np.isfinite(ymax), ymax, np.nan), t_last)
         status = np.where(n >= 3, errors.CONVERGED_EXACT, errors.FAILED_TOO_FEW_POINTS)
         bad = (mask & ~(np.isfinite(y) & (y > 0))).any(axis=1) | (np.isfinite(ymax) & (ymax > K))
         status = np.where(bad, errors.FAILED_INVALID_DATA, status)
@@ -313,9 +368,13 @@ class Saturating(Model):
             for grp in np.unique(g[pooled]):  # over groups of series that end at the same date
                 members = np.flatnonzero(g == grp)
                 e = np.transpose(rec[members], (2, 0, 1)).reshape(H, -1)  # (H, members * window)
+                if self.horizon_scaling == "sqrt" and len(members) >= _MIN_POOL:  # a panel's one-step errors
+                    e, scale = e[:1], np.sqrt(np.arange(1, H + 1))
+                else:
+                    scale = np.ones(H)
                 for j, lev in enumerate(_LEVELS):
                     lo, hi = conformal_quantiles(e, lev)
-                    lo_q[members, :, j], hi_q[members, :, j] = lo, hi
+                    lo_q[members, :, j], hi_q[members, :, j] = lo * scale, hi * scale
                 n_err[members] = np.isfinite(e).sum(axis=1)
         lo_q, hi_q, slope = _fill_horizons(lo_q, hi_q, n_err)
 
@@ -331,7 +390,7 @@ class Saturating(Model):
             n_params=np.zeros(B, int), n_iter=np.zeros(B, int), status=status, t_last=t_last, y_last=y_last,
             percent=percent, message=message,
             state={
-                "K": K, "source": source, "pooled": pooled, "n_errors": n_err, "slope": slope,
+                "K": K, "source": source, "curve_params": gp, "pooled": pooled, "group_size": size, "n_errors": n_err, "slope": slope,
                 "auto_levels": a_lv[:, rows, last].T.copy(), "auto_trends": a_tr[:, rows, last].T.copy(),
                 "sat_levels": s_lv.T.copy(), "sat_trends": s_tr.T.copy(),
                 "lo_q": lo_q, "hi_q": hi_q, "span": tt[rows, last] - tt[:, 0],
@@ -344,7 +403,8 @@ class Saturating(Model):
         s = fitted.state
         auto = 0.5 * np.add(*_AUTO._parts(s["auto_levels"].T[..., None], s["auto_trends"].T[..., None], d,
                                           fitted.percent))
-        sat = self._sat_median(s["sat_levels"].T[..., None], s["sat_trends"].T[..., None], d, s["K"])
+        sat = self._other_half(s["sat_levels"].T[..., None], s["sat_trends"].T[..., None], d, s["K"],
+                               s["curve_params"], fitted.t_last[:, None] + d)
         return np.where(fitted.status[:, None] < 0, np.nan, self._combine(auto, sat, s["K"], s["source"] == 0))
 
     def predict_arrays(self, fitted, t_new, level):
@@ -376,11 +436,24 @@ class Saturating(Model):
                "at the same date (empirical Bayes)", 3: "none identified (trends on log y)"}[int(s["source"][0])]
         n_err = ", ".join(str(int(v)) for v in s["n_errors"][0])
         pooled = bool(s["pooled"][0])
+        if pooled and self.horizon_scaling == "sqrt" and int(s["group_size"][0]) >= _MIN_POOL:
+            errs = (f"{int(s['n_errors'][0][0])} one-step errors of the last {self.recent:g} years, widened by "
+                    f"the square root of the horizon")
+        else:
+            errs = f"{n_err} errors at horizons 1-{len(s['n_errors'][0])}"
+        trends = f"the median of {len(_GRID)} damped local trends on logit(y / K)"
+        if self.curve is None:
+            half = trends
+        elif np.isfinite(s["curve_params"][0]).all():
+            half = f"this series' {self.curve} curve (ceiling {float(s['curve_params'][0][0]):.4g})"
+        else:
+            half = f"{trends} (its {self.curve} curve is not identified: ceiling below its largest value or " \
+                   f"beyond {_MAX_RATIO:g} times it, or the fit failed)"
         return (
-            f"Point forecast: half auto, half the median of {len(_GRID)} damped local trends on logit(y / K); "
+            f"Point forecast: half auto, half {half}; "
             f"ceiling K = {K:.4g} ({src}).\n"
             f"Intervals: split-conformal on {'the batch' if pooled else 'its own'} past log errors "
-            f"({n_err} errors at horizons 1-{len(s['n_errors'][0])}); where too few errors exist for a level's "
+            f"({errs}); where too few errors exist for a level's "
             f"rank, a normal tail fitted to them widens the band, and horizons with fewer than "
             f"{MIN_CALIBRATION_ERRORS} errors extend the others along a line in log h "
             f"(slope {float(s['slope'][0]):.2f})."

@@ -200,6 +200,7 @@ class Holt(_StateSpaceModel):
 
     @property
     def description(self) -> str:  # type: ignore[override]
+        """The model in words: damped or not."""
         if self.damped:
             return "Holt's damped additive trend (ETS A,Ad,N), batch maximum likelihood"
         return "Holt's linear trend (ETS A,A,N), batch maximum likelihood"
@@ -246,6 +247,11 @@ class ARIMA(_StateSpaceModel):
 
     Exact Gaussian likelihood, as statsmodels' ``ARIMA(y, order=(p, 1, q), trend="t")``;
     with one difference the linear trend term is the drift.
+
+    Parameters
+    ----------
+    max_p, max_q : int, default 2
+        The largest autoregressive and moving-average orders tried.
     """
 
     name: ClassVar[str] = "arima"

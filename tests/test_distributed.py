@@ -1,0 +1,199 @@
+"""``fit_many`` and ``backtest`` on a Dask DataFrame, on a real ``dask.distributed`` cluster.
+
+The reference is the in-memory call on the same rows: the partitioned run
+must give the same series, in the same order, with the same fits, forecasts
+and scores. Bit for bit where every partition has the padded width of the
+whole panel; otherwise within rounding (the solvers' sums run over the
+padded width of a batch).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+try:
+    import dask
+    import dask.dataframe as dd
+    from dask.distributed import Client, LocalCluster
+except ImportError:  # pragma: no cover - the optional extra is not installed
+    pytest.skip('dask is not installed: pip install "growthcast[dask]" to run the distributed tests',
+                allow_module_level=True)
+
+import growthcast as gc
+
+RTOL = 1e-12
+
+
+@pytest.fixture(scope="module")
+def client():
+    # MALLOC_MMAP_THRESHOLD_ as the README advises: with dask's MALLOC_TRIM_THRESHOLD_ alone, glibc maps and unmaps
+    # every array above 128 kB, and the fits run 2-3 times slower in the workers
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 2**25}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    """The bundled mobile-subscriptions panel: 213 countries, 1 to 48 yearly points each (ragged).
+
+    Its ids are stored as Dask stores text (pyarrow strings), so that ids keep the same dtype on both sides."""
+    frame = gc.load_panel("mobile_cellular")[["series_id", "year", "value"]]
+    return frame.astype({"series_id": "string[pyarrow]"})
+
+
+@pytest.fixture(scope="module")
+def long_panel(panel) -> pd.DataFrame:
+    """The countries with at least 30 observations (every one can be backtested from 10)."""
+    n = panel.groupby("series_id")["value"].count()
+    return panel[panel["series_id"].isin(n.index[n >= 30])].reset_index(drop=True)
+
+
+def _ids_per_partition(ddf, column="series_id") -> list[set]:
+    return [set(p) for p in dask.compute(*[dask.delayed(pd.unique)(s) for s in ddf[column].to_delayed()])]
+
+
+def _assert_batches_equal(a, b, exact: bool, rtol: float = RTOL) -> None:
+    assert list(a.series_ids) == list(b.series_ids)  # dtypes may differ: Dask stores text as pyarrow strings
+    assert a.has_dates == b.has_dates and a.interval == b.interval
+    for name in ("t", "y", "mask", "percent", "step", "months"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert dict(a.n_missing) == dict(b.n_missing)
+    pd.testing.assert_frame_equal(a.status.drop(columns="sse"), b.status.drop(columns="sse"))
+
+    def compare(x, y):
+        pd.testing.assert_frame_equal(x, y, check_exact=exact, **({} if exact else {"rtol": rtol, "atol": 0.0}))
+
+    compare(a.params, b.params)
+    compare(a.stderr, b.stderr)
+    compare(a.summary(), b.summary())
+    compare(a.forecast(steps=5, level=[0.8, 0.95]), b.forecast(steps=5, level=[0.8, 0.95]))
+    if exact:
+        np.testing.assert_array_equal(a.fitted.params, b.fitted.params)
+        np.testing.assert_array_equal(a.fitted.cov, b.fitted.cov)
+        np.testing.assert_array_equal(a.fitted.sse, b.fitted.sse)
+
+
+@pytest.mark.parametrize("model", ["logistic", "gompertz", "linear", "drift", "holt", "ensemble_median"])
+def test_fit_many_on_a_cluster_equals_the_in_memory_call(client, panel, model):
+    ddf = dd.from_pandas(panel, npartitions=3)
+    parts = _ids_per_partition(ddf)
+    assert parts[0] & parts[1] or parts[1] & parts[2], "the rows were meant to split a country between partitions"
+    expected = gc.fit_many(model, panel, date="year")
+    got = gc.fit_many(model, ddf, date="year")
+    _assert_batches_equal(expected, got, exact=False)
+    assert got["Norway"].forecast(steps=3).equals(got.forecast(steps=3).query("series_id == 'Norway'")
+                                                  .drop(columns=["series_id", "status"]).reset_index(drop=True))
+
+
+def test_series_spread_over_every_partition_come_back_in_the_order_of_their_first_row(client, panel):
+    shuffled = panel.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    ddf = dd.from_pandas(shuffled, npartitions=4)
+    parts = _ids_per_partition(ddf)
+    assert all(len(p & q) > 50 for p in parts for q in parts), "every partition holds part of most countries"
+    expected = gc.fit_many("logistic", shuffled, date="year")
+    got = gc.fit_many("logistic", ddf, date="year")
+    assert list(got.series_ids) == list(pd.unique(shuffled["series_id"]))
+    _assert_batches_equal(expected, got, exact=False)
+
+
+def test_partitions_of_whole_series_with_the_panel_width_give_the_same_bits(client, panel):
+    # series of equal length (the last 20 years of every country with them): every partition has the width of the
+    # whole panel, so every fit is the in-memory one bit for bit
+    recent = panel[panel["year"] >= panel["year"].max() - 19].dropna()
+    n = recent.groupby("series_id")["value"].size()
+    equal = recent[recent["series_id"].isin(n.index[n == 20])]
+    ddf = dd.from_pandas(equal.set_index("series_id"), npartitions=3, sort=True)  # divisions on the ids
+    assert ddf.known_divisions and ddf.npartitions == 3
+    for model in ("logistic", "gompertz", "bass", "holt"):
+        _assert_batches_equal(gc.fit_many(model, equal, date="year"), gc.fit_many(model, ddf, date="year"), exact=True)
+
+
+def test_partitions_narrower_than_the_panel_agree_to_rounding(client, panel):
+    # the short series alone in one partition, the long ones in another: a batch pads to its longest series, so the
+    # solver's sums run over fewer points and the last bits differ; a slow fit amplifies that (South Sudan's 10
+    # points take 59 iterations: its rate differs by 2.6e-11 relative, its forecasts by 7e-13)
+    n = panel.dropna().groupby("series_id").size()
+    short, long = n.index[n < 40], n.index[n >= 40]
+    chunks = [panel[panel["series_id"].isin(ids)] for ids in (short, long)]
+    ddf = dd.concat([dd.from_pandas(chunk, npartitions=1) for chunk in chunks])
+    expected = gc.fit_many("logistic", pd.concat(chunks), date="year")
+    got = gc.fit_many("logistic", ddf, date="year")
+    assert got.t.shape == expected.t.shape and int(n[short].max()) < expected.t.shape[1]
+    assert not np.array_equal(got.fitted.params, expected.fitted.params)
+    _assert_batches_equal(expected, got, exact=False, rtol=1e-10)
+
+
+def test_fit_many_without_a_series_column_is_an_error(client, panel):
+    ddf = dd.from_pandas(panel.drop(columns="series_id"), npartitions=2)
+    with pytest.raises(gc.DataError, match="needs a column of series ids: no column 'series_id'"):
+        gc.fit_many("logistic", ddf, date="year")
+
+
+def test_a_data_error_in_a_partition_reaches_the_caller(client, panel):
+    bad = panel.assign(value=panel["value"].where(panel.index != 5000, -1.0))
+    with pytest.raises(gc.DataError, match="column 'value': negative values in rows \\[5000\\]"):
+        gc.fit_many("logistic", dd.from_pandas(bad, npartitions=3), date="year")
+
+
+def test_pooled_models_and_batch_wide_intervals_are_refused(client, panel):
+    ddf = dd.from_pandas(panel, npartitions=2)
+    with pytest.raises(gc.DataError, match="'saturating'.*pools across the series of a batch"):
+        gc.fit_many(gc.Saturating(), ddf, date="year")
+    with pytest.raises(gc.DataError, match="pools across the series of a batch"):  # a pooled member pools too
+        gc.fit_many(gc.Ensemble(members=("saturating", "drift")), ddf, date="year")
+    with pytest.raises(gc.DataError, match="interval='bootstrap' cannot run a partition at a time"):
+        gc.fit_many("logistic", ddf, date="year", interval="bootstrap")
+    with pytest.raises(gc.DataError, match="interval='backtest' cannot run a partition at a time"):
+        gc.fit_many("logistic", ddf, date="year", interval="backtest")
+    with pytest.raises(gc.DataError, match="pools across the series of a batch"):
+        gc.backtest(ddf, date="year", models=["drift", gc.Saturating()])
+    with pytest.raises(gc.DataError, match="intervals 'bootstrap' cannot run a partition at a time"):
+        gc.backtest(ddf, date="year", models=["drift"], intervals=["delta", "bootstrap"])
+
+
+def test_a_model_that_fits_each_series_on_its_own_runs(client, long_panel):
+    few = long_panel[long_panel["series_id"].isin(pd.unique(long_panel["series_id"])[:12])]
+    spec = gc.Saturating(pool=False)
+    assert spec.batch_independent and not gc.Saturating().batch_independent
+    _assert_batches_equal(gc.fit_many(spec, few, date="year"),
+                          gc.fit_many(spec, dd.from_pandas(few, npartitions=3), date="year"), exact=False)
+
+
+def _assert_backtests_equal(a, b, rtol: float = RTOL) -> None:
+    assert (a.models, a.series, a.horizons, a.intervals, a.members) == (b.models, b.series, b.horizons, b.intervals,
+                                                                        b.members)
+    assert dict(a.vintage) == dict(b.vintage)
+    assert dict(a.vintage["by_series"]) == dict(b.vintage["by_series"])
+    for frame in ("forecasts", "params", "weights"):
+        pd.testing.assert_frame_equal(getattr(a, frame), getattr(b, frame), rtol=rtol, atol=0.0)
+    pd.testing.assert_frame_equal(a.saturation(), b.saturation(), rtol=rtol, atol=0.0)
+    pd.testing.assert_frame_equal(a.scores(), b.scores(), rtol=rtol, atol=0.0)
+    pd.testing.assert_frame_equal(a.leaderboard(), b.leaderboard(), rtol=rtol, atol=0.0)
+
+
+def test_backtest_on_a_cluster_equals_the_in_memory_call(client, long_panel):
+    ddf = dd.from_pandas(long_panel, npartitions=3)
+    assert any(p & q for p, q in zip(_ids_per_partition(ddf), _ids_per_partition(ddf)[1:]))
+    options = dict(date="year", models=["logistic", "linear", "drift", "ensemble_weighted"],
+                   members=["logistic", "linear", "drift"], horizons=range(1, 4), min_train=20,
+                   intervals=["delta", "backtest"])
+    expected = gc.backtest(long_panel, **options)
+    got = gc.backtest(ddf, **options)
+    assert len(expected.forecasts) > 10_000 and got.series == tuple(sorted(pd.unique(long_panel["series_id"])))
+    _assert_backtests_equal(expected, got)
+
+
+def test_backtest_of_some_series_of_a_dask_frame(client, long_panel):
+    ddf = dd.from_pandas(long_panel, npartitions=3)
+    keep = ["Argentina", "Brazil", "Japan"]  # 48 points each, the panel's longest: partitions as wide as the panel
+    options = dict(date="year", models=["logistic", "drift"], horizons=[1, 2], window="rolling", window_size=12)
+    indexed = dd.from_pandas(long_panel.set_index("series_id"), npartitions=3, sort=True)
+    expected = gc.backtest(long_panel, series=keep, **options)
+    for frame in (ddf, indexed):
+        _assert_backtests_equal(expected, gc.backtest(frame, series=keep, **options))
+        with pytest.raises(gc.DataError, match="series: no series \\['Atlantis'\\] in the frame"):
+            gc.backtest(frame, series=["Brazil", "Atlantis"], **options)
