@@ -2,7 +2,8 @@
 
 Run as ``python benchmarks/bench_fit.py [--sizes 1,100,1000,10000] [--repeats 5]``, or
 ``python benchmarks/bench_fit.py --million`` for one run of ``fit_many`` on 1,000,000 series
-in a subprocess, which prints its time and peak memory (it needs about 4 GB free).
+in a subprocess, which prints its time and peak memory (it needs about 4 GB free);
+``--million --model auto`` does the same for another model (the same logistic series).
 For B noisy logistic series of 56 half-yearly points (decimal years 1997.8 to
 2025.3, a fixed seed), in a long frame ``series_id, date, value``, it times
 
@@ -156,31 +157,33 @@ def _reset_peak() -> None:
         pass
 
 
-def million_child(B: int) -> None:
+def million_child(B: int, model: str = "logistic") -> None:
     """One ``fit_many`` on B series in this (fresh) process: time, peak memory, and the solver alone after."""
     frame = make_frame(B, np.random.default_rng(SEED))
     frame_gb = frame.memory_usage(deep=False).sum() / 2**30
     before = _rss_gb()
     _reset_peak()
     start, cpu = time.perf_counter(), time.process_time()
-    many = gc.fit_many("logistic", frame)
+    many = gc.fit_many(model, frame)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = _rss_gb("VmHWM")
     ok = int((many.fitted.status > 0).sum())
     del many
+    print(f"B = {B:,} logistic series of {T_GRID.size} points, model {model} ({ok:,} fitted)")
+    print(f"  gc.fit_many(long frame), end to end: {wall:8.2f} s wall, {cpu:8.2f} s cpu  ({wall / B * 1e6:.1f} us "
+          "per fit)")
+    print(f"  peak RSS {peak:.2f} GB (the process before the call: {before:.2f} GB, of which the frame's "
+          f"arrays {frame_gb:.2f} GB; the call added {peak - before:.2f} GB)")
+    if model != "logistic":
+        return
     t, y = arrays(frame)
     chunk = 2**17 // T_GRID.size  # the solver alone, in the blocks fit_many uses
     start, alone_cpu = time.perf_counter(), time.process_time()
     for i in range(0, B, chunk):
         solver(t[i:i + chunk], y[i:i + chunk])
     alone, alone_cpu = time.perf_counter() - start, time.process_time() - alone_cpu
-    print(f"B = {B:,} logistic series of {T_GRID.size} points ({ok:,} converged)")
-    print(f"  gc.fit_many(long frame), end to end: {wall:8.2f} s wall, {cpu:8.2f} s cpu  ({wall / B * 1e6:.1f} us "
-          "per fit)")
     print(f"  solver alone, same blocks:           {alone:8.2f} s wall, {alone_cpu:8.2f} s cpu  ({alone / B * 1e6:.1f} "
           "us per fit)")
-    print(f"  peak RSS {peak:.2f} GB (the process before the call: {before:.2f} GB, of which the frame's "
-          f"arrays {frame_gb:.2f} GB; the call added {peak - before:.2f} GB)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -190,15 +193,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--million", action="store_true",
                         help="one fit_many on 1,000,000 series in a subprocess: time and peak memory")
     parser.add_argument("--series", type=int, default=1_000_000, help="series for --million (to scale up to it)")
+    parser.add_argument("--model", default="logistic", help="model for --million (e.g. auto)")
     parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        million_child(args.child)
+        million_child(args.child, args.model)
         return
     if args.million:
         print(f"{platform.python_implementation()} {platform.python_version()}, numpy {np.__version__}, "
               f"pandas {pd.__version__}, {os.cpu_count()} CPUs; load average at start {os.getloadavg()[0]:.2f}")
-        subprocess.run([sys.executable, os.path.abspath(__file__), "--child", str(args.series)], check=True)
+        subprocess.run([sys.executable, os.path.abspath(__file__), "--child", str(args.series), "--model", args.model],
+                       check=True)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     rng = np.random.default_rng(SEED)

@@ -21,7 +21,6 @@ from .errors import DataError, short_list
 from .frequency import increasing_steps, resolve_freq
 from .intervals import MIN_CALIBRATION_ERRORS
 from .models import Calibration, CurveModel, Fitted, Model, get_model, require_residual_dof
-from .models.base import MAX_CEILING_RATIO
 from .panel import Panel, panel_of, panel_of_arrays
 from .progress import progress_bar
 from .results import BatchFitResult, FitResult
@@ -309,12 +308,7 @@ def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any) -> F
     fit = fit_one(spec.curve, data.t, data.y, fixed)
     if fit is None:
         return None
-    ceiling = spec.curve.saturation
-    top = float(data.y.max())
-    if ceiling in spec.fixed:  # the checks of CurveModel.fit_arrays on the ceiling
-        if top > spec.fixed[ceiling] * (1 + 1e-9):
-            return None
-    elif top > 0 and not float(fit.params[0, spec.curve.params.index(ceiling)]) / top <= MAX_CEILING_RATIO:
+    if spec._implausible(fit.params, fit.status, data.y.max(keepdims=True))[0][0]:  # the batch flags it
         return None
     fitted = Fitted(
         params=fit.params, cov=fit.cov, sigma2=fit.sigma2, sse=fit.sse, n_obs=fit.n_obs, n_params=fit.n_free,

@@ -222,7 +222,7 @@ def _solve(problem: _Problem, u: list[float], free: list[bool]):
     free_p = [p for p in range(P) if free[p]]
     cost, H, g = problem.evaluate(u)
     diag = [H[p][p] for p in range(P)]
-    if not (isfinite(cost) and _finite(u) and _finite(g) and _finite(diag)):
+    if not (isfinite(cost) and _finite(u + g + diag)):
         return None
     Dscale = max(max([diag[p] for p in free_p], default=0.0), TINY)  # fixed entries count as 0
     lam, nu, trusted = LAM0, 2.0, False
@@ -242,7 +242,7 @@ def _solve(problem: _Problem, u: list[float], free: list[bool]):
             cost_new, H_new, g_new = problem.evaluate(u_new)
             diag_new = [H_new[p][p] for p in range(P)]
             actual = cost - cost_new
-            finite = isfinite(cost_new) and _finite(u_new) and _finite(g_new) and _finite(diag_new)
+            finite = isfinite(cost_new) and _finite(u_new + g_new + diag_new)
             rho = actual / predicted if predicted > 0 else -1.0
             accept = finite and actual > 0 and rho > RHO_MIN
             small_step = sqrt(step2) <= XTOL * (sqrt(_pdot(u, u)) + XTOL)

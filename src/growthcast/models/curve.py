@@ -101,48 +101,63 @@ class CurveModel(Model):
         _, t_last, y_last = last_observed(t, y, mask)
         message = np.where(fit.status == errors.FAILED_SINGULAR, self._singular_message(), "").astype(object)
         status, params, cov = fit.status, fit.params, fit.cov
-        ceiling = self.curve.saturation
-        far = [k for k in self.curve.time if k in self.fixed]  # a fixed time centuries away from the data
-        if far:
+        top = np.max(np.where(mask, y, -np.inf), axis=1)
+        centre = None
+        if any(k in self.fixed for k in self.curve.time):
             centre = np.where(mask, t, 0.0).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
-            away = (status >= 0) & np.any([np.abs(self.fixed[k] - centre) > 1000.0 for k in far], axis=0)
-            if away.any():
-                status = np.where(away, errors.FAILED_IMPLAUSIBLE, status)
-                message = np.where(away, (
-                    f"{errors.STATUS_MESSAGES[errors.FAILED_IMPLAUSIBLE]}: the fixed {', '.join(far)} lies more than "
-                    "1,000 years from the data, where the curve is flat to the last digit"), message).astype(object)
-                params = np.where(away[:, None], np.nan, params)
-                cov = np.where(away[:, None, None], np.nan, cov)
-        if ceiling not in self.fixed:  # a ceiling far beyond the data: they do not show where the curve bends
-            top = np.max(np.where(mask, y, -np.inf), axis=1)
-            with np.errstate(all="ignore"):
-                ratio = params[:, self.curve.params.index(ceiling)] / top
-            beyond = (status >= 0) & (top > 0) & (ratio > MAX_CEILING_RATIO)
-            if beyond.any():
-                status = np.where(beyond, errors.FAILED_IMPLAUSIBLE, status)
-                message = message.copy()
-                for b in np.flatnonzero(beyond):  # the flagged series only: their message names their ratio
-                    message[b] = (
-                        f"{errors.STATUS_MESSAGES[errors.FAILED_IMPLAUSIBLE]}: the fitted ceiling {ceiling} is "
-                        f"{ratio[b]:.0f} times the largest observation, so the data do not yet show where the curve "
-                        f"bends; fix the ceiling (fixed={{'{ceiling}': ...}}, e.g. a population) or use a trend model")
-                params = np.where(beyond[:, None], np.nan, params)
-                cov = np.where(beyond[:, None, None], np.nan, cov)
-        if ceiling in self.fixed:  # a fixed ceiling below the data: the curve cannot pass through them
-            top = np.max(np.where(mask, y, -np.inf), axis=1)
-            below = (status >= 0) & (top > self.fixed[ceiling] * (1 + 1e-9))
-            if below.any():
-                status = np.where(below, errors.FAILED_IMPLAUSIBLE, status)
-                message = np.where(below, (
-                    f"{errors.STATUS_MESSAGES[errors.FAILED_IMPLAUSIBLE]}: the fixed ceiling {ceiling} = "
-                    f"{self.fixed[ceiling]:g} is below the largest observation, which the curve can never reach; "
-                    "fix a ceiling above the data or let it be estimated"), message).astype(object)
-                params = np.where(below[:, None], np.nan, params)
-                cov = np.where(below[:, None, None], np.nan, cov)
+        flagged, why = self._implausible(params, status, top, centre)
+        if flagged.any():
+            status = np.where(flagged, errors.FAILED_IMPLAUSIBLE, status)
+            message = np.where(flagged, why, message).astype(object)
+            params = np.where(flagged[:, None], np.nan, params)
+            cov = np.where(flagged[:, None, None], np.nan, cov)
         return Fitted(
             params=params, cov=cov, sigma2=fit.sigma2, sse=fit.sse, n_obs=fit.n_obs, n_params=fit.n_free,
             n_iter=fit.n_iter, status=status, t_last=t_last, y_last=y_last, percent=percent, message=message,
         )
+
+    def _implausible(self, params: np.ndarray, status: np.ndarray, top: np.ndarray,
+                     centre: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Which fits to flag as implausible, and why: the checks of :meth:`fit_arrays`.
+
+        A fixed time more than 1,000 years from the data (``centre``, the mean observed time, is
+        needed only when a time parameter is fixed), a fitted ceiling more than
+        ``MAX_CEILING_RATIO`` times the largest observation ``top``, or a fixed ceiling below it.
+        Only fits with ``status >= 0`` are flagged; the first check that applies gives the message.
+
+        Returns
+        -------
+        flagged : ndarray of bool, shape (B,)
+        message : ndarray of object, shape (B,), or None
+            The reason where flagged, "" elsewhere; None when no fit is flagged.
+        """
+        ceiling = self.curve.saturation
+        ok = status >= 0
+        far = [k for k in self.curve.time if k in self.fixed]  # a fixed time centuries away from the data
+        away = ok & np.any([np.abs(self.fixed[k] - centre) > 1000.0 for k in far], axis=0) if far else None
+        if ceiling not in self.fixed:  # a ceiling far beyond the data: they do not show where the curve bends
+            ratio = params[:, self.curve.params.index(ceiling)] / np.where(top > 0, top, np.nan)  # no warning
+            beyond, below = ok & (ratio > MAX_CEILING_RATIO), None
+        else:  # a fixed ceiling below the data: the curve cannot pass through them
+            beyond, below = None, ok & (top > self.fixed[ceiling] * (1 + 1e-9))
+        flagged = (beyond if below is None else below) if away is None else away | (beyond if below is None else below)
+        if not flagged.any():
+            return flagged, None
+        message = np.full(len(status), "", dtype=object)
+        head = errors.STATUS_MESSAGES[errors.FAILED_IMPLAUSIBLE]
+        if below is not None:
+            message[below] = (
+                f"{head}: the fixed ceiling {ceiling} = {self.fixed[ceiling]:g} is below the largest observation, "
+                "which the curve can never reach; fix a ceiling above the data or let it be estimated")
+        for i in np.flatnonzero(beyond) if beyond is not None else ():  # the ratio of each flagged series
+            message[i] = (
+                f"{head}: the fitted ceiling {ceiling} is {ratio[i]:.0f} times the largest observation, so the data "
+                f"do not yet show where the curve bends; fix the ceiling (fixed={{'{ceiling}': ...}}, e.g. a "
+                "population) or use a trend model")
+        if away is not None:  # the first check wins
+            message[away] = (f"{head}: the fixed {', '.join(far)} lies more than 1,000 years from the data, where the "
+                             "curve is flat to the last digit")
+        return flagged, message
 
     def _singular_message(self) -> str:
         ceiling = self.curve.saturation

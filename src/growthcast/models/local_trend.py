@@ -30,6 +30,8 @@ from .registry import register
 __all__ = ["LocalTrend", "Auto"]
 
 _LINKS = ("identity", "log", "logit")
+#: Points (series x padded length) per block of ``Auto``'s inner backtest: about 150 MB of working memory
+_BLOCK_POINTS = 2**15
 
 
 def _link_fns(link: str, percent: np.ndarray):
@@ -286,11 +288,14 @@ class Auto(Model):
         with np.errstate(all="ignore"):
             return drift, np.median(local, axis=0)
 
-    def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
-        B, N = t.shape
+    def _inner(self, tt, yy, n, percent):
+        """The members' last states and the inner backtest's relative errors of a block of rows.
+
+        Returns the levels and trends after each row's last point, (B, M + 1), and the errors of the
+        last ``window`` origins, (B, H, W), NaN-padded.
+        """
+        B, N = tt.shape
         H = int(self.horizons)
-        percent = np.asarray(percent, bool)
-        tt, yy, n = pack(t, y, mask)
         levels, trends = self._states(tt, yy, percent)  # (M + 1, B, N)
         # inner backtest: origin o (a prefix), target o + h
         o = np.arange(N)[:, None]
@@ -303,11 +308,31 @@ class Auto(Model):
         with np.errstate(all="ignore"):
             recent = np.arange(N)[None, :] >= (n - 1 - int(self.window))[:, None]  # (B, N)
             errs = np.where(valid & recent[..., None], y_tgt / fc - 1.0, np.nan)  # (B, N, H) relative errors
+        # only the last ``window`` origins can hold an error: keep those (the quantiles sort the
+        # errors, so where they sit does not matter), not the (B, N, H) array
+        W = min(int(self.window), N)
+        cols = np.maximum(n - 1 - int(self.window), 0)[:, None] + np.arange(W)[None, :]  # (B, W)
+        errs = np.take_along_axis(errs, np.minimum(cols, N - 1)[:, :, None], axis=1)  # (B, W, H)
+        errs[cols >= N] = np.nan
+        rows, last = np.arange(B), np.maximum(n - 1, 0)
+        return levels[:, rows, last].T, trends[:, rows, last].T, np.transpose(errs, (0, 2, 1))
+
+    def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
+        B, N = t.shape
+        percent = np.asarray(percent, bool)
+        tt, yy, n = pack(t, y, mask)
+        # a block of rows at a time: the members' states and forecasts take some 5 kB per point
+        M1, H, W = len(_MEMBERS) + 1, int(self.horizons), min(int(self.window), N)
+        states, trends_last, inner = np.empty((B, M1)), np.empty((B, M1)), np.empty((B, H, W))
+        step = max(1, _BLOCK_POINTS // max(N, 1))
+        for i in range(0, B, step):
+            b = slice(i, i + step)
+            states[b], trends_last[b], inner[b] = self._inner(tt[b], yy[b], n[b], percent[b])
         rows = np.arange(B)
         last = np.maximum(n - 1, 0)
         with np.errstate(all="ignore"):  # the drift's noise, for the fallback interval
             dt = np.diff(tt, axis=1)
-            dev = (np.diff(yy, axis=1) - trends[-1, rows, last][:, None] * dt) ** 2 / dt
+            dev = (np.diff(yy, axis=1) - trends_last[:, -1:] * dt) ** 2 / dt
         dev_ok = np.isfinite(dev)
         sigma2 = np.where(dev_ok, dev, 0.0).sum(axis=1) / np.maximum(dev_ok.sum(axis=1) - 1, 1)
         status = np.where(n >= 3, errors.CONVERGED_EXACT, errors.FAILED_TOO_FEW_POINTS)
@@ -321,10 +346,10 @@ class Auto(Model):
             n_params=np.zeros(B, int), n_iter=np.zeros(B, int), status=status, t_last=t_last, y_last=y_last,
             percent=percent,
             state={
-                "states": levels[:, rows, last].T.copy(),  # (B, M + 1) level of each member and the drift
-                "trends": trends[:, rows, last].T.copy(),
+                "states": states,  # (B, M + 1) level of each member and the drift
+                "trends": trends_last,
                 "span": tt[rows, last] - tt[:, 0],
-                "inner_errors": np.transpose(errs, (0, 2, 1)).copy(),  # (B, H, N) relative errors
+                "inner_errors": inner,  # (B, H, W) relative errors of the last W inner origins
                 "step": np.where(np.isfinite(spacing) & (spacing > 0), spacing, 0.5),
             },
         )
