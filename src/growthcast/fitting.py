@@ -95,12 +95,56 @@ def _fit_blocks(spec: Model, p: Panel, progress: bool | None = None) -> Fitted:
             fitted = spec.fit_arrays(p.t, p.y, p.mask, p.percent)
             bar.advance(B)
         return fitted
-    parts = []
+    parts, leaves, rebuild, done = [], None, None, 0
     with progress_bar(progress, B, "fit_many", "series") as bar:
         for c in (slice(i, min(i + size, B)) for i in range(0, B, size)):
-            parts.append(spec.fit_arrays(p.t[c], p.y[c], p.mask[c], p.percent[c]))
+            part_leaves, part_rebuild = _flatten(spec.fit_arrays(p.t[c], p.y[c], p.mask[c], p.percent[c]))
+            if c.start == 0 and not parts:  # room for every series, so that no block is kept beside the whole
+                leaves = [np.empty((B,) + x.shape[1:], dtype=x.dtype) for x in part_leaves]
+                rebuild = part_rebuild
+            if leaves is not None and len(part_leaves) == len(leaves) and all(
+                    x.shape[1:] == w.shape[1:] and x.dtype == w.dtype for x, w in zip(part_leaves, leaves)):
+                for w, x in zip(leaves, part_leaves):
+                    w[c] = x
+                done = c.stop
+            else:  # a block of another shape (e.g. regular grids of other lengths): joined at the end, padded
+                if leaves is not None:
+                    parts, leaves = [rebuild([w[:done] for w in leaves])], None
+                parts.append(part_rebuild(part_leaves))
             bar.advance(c.stop - c.start)
-    return _concat_fitted(parts)
+    return rebuild(leaves) if leaves is not None else _concat_fitted(parts)
+
+
+def _flatten(fitted: Any) -> tuple[list[np.ndarray], Any]:
+    """A block's fit (:func:`_concat`'s kinds) as its arrays, and the function that builds it again from such."""
+    if isinstance(fitted, np.ndarray):
+        return [fitted], lambda leaves: leaves[0]
+    if fitted is None:
+        return [], lambda leaves: None
+    if isinstance(fitted, Fitted):
+        names = [f.name for f in fields(Fitted) if f.name != "state"]
+        keys = list(fitted.state)
+        children = [getattr(fitted, n) for n in names] + [fitted.state[k] for k in keys]
+
+        def build(values: list) -> Any:
+            return Fitted(**dict(zip(names, values[:len(names)])), state=dict(zip(keys, values[len(names):])))
+    elif is_dataclass(fitted) and not isinstance(fitted, type):
+        names = [f.name for f in fields(fitted)]
+        children, kind = [getattr(fitted, n) for n in names], type(fitted)
+
+        def build(values: list) -> Any:
+            return kind(**dict(zip(names, values)))
+    elif isinstance(fitted, tuple) and all(isinstance(v, Fitted) for v in fitted):
+        children, build = list(fitted), tuple
+    else:
+        raise TypeError(f"cannot join blocks of a batch holding {type(fitted).__name__}")
+    flat = [_flatten(child) for child in children]
+    bounds = np.cumsum([0] + [len(child_leaves) for child_leaves, _ in flat])
+
+    def rebuild(leaves: list) -> Any:
+        return build([make(leaves[i:j]) for (_, make), i, j in zip(flat, bounds[:-1], bounds[1:])])
+
+    return [x for child_leaves, _ in flat for x in child_leaves], rebuild
 
 
 def _fit_batch(
