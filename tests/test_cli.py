@@ -366,6 +366,21 @@ def test_forecast_and_backtest_take_a_users_file(capsys, tmp_path):
     assert "steps ahead" in text and "Alpha" in text and "Beta" in text
 
 
+def test_series_of_a_users_file_are_chosen_by_a_comma_list_or_an_id_that_holds_a_comma(capsys, tmp_path):
+    path = _user_csv(tmp_path)
+    frame = pd.read_csv(path)
+    frame.loc[frame["series_id"] == "Beta", "series_id"] = "Korea, Rep."
+    pd.concat([frame, frame[frame["series_id"] == "Alpha"].assign(series_id="Gamma")]).to_csv(path, index=False)
+    assert main(["forecast", "--csv", str(path), "--series", "Alpha,Korea, Rep.", "--format", "csv"]) == 2
+    assert "'Korea'" in capsys.readouterr().err  # split on commas when the whole is not an id
+    assert main(["forecast", "--csv", str(path), "--series", "Korea, Rep.", "--model", "linear", "--format",
+                 "csv"]) == 0
+    assert set(pd.read_csv(io.StringIO(capsys.readouterr().out))["series_id"]) == {"Korea, Rep."}
+    assert main(["forecast", "--csv", str(path), "--series", "Alpha, Gamma", "--model", "linear", "--format",
+                 "csv"]) == 0
+    assert set(pd.read_csv(io.StringIO(capsys.readouterr().out))["series_id"]) == {"Alpha", "Gamma"}
+
+
 def test_a_users_file_with_an_unknown_series_or_best_is_a_usage_error(capsys, tmp_path):
     path = _user_csv(tmp_path)
     assert main(["forecast", "--csv", str(path), "--series", "Gamma"]) == 2

@@ -217,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     def series_opt(p):
         p.add_argument("--series", default=None, metavar="NAME",
                        help="the series to model: a CNNIC column, penetration_pct (default), netizens_million, "
-                            "mobile_netizens_million, ...; with --csv, one series id of the file (default: all)")
+                            "mobile_netizens_million, ...; with --csv, series ids of the file, separated by commas "
+                            "(default: all)")
         p.add_argument("--csv", type=Path, default=None, metavar="PATH",
                        help="your own file instead of the bundled CNNIC editions (long format: one row per point)")
         p.add_argument("--date", default="date", metavar="COL", help="with --csv: the date column (default 'date')")
@@ -401,10 +402,14 @@ def _user_frame(args: argparse.Namespace) -> pd.DataFrame:
     long = read_csv(args.csv, date=args.date, value=args.value, series_id=args.id)
     if args.series is not None:
         ids = pd.unique(long["series_id"])
-        if args.series not in set(map(str, ids)):
-            raise OptionError(f"--series: no series {args.series!r} in {args.csv}; it has "
+        known = set(map(str, ids))
+        # one id, or several separated by commas (an id that itself holds a comma, "Korea, Rep.", is taken whole)
+        wanted = [args.series] if args.series in known else [s.strip() for s in args.series.split(",")]
+        absent = [s for s in wanted if s not in known]
+        if absent:
+            raise OptionError(f"--series: no series {', '.join(map(repr, absent))} in {args.csv}; it has "
                               f"{', '.join(map(str, ids[:8]))}{', ...' if len(ids) > 8 else ''}")
-        long = long[long["series_id"].astype(str) == args.series]
+        long = long[long["series_id"].astype(str).isin(wanted)]
     return long
 
 
