@@ -204,3 +204,24 @@ def test_backtest_of_some_series_of_a_dask_frame(client, long_panel):
         _assert_backtests_equal(expected, gc.backtest(frame, series=keep, **options))
         with pytest.raises(gc.DataError, match="series: no series \\['Atlantis'\\] in the frame"):
             gc.backtest(frame, series=["Brazil", "Atlantis"], **options)
+
+
+def test_backtest_of_some_series_with_integer_ids(client, long_panel):
+    codes = {sid: 100 + k for k, sid in enumerate(pd.unique(long_panel["series_id"]))}
+    numbered = long_panel.assign(series_id=long_panel["series_id"].map(codes).astype("int64"))
+    keep = [codes["Argentina"], codes["Japan"]]
+    options = dict(date="year", models=["drift"], horizons=[1, 2])
+    expected = gc.backtest(numbered, series=keep, **options)
+    got = gc.backtest(dd.from_pandas(numbered, npartitions=3), series=keep, **options)
+    assert list(got.series) == list(expected.series) == keep
+    _assert_backtests_equal(expected, got)
+
+
+def test_integer_ids_keep_their_type_and_the_order_of_their_first_row(client, panel):
+    codes = {sid: 100 + k for k, sid in enumerate(pd.unique(panel["series_id"]))}
+    numbered = panel.assign(series_id=panel["series_id"].map(codes).astype("int64")).sample(frac=1.0, random_state=3)
+    expected = gc.fit_many("drift", numbered, date="year")
+    got = gc.fit_many("drift", dd.from_pandas(numbered, npartitions=4, sort=False), date="year")
+    assert list(got.series_ids) == list(expected.series_ids) == list(pd.unique(numbered["series_id"]))
+    assert got.series_ids.dtype == expected.series_ids.dtype == np.int64
+    _assert_batches_equal(expected, got, exact=False)

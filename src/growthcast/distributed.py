@@ -89,7 +89,7 @@ def backtest(in_memory: Callable[..., Any], data: Any, *, series: Any, models: A
     """:func:`growthcast.backtest` (passed in as ``in_memory``) on each partition of ``data``, joined.
 
     Only a long frame (a series column) can be partitioned by series; the
-    series come in the order of their ids, as in memory.
+    series come in the order of their first row, as in memory.
     """
     named = [m for m in as_list(models) if m != _WEIGHTED]
     if _WEIGHTED in as_list(models):
@@ -103,7 +103,7 @@ def backtest(in_memory: Callable[..., Any], data: Any, *, series: Any, models: A
     if series is not None:  # the ids to keep: chosen here, since a partition holds only some of them
         wanted = [str(s) for s in as_list(series)]
         order = order if order is not None else [sid for ids in _ids(frame, column) for sid in ids]
-        absent = sorted(set(wanted) - set(order))
+        absent = sorted(set(wanted) - {str(sid) for sid in order})  # ids matched by their text, as in memory
         if absent:
             raise DataError(f"series: no series {short_list(absent)} in the frame; it has "
                             f"{short_list(sorted(order))}")
@@ -128,7 +128,7 @@ def _unique_ids(column: pd.Series) -> Any:
     return pd.unique(column)  # an array: Dask walks a list returned by a task item by item, 10 times slower
 
 
-def _by_series(data: Any, series_id: str) -> tuple[Any, str, list[str] | None]:
+def _by_series(data: Any, series_id: str) -> tuple[Any, str, list | None]:
     """``data`` with each series in exactly one partition, its series column, and the ids in order of first row.
 
     A frame indexed by series with known divisions (``set_index``, or
@@ -159,12 +159,12 @@ def _by_series(data: Any, series_id: str) -> tuple[Any, str, list[str] | None]:
     return data, column, order
 
 
-def _ids(data: Any, column: str) -> list[list[str]]:
+def _ids(data: Any, column: str) -> list[list]:
     """The series ids of each partition, in order of first row."""
     import dask
 
     seen = dask.compute(*[dask.delayed(_unique_ids)(part) for part in data[column].to_delayed()])
-    return [[str(sid) for sid in ids] for ids in seen]
+    return [ids.tolist() for ids in seen]  # Python values of the ids' own type, as the results hold them
 
 
 def _keep(part: pd.DataFrame, column: str, wanted: list[str]) -> pd.DataFrame:
