@@ -254,3 +254,21 @@ def test_project_a_quarterly_dated_series_counts_in_quarters():
     text = report.format_projection(proj)
     assert "Fitted on 24 quarterly observations, 2015-03-31 .. 2020-12-31" in text
     assert "\n  2021-03-31  2021Q1" in text and "Milestones (quarter in which" in text
+
+
+def test_a_users_value_column_labels_the_value_axis_and_the_series_names_the_figure(tmp_path, broadband, monkeypatch):
+    from growthcast import plot
+
+    seen = []
+    real = plot.fan_chart
+
+    def spy(*args, **kwargs):
+        seen.append((kwargs["ylabel"], kwargs["title"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plot, "fan_chart", spy)
+    frame = broadband.rename(columns={"value": "subscriptions_per_100"})
+    report.write_report(tmp_path, frame, ["France", "Chile"], "linear", models=["linear"], steps=2, horizons=[1],
+                        min_train=12, date="year", value="subscriptions_per_100")
+    assert seen == [("subscriptions_per_100", "France: linear forecast"), ("subscriptions_per_100",
+                                                                          "Chile: linear forecast")]

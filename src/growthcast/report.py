@@ -939,7 +939,8 @@ def write_report(
                        milestone_values=milestone_values, selection=selection)
         projections.append(proj)
         sections.append(_series_section(proj, data_frame, bt, models, fittable, out, _file_stem(sid, k, several),
-                                        files, h2, vocab, cnnic, several))
+                                        files, h2, vocab, cnnic, several,
+                                        quantity=None if cnnic or value == "value" else value))
 
     board_html = ""
     if bt is not None:
@@ -1020,13 +1021,17 @@ model <b>{html.escape(', '.join(models_used))}</b>; {pct} prediction intervals; 
 
 def _series_section(proj: Projection, df: pd.DataFrame, bt: Any, models: list[str], fittable: set, out: Path,
                     stem: str, files: dict[Path, bytes], h2: str, vocab: dict, cnnic: bool,
-                    several: bool) -> str:
-    """One series' part of the page: milestones, saturation, figures, tables and its data."""
+                    several: bool, quantity: str | None = None) -> str:
+    """One series' part of the page: milestones, saturation, figures, tables and its data.
+
+    ``quantity`` (a user file's value column) labels the value axis; the series' id names the figures.
+    """
     from . import plot as gcplot
 
     sid, level, res = proj.series, proj.level, proj.result
     pct = f"{level:.0%}"
     label = series_label(sid, proj.percent)
+    axis = label if quantity is None else series_label(quantity, proj.percent)
     months = int(res.months)
     word = _period_word(months)
     bound, bound_label = _population(df, sid) if cnnic else (None, None)
@@ -1034,25 +1039,25 @@ def _series_section(proj: Projection, df: pd.DataFrame, bt: Any, models: list[st
     fits = {name: _fit_series(name, proj.data, sid, proj.percent) for name in models if name in fittable}
     end = period_label(proj.forecast["date"].iloc[-1] if res.has_dates else until, months)
     figs = {"fan_chart": _figure_html(
-        gcplot.fan_chart(res, until=until, ylabel=label, title=f"{label}: {proj.model} forecast",
+        gcplot.fan_chart(res, until=until, ylabel=axis, title=f"{label}: {proj.model} forecast",
                          bound=bound, bound_label=bound_label),
         out / f"{stem}fan_chart.png",
         f"Fan chart: the observed {label} and the {proj.model} model's forecast to {end} "
         f"with its 80% and 95% prediction bands and the saturation level", files)}
     figs["fitted_curves"] = _figure_html(
-        gcplot.fitted_curves(fits, until=until, ylabel=label, title=f"{label}: fitted curves",
+        gcplot.fitted_curves(fits, until=until, ylabel=axis, title=f"{label}: fitted curves",
                              bound=bound, bound_label=bound_label),
         out / f"{stem}fitted_curves.png",
         f"Line chart: the observed {label} and the fitted and projected path of each of {len(fits)} models", files)
     origin_html = ""
     if bt is not None:
         figs["origin_forecasts"] = _figure_html(
-            gcplot.origin_forecasts(bt, series=sid, ylabel=label, bound=bound, bound_label=bound_label),
+            gcplot.origin_forecasts(bt, series=sid, ylabel=axis, bound=bound, bound_label=bound_label),
             out / f"{stem}origin_forecasts.png",
             f"Small multiples, one panel per model: the forecasts made from each origin {vocab['point']}, "
             f"coloured by origin, against the observed {vocab['points']}", files)
         figs["saturation_drift"] = _figure_html(
-            gcplot.saturation_drift(bt, series=sid, ylabel=label, bound=bound, bound_label=bound_label,
+            gcplot.saturation_drift(bt, series=sid, ylabel=axis, bound=bound, bound_label=bound_label,
                                     title=f"{label}: saturation drift, the ceiling estimated at each origin"),
             out / f"{stem}saturation_drift.png",
             "Line chart: each curve's estimated ceiling with its 80% interval against the origin, "
