@@ -979,7 +979,8 @@ def series_from_arrays(
     if len(t_arr) != len(y_arr):
         raise DataError(f"t and y must have the same length, got {len(t_arr)} and {len(y_arr)}")
     if name is None:
-        name = getattr(y, "name", None) or "y"
+        name = getattr(y, "name", None)
+        name = "y" if name is None or name == "" else name  # 0 is an id
     # columns are passed apart, so a series named "date" is not taken for the time axis
     t_col = pd.Series(list(t_arr) if t_arr.dtype == object else t_arr)
     return _validate(None, t_col, pd.Series(y_arr), None, pd.RangeIndex(len(y_arr)), date="date", value=str(name),
@@ -1039,7 +1040,8 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None) -> PlainSeries 
             times, values = times[kept], values[kept]
             if not len(values) or not np.abs(values).max() <= _MAX_VALUE:
                 return None
-    name = getattr(y, "name", None) or "y"
+    name = getattr(y, "name", None)
+    name = "y" if name is None or name == "" else name  # 0 is an id
     top, bottom = values.max(), values.min()
     flag = is_percent_series(str(name)) if percent is None else bool(percent)
     if bottom < 0 or 0 < top < _MIN_VALUE or (flag and (bottom <= 0 or top > 100)):

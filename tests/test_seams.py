@@ -1,0 +1,39 @@
+"""Seams between today's merges: typed series ids, percent flags and the single-fit route across modules."""
+
+import numpy as np
+import pandas as pd
+
+import growthcast as gc
+from growthcast import report
+from growthcast.interop import to_statsforecast
+
+T = np.arange(2000, 2016, dtype=float)
+Y = 80 / (1 + np.exp(-0.5 * (T - 2008))) + 0.1 * np.sin(T)
+
+
+def _int_panel() -> pd.DataFrame:
+    return pd.DataFrame({"series_id": np.repeat([0, 1, 2], len(T)), "date": np.tile(T, 3),
+                         "value": np.tile(Y, 3)})
+
+
+def test_fit_name_zero_is_the_series_id_on_both_routes():
+    # 0 is a valid id (integer ids are kept): it must not be replaced by the default name "y"
+    assert gc.fit("logistic", T, Y, name=0).series_id == 0  # the lone route
+    assert gc.fit("holt", T, Y, name=0).series_id == 0  # the batch route
+    assert gc.fit("logistic", T, pd.Series(Y, name=0)).series_id == 0
+
+
+def test_to_statsforecast_keeps_a_fit_whose_id_is_zero():
+    res = gc.fit("logistic", _int_panel(), name=0)
+    assert res.series_id == 0
+    assert to_statsforecast(res, steps=2)["unique_id"].tolist() == [0, 0]
+
+
+def test_project_int_id_zero_keeps_its_id():
+    p = report.project(_int_panel(), series=0, model="logistic")
+    assert p.series == 0 and p.result.series_id == 0
+
+
+def test_backtest_series_takes_one_integer_id():
+    bt = gc.backtest(_int_panel(), series=0, models=["naive"], horizons=[1])
+    assert bt.forecasts["series_id"].unique().tolist() == [0]
