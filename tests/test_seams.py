@@ -37,3 +37,17 @@ def test_project_int_id_zero_keeps_its_id():
 def test_backtest_series_takes_one_integer_id():
     bt = gc.backtest(_int_panel(), series=0, models=["naive"], horizons=[1])
     assert bt.forecasts["series_id"].unique().tolist() == [0]
+
+
+def _tuple_panel() -> pd.DataFrame:
+    df = _int_panel()
+    df["series_id"] = [("a", i) for i in df["series_id"]]
+    return df
+
+
+def test_report_and_project_take_tuple_ids(tmp_path):
+    # fit_many and backtest keep tuple ids whole; project/write_report took a tuple id for a list of ids
+    p = report.project(_tuple_panel(), series=("a", 1), model="logistic")
+    assert p.series == ("a", 1) and p.result.series_id == ("a", 1)
+    path = report.write_report(tmp_path, _tuple_panel(), models=["logistic", "naive"], horizons=[1, 2])
+    assert path.exists()
