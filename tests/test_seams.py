@@ -51,3 +51,15 @@ def test_report_and_project_take_tuple_ids(tmp_path):
     assert p.series == ("a", 1) and p.result.series_id == ("a", 1)
     path = report.write_report(tmp_path, _tuple_panel(), models=["logistic", "naive"], horizons=[1, 2])
     assert path.exists()
+
+
+def test_fit_name_keeps_a_validated_columns_flag_and_index():
+    y = 99 / (1 + np.exp(-0.5 * (T - 2008))) + 0.5
+    frame = gc.from_frame(pd.DataFrame({"date": T, "share": y}), value="share", percent=True)
+    res = gc.fit("logistic", frame["t"], frame["value"], name="z")
+    assert res.series_id == "z" and res.percent  # the frame's flag, under the name given
+    part = frame.iloc[3:]  # t and y share an index that does not start at 0
+    res = gc.fit("logistic", part["t"], part["value"].to_numpy(), name="z")
+    assert res.series_id == "z" and len(res.y) == len(T) - 3
+    res = gc.fit("holt", part["t"], part["value"].to_numpy(), name="z")
+    assert res.series_id == "z" and len(res.y) == len(T) - 3

@@ -998,7 +998,7 @@ class PlainSeries(NamedTuple):
     has_dates: bool
 
 
-def plain_series(t: Any, y: Any, *, percent: bool | None = None) -> PlainSeries | None:
+def plain_series(t: Any, y: Any, *, percent: bool | None = None, name: object = None) -> PlainSeries | None:
     """:func:`series_from_arrays` for the common case, without building a frame; None otherwise.
 
     The common case: numbers (or dates without a zone) strictly increasing
@@ -1040,8 +1040,9 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None) -> PlainSeries 
             times, values = times[kept], values[kept]
             if not len(values) or not np.abs(values).max() <= _MAX_VALUE:
                 return None
-    name = getattr(y, "name", None)
-    name = "y" if name is None or name == "" else name  # 0 is an id
+    if name is None:
+        name = getattr(y, "name", None)
+        name = "y" if name is None or name == "" else name  # 0 is an id
     top, bottom = values.max(), values.min()
     flag = is_percent_series(str(name)) if percent is None else bool(percent)
     if bottom < 0 or 0 < top < _MIN_VALUE or (flag and (bottom <= 0 or top > 100)):
