@@ -63,3 +63,20 @@ def test_fit_name_keeps_a_validated_columns_flag_and_index():
     assert res.series_id == "z" and len(res.y) == len(T) - 3
     res = gc.fit("holt", part["t"], part["value"].to_numpy(), name="z")
     assert res.series_id == "z" and len(res.y) == len(T) - 3
+
+
+def test_plots_take_one_tuple_id(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    frame = _tuple_panel()
+    batch = gc.fit_many("logistic", frame)
+    fig = batch.plot(ids=("a", 1))
+    assert [a.get_title() for a in fig.axes if a.get_visible()] == [str(("a", 1))]
+    plt.close(fig)
+    bt = gc.backtest(frame, models=["naive", "logistic"], horizons=[1, 2])
+    fig = bt.plot(series=("a", 1))
+    assert len([a for a in fig.axes if a.get_visible()]) == 1
+    plt.close(fig)
