@@ -80,3 +80,11 @@ def test_plots_take_one_tuple_id(tmp_path):
     fig = bt.plot(series=("a", 1))
     assert len([a for a in fig.axes if a.get_visible()]) == 1
     plt.close(fig)
+
+
+def test_fit_arrays_percent_of_the_wrong_length_is_a_data_error():
+    import pytest
+
+    with pytest.raises(gc.DataError, match="percent"):
+        gc.fit_arrays("logistic", T, np.vstack([Y, Y, Y]), percent=[True, False])
+    assert gc.fit_arrays("logistic", T, np.vstack([Y, Y]), percent=[True, False]).percent.tolist() == [True, False]

@@ -115,7 +115,10 @@ def panel_of_arrays(t, y, mask=None, *, ids=None, percent=False) -> Panel:
         if len(ids) != B or ids.has_duplicates or ids.hasnans:
             raise DataError(f"ids must name each of the {B} series once, got {len(ids)} ids"
                             + (" with repeats" if ids.has_duplicates else "") + (" with missing ones" if ids.hasnans else ""))
-    flags = np.broadcast_to(np.asarray(percent, dtype=bool), (B,)).copy()
+    flags = np.asarray(percent, dtype=bool)
+    if flags.shape not in ((), (B,)):
+        raise DataError(f"percent: expected one flag for all series or one per series ({B}), got shape {flags.shape}")
+    flags = np.broadcast_to(flags, (B,)).copy()
     for name, arr, bad in (("t", t, ~np.isfinite(t)), ("y", y, ~np.isfinite(y) | (y < 0) | (np.abs(y) > 1e150))):
         bad &= mask
         if bad.any():
