@@ -88,3 +88,18 @@ def test_fit_arrays_percent_of_the_wrong_length_is_a_data_error():
     with pytest.raises(gc.DataError, match="percent"):
         gc.fit_arrays("logistic", T, np.vstack([Y, Y, Y]), percent=[True, False])
     assert gc.fit_arrays("logistic", T, np.vstack([Y, Y]), percent=[True, False]).percent.tolist() == [True, False]
+
+
+def test_cli_validate_lists_a_series_whose_every_value_is_missing(capsys, tmp_path):
+    import json
+
+    from growthcast.cli import main
+
+    path = tmp_path / "miss.csv"
+    pd.DataFrame({"series_id": np.repeat(["a", "b"], len(T)), "date": np.tile(T, 2),
+                  "value": np.r_[Y, np.full(len(T), np.nan)]}).to_csv(path, index=False)
+    assert main(["data", "--validate", str(path), "--series-id", "series_id", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    # fit_many and forecast --csv see two series (b fails for want of points): the check must list both
+    assert [(s["series_id"], s["points"], s["missing_dropped"]) for s in doc["series"]] == [("a", 16, 0), ("b", 0, 16)]
+    assert list(gc.fit_many("naive", gc.read_csv(path, series_id="series_id")).series_ids) == ["a", "b"]
