@@ -103,3 +103,33 @@ def test_cli_validate_lists_a_series_whose_every_value_is_missing(capsys, tmp_pa
     # fit_many and forecast --csv see two series (b fails for want of points): the check must list both
     assert [(s["series_id"], s["points"], s["missing_dropped"]) for s in doc["series"]] == [("a", 16, 0), ("b", 0, 16)]
     assert list(gc.fit_many("naive", gc.read_csv(path, series_id="series_id")).series_ids) == ["a", "b"]
+
+
+def _validated_with_gaps() -> pd.DataFrame:
+    """a: complete; b: one value missing; c: every value missing; d: complete."""
+    b = Y.copy()
+    b[2] = np.nan
+    values = np.r_[Y, b, np.full(len(T), np.nan), Y]
+    return gc.from_frame(pd.DataFrame({"series_id": np.repeat(["a", "b", "c", "d"], len(T)),
+                                       "date": np.tile(T, 4), "value": values}))
+
+
+def test_a_validated_frame_with_a_missing_value_keeps_each_series_once():
+    frame = _validated_with_gaps()
+    batch = gc.fit_many("naive", frame)
+    assert sorted(batch.series_ids.tolist()) == ["a", "b", "c", "d"]  # each once; c (no rows) failed
+    assert batch.n_missing == {"b": 1, "c": len(T)}
+    assert len(batch["b"].y) == len(T) - 1 and batch["c"].status < 0
+
+
+def test_backtest_of_some_series_of_a_validated_frame_ignores_the_others():
+    frame = _validated_with_gaps()
+    assert gc.backtest(frame, series=["a", "b"], models=["naive"], horizons=[1]).series == ("a", "b")
+    assert gc.backtest(frame, series=["d"], models=["naive"], horizons=[1]).series == ("d",)
+
+
+def test_integer_ids_of_a_validated_frame_with_gaps_keep_their_type():
+    frame = _int_panel()
+    frame.loc[3, "value"] = np.nan
+    batch = gc.fit_many("naive", gc.from_frame(frame))
+    assert batch.series_ids.tolist() == [0, 1, 2] and batch.series_ids.dtype == np.int64

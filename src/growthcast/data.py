@@ -748,8 +748,10 @@ def _validate(
         codes, ids = _factorize_ids(id_col, series_id, index)
     else:
         codes, ids = np.zeros(n, dtype=np.intp), pd.Index([value if name is None else name], dtype=object)
-    if extra_ids:
-        ids = ids.append(pd.Index(extra_ids))
+    if extra_ids:  # only those with no rows: a series that lost some values to missing="drop" has its rows
+        extra = pd.Index(extra_ids, tupleize_cols=False)
+        extra = extra[~np.asarray(extra.isin(ids), dtype=bool)]
+        ids = ids.append(extra) if len(extra) else ids
     values = _numbers(value_col, value, index)
 
     if times is None:
