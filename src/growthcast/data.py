@@ -980,7 +980,7 @@ def series_from_arrays(
         raise DataError("t and y must be one-dimensional")
     if len(t_arr) != len(y_arr):
         raise DataError(f"t and y must have the same length, got {len(t_arr)} and {len(y_arr)}")
-    if name is None:
+    if name is None or (isinstance(name, str) and not name):
         name = getattr(y, "name", None)
         name = "y" if name is None or name == "" else name  # 0 is an id
     # columns are passed apart, so a series named "date" is not taken for the time axis
@@ -1042,7 +1042,7 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None, name: object = 
             times, values = times[kept], values[kept]
             if not len(values) or not np.abs(values).max() <= _MAX_VALUE:
                 return None
-    if name is None:
+    if name is None or (isinstance(name, str) and not name):
         name = getattr(y, "name", None)
         name = "y" if name is None or name == "" else name  # 0 is an id
     top, bottom = values.max(), values.min()
