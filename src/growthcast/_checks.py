@@ -51,7 +51,7 @@ def check_horizons(horizons: Any) -> tuple[int, ...]:
 
 
 def as_list(value: Any) -> list:
-    """A string as a one-element list; any other iterable as a list."""
-    if isinstance(value, str):
+    """A string (or any other single value, such as an integer id) as a one-element list; an iterable as a list."""
+    if isinstance(value, str) or not np.iterable(value):
         return [value]
     return list(value)

@@ -559,7 +559,13 @@ def _cmd_data(args: argparse.Namespace) -> int:
     percent = long.attrs.get("percent", {})
     missing = long.attrs.get("n_missing", {})
     rows = []
-    for sid, grp in long.groupby("series_id", sort=False):
+    groups = dict(list(long.groupby("series_id", sort=False)))
+    for sid in dict.fromkeys([*percent, *groups]):  # a series whose every value is missing has no rows, yet counts
+        grp = groups.get(sid)
+        if grp is None:
+            rows.append({"series_id": sid, "points": 0, "first": "-", "last": "-", "last_value": float("nan"),
+                         "missing_dropped": int(missing.get(sid, 0)), "percent": bool(percent.get(sid, False))})
+            continue
         dated = grp["date"].notna().all()
         rows.append({
             "series_id": sid, "points": len(grp),

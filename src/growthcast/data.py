@@ -748,8 +748,10 @@ def _validate(
         codes, ids = _factorize_ids(id_col, series_id, index)
     else:
         codes, ids = np.zeros(n, dtype=np.intp), pd.Index([value if name is None else name], dtype=object)
-    if extra_ids:
-        ids = ids.append(pd.Index(extra_ids))
+    if extra_ids:  # only those with no rows: a series that lost some values to missing="drop" has its rows
+        extra = pd.Index(extra_ids, tupleize_cols=False)
+        extra = extra[~np.asarray(extra.isin(ids), dtype=bool)]
+        ids = ids.append(extra) if len(extra) else ids
     values = _numbers(value_col, value, index)
 
     if times is None:
@@ -978,8 +980,9 @@ def series_from_arrays(
         raise DataError("t and y must be one-dimensional")
     if len(t_arr) != len(y_arr):
         raise DataError(f"t and y must have the same length, got {len(t_arr)} and {len(y_arr)}")
-    if name is None:
-        name = getattr(y, "name", None) or "y"
+    if name is None or (isinstance(name, str) and not name):
+        name = getattr(y, "name", None)
+        name = "y" if name is None or name == "" else name  # 0 is an id
     # columns are passed apart, so a series named "date" is not taken for the time axis
     t_col = pd.Series(list(t_arr) if t_arr.dtype == object else t_arr)
     return _validate(None, t_col, pd.Series(y_arr), None, pd.RangeIndex(len(y_arr)), date="date", value=str(name),
@@ -997,7 +1000,7 @@ class PlainSeries(NamedTuple):
     has_dates: bool
 
 
-def plain_series(t: Any, y: Any, *, percent: bool | None = None) -> PlainSeries | None:
+def plain_series(t: Any, y: Any, *, percent: bool | None = None, name: object = None) -> PlainSeries | None:
     """:func:`series_from_arrays` for the common case, without building a frame; None otherwise.
 
     The common case: numbers (or dates without a zone) strictly increasing
@@ -1039,7 +1042,9 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None) -> PlainSeries 
             times, values = times[kept], values[kept]
             if not len(values) or not np.abs(values).max() <= _MAX_VALUE:
                 return None
-    name = getattr(y, "name", None) or "y"
+    if name is None or (isinstance(name, str) and not name):
+        name = getattr(y, "name", None)
+        name = "y" if name is None or name == "" else name  # 0 is an id
     top, bottom = values.max(), values.min()
     flag = is_percent_series(str(name)) if percent is None else bool(percent)
     if bottom < 0 or 0 < top < _MIN_VALUE or (flag and (bottom <= 0 or top > 100)):

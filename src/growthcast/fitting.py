@@ -316,17 +316,16 @@ def fit(
     else:
         if y is None:
             raise DataError("fit needs the values y beside the times t (or a frame in place of both)")
-        if name is not None:
-            y = pd.Series(np.asarray(y), name=name)
-        lone = _fit_lone(spec, t, y, percent, freq) if interval == "delta" else None
+        # name= is passed on, not set on a copy of y: a copy would lose y's index and a validated column's flag
+        lone = _fit_lone(spec, t, y, percent, freq, name) if interval == "delta" else None
         if lone is not None:
             return lone
-        p = panel_of(series_from_arrays(t, y, percent=percent))
+        p = panel_of(series_from_arrays(t, y, name=name, percent=percent))
     batch = _fit_batch(spec, p, interval, n_boot, random_state, freq)
     return batch[batch.series_ids[0]]
 
 
-def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any) -> FitResult | None:
+def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any, name: Any = None) -> FitResult | None:
     """``fit`` of a curve to plain arrays that it fits, without the batch machinery; None otherwise.
 
     The batch core on one series spends nearly all its time in per-call
@@ -342,7 +341,7 @@ def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any) -> F
     if not isinstance(spec, CurveModel) or type(spec).fit_arrays is not CurveModel.fit_arrays \
             or any(k in spec.fixed for k in spec.curve.time):  # a fixed time may be centuries away: the batch's check
         return None
-    data = plain_series(t, y, percent=percent)
+    data = plain_series(t, y, percent=percent, name=name)
     if data is None:
         return None
     steps = resolve_freq(freq, 1)

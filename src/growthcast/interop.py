@@ -111,7 +111,8 @@ def to_statsforecast(
         levels = _levels([0.8, 0.95] if level is None else level)
         frame = obj.forecast(until=until, level=levels, steps=steps)
         if "series_id" not in frame.columns:  # one series (FitResult)
-            frame.insert(0, "series_id", getattr(obj, "series_id", None) or "y")
+            sid = getattr(obj, "series_id", None)
+            frame.insert(0, "series_id", "y" if sid is None else sid)
         if len(levels) == 1:  # name the plain bounds by their level
             frame = frame.rename(columns={"lower": f"lower_{_percent(levels[0])}",
                                           "upper": f"upper_{_percent(levels[0])}"})

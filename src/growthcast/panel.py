@@ -115,7 +115,10 @@ def panel_of_arrays(t, y, mask=None, *, ids=None, percent=False) -> Panel:
         if len(ids) != B or ids.has_duplicates or ids.hasnans:
             raise DataError(f"ids must name each of the {B} series once, got {len(ids)} ids"
                             + (" with repeats" if ids.has_duplicates else "") + (" with missing ones" if ids.hasnans else ""))
-    flags = np.broadcast_to(np.asarray(percent, dtype=bool), (B,)).copy()
+    flags = np.asarray(percent, dtype=bool)
+    if flags.shape not in ((), (B,)):
+        raise DataError(f"percent: expected one flag for all series or one per series ({B}), got shape {flags.shape}")
+    flags = np.broadcast_to(flags, (B,)).copy()
     for name, arr, bad in (("t", t, ~np.isfinite(t)), ("y", y, ~np.isfinite(y) | (y < 0) | (np.abs(y) > 1e150))):
         bad &= mask
         if bad.any():
@@ -172,6 +175,10 @@ def backtest_panel(
         if series is not None:
             frame = data[_wanted(data[id_col], series)]
             frame.attrs = dict(data.attrs)
+            if frame.attrs.get("n_missing"):  # series with no rows left come back from here: only those asked for
+                kept, wanted = set(pd.unique(frame[id_col])), as_list(series)
+                frame.attrs["n_missing"] = {k: v for k, v in frame.attrs["n_missing"].items()
+                                            if k in kept or k in wanted}
         long = validated(frame, date=date, value=value, series_id=None if one_series else id_col, percent=percent)
         t_all = frame["t"].to_numpy(dtype=float) if is_valid else to_decimal_year(frame[date], what=f"column {date!r}")
         codes_all = np.zeros(len(frame), dtype=np.intp) if one_series else pd.factorize(frame[id_col])[0]

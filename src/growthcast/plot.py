@@ -398,8 +398,9 @@ def _panel_ids(available: Sequence[Any], ids: Any, max_panels: int, what: str, c
     if ids is None:
         chosen = list(available)
     else:
-        chosen = [ids] if isinstance(ids, str) or not np.iterable(ids) else list(ids)
         known = set(available)
+        one = isinstance(ids, str) or not np.iterable(ids) or (isinstance(ids, tuple) and ids in known)
+        chosen = [ids] if one else list(ids)  # a tuple that is an id is one series, not several
         unknown = [i for i in chosen if i not in known]
         if unknown:
             raise DataError(f"{what}: no series {short_list(unknown)}; the {choose} has {short_list(list(available))}")
@@ -685,8 +686,9 @@ def backtest_errors(
     if models is not None:
         scores = scores[scores["model"].isin(list(models))]
     scores, keys = _error_lines(scores, metric)
-    single = "series_id" not in scores.columns or (series is not None and (isinstance(series, str)
-                                                                           or not np.iterable(series)))
+    single = "series_id" not in scores.columns or (series is not None and (
+        isinstance(series, str) or not np.iterable(series)
+        or (isinstance(series, tuple) and series in set(pd.unique(scores["series_id"])))))  # a tuple id is one
     if single:
         chosen = [None]
         if "series_id" in scores.columns:

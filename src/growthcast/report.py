@@ -468,7 +468,8 @@ def _series_ids(long: pd.DataFrame, series: Any) -> list:
     ids = list(pd.unique(long["series_id"]))
     if series is None:
         return ids
-    wanted = [series] if isinstance(series, str) or not np.iterable(series) else list(series)
+    one = isinstance(series, str) or not np.iterable(series) or (isinstance(series, tuple) and series in set(ids))
+    wanted = [series] if one else list(series)  # a tuple that is an id is one series, not several
     unknown = [s for s in wanted if s not in set(ids)]
     if unknown:
         raise DataError(f"no series {short_list(unknown)}; the data have {short_list(ids)}")
