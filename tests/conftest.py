@@ -10,6 +10,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +78,25 @@ def wheel(tmp_path_factory):
     wheels = list(out.glob("growthcast-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
+
+
+@pytest.fixture(scope="session")
+def run_from_wheel(wheel, tmp_path_factory):
+    """Run Python code with only the unpacked wheel on the path, from a folder outside the source tree; its stdout."""
+    site = tmp_path_factory.mktemp("site")
+    zipfile.ZipFile(wheel).extractall(site)
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env["PYTHONPATH"] = str(site)
+    check = f"import growthcast; assert growthcast.__file__.startswith({str(site)!r}), growthcast.__file__; "
+
+    def run(code: str) -> str:
+        proc = subprocess.run([sys.executable, "-c", check + code], cwd=elsewhere, env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stdout
+
+    return run
 
 
 @pytest.fixture(scope="session")
