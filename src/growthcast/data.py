@@ -504,6 +504,8 @@ class LongArrays:
     def missing_counts(self) -> dict:
         """Missing values dropped, by series id, for the series that had any."""
         some = np.flatnonzero(self.n_missing)
+        if not len(some):
+            return {}
         return dict(zip(self.ids[some].tolist(), self.n_missing[some].tolist()))
 
     def frame(self, keep_index: bool = False) -> pd.DataFrame:
@@ -529,43 +531,80 @@ def _labels(index: pd.Index, take: np.ndarray | None, where: np.ndarray) -> list
     return index[where if take is None else take[where]]
 
 
+class _Addresses:
+    """The addresses of an object array's items as unsigned integers, through the array interface (a view)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values  # kept alive by the view, whose base this is
+        self.__array_interface__ = {"shape": values.shape, "typestr": np.dtype(np.uintp).str, "version": 3,
+                                    "strides": values.strides, "data": (values.__array_interface__["data"][0], True)}
+
+
 def _run_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Factorize ``values`` by runs: equal neighbours share a code, so only the first of each run is hashed.
 
     Rows of a series usually come together, which makes this many times
     faster than hashing every row; None where neighbours cannot be compared
-    (``pd.NA``).
+    (``pd.NA``). In an object array, neighbours that are the same object
+    (ids repeated by ``np.repeat``, or read by ``pd.read_csv``, which shares
+    equal strings) are equal without a look at them; distinct objects are
+    compared (one pair at a time, in Python) only when there are many.
     """
+    n = len(values)
     try:
         with np.errstate(invalid="ignore"):
-            change = values[1:] != values[:-1]
+            if values.dtype == object and n > 1:
+                where = np.asarray(_Addresses(values))
+                starts = np.flatnonzero(where[1:] != where[:-1]) + 1  # where another object begins
+                if 4 * len(starts) > n:  # few objects repeated: fewer to hash once equal neighbours are joined
+                    change = values[starts] != values[starts - 1]
+                    if not isinstance(change, np.ndarray) or change.dtype != bool:
+                        return None
+                    starts = starts[change]
+                heads = np.concatenate([[0], starts])
+            else:
+                change = values[1:] != values[:-1]
+                if not isinstance(change, np.ndarray) or change.dtype != bool:
+                    return None
+                heads = np.flatnonzero(np.concatenate([[True], change]))
     except TypeError:
         return None
-    if not isinstance(change, np.ndarray) or change.dtype != bool:
-        return None
-    heads = np.flatnonzero(np.concatenate([[True], change]))
     head_codes, uniques = pd.factorize(values[heads], use_na_sentinel=True)
-    if len(heads) == len(values):
+    if len(heads) == n:
         return head_codes, uniques
-    return np.repeat(head_codes, np.diff(np.append(heads, len(values)))), uniques
+    return np.repeat(head_codes, np.diff(np.append(heads, n))), uniques
 
 
-def _text_test(ids: pd.Index, test: Any) -> np.ndarray:
-    """``test`` (of :mod:`numpy.strings`) applied to the ids that are text, in one call; False elsewhere."""
-    values = ids.to_numpy(dtype=object)
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    out = np.zeros(len(values), dtype=bool)
-    if kind == "string":
-        out[:] = test(values.astype(np.dtypes.StringDType()))
-    elif kind.startswith("mixed"):  # a slow path for a rare column: ids of several types
-        text = np.frompyfunc(lambda v: isinstance(v, str), 1, 1)(values).astype(bool)
-        if text.any():
-            out[text] = test(values[text].astype(np.dtypes.StringDType()))
-    return out
+class _TextIds(NamedTuple):
+    """The ids that are text, made a numpy ``StringDType`` array once for the tests of :mod:`numpy.strings`."""
+
+    n: int
+    where: Any  # the positions of the text among the ids: a boolean mask, or all of them
+    text: np.ndarray | None  # None: no id is text
+
+    @classmethod
+    def of(cls, ids: pd.Index) -> "_TextIds":
+        values = ids.to_numpy(dtype=object)
+        kind = pd.api.types.infer_dtype(values, skipna=True)
+        if kind == "string":
+            return cls(len(values), slice(None), values.astype(np.dtypes.StringDType()))
+        if kind.startswith("mixed"):  # a slow path for a rare column: ids of several types
+            text = np.frompyfunc(lambda v: isinstance(v, str), 1, 1)(values).astype(bool)
+            if text.any():
+                return cls(len(values), text, values[text].astype(np.dtypes.StringDType()))
+        return cls(len(values), None, None)
+
+    def test(self, test: Any) -> np.ndarray:
+        """``test`` applied to the ids that are text, in one call; False elsewhere."""
+        out = np.zeros(self.n, dtype=bool)
+        if self.text is not None:
+            out[self.where] = test(self.text)
+        return out
 
 
-def _factorize_ids(raw: pd.Series, name: str, index: pd.Index) -> tuple[np.ndarray, pd.Index]:
-    """Codes of the rows' series and the ids in order of first appearance, keeping the column's dtype.
+def _factorize_ids(raw: pd.Series, name: str, index: pd.Index) -> tuple[np.ndarray, pd.Index, _TextIds]:
+    """Codes of the rows' series, the ids in order of first appearance (keeping the column's dtype), and
+    those that are text.
 
     Missing or blank ids are errors, and so are ids of different types that
     print alike (``1`` and ``"1"``, ``1`` and ``1.0``), which a dictionary
@@ -581,24 +620,25 @@ def _factorize_ids(raw: pd.Series, name: str, index: pd.Index) -> tuple[np.ndarr
     # the types of every row (a C loop): 1 and 1.0 side by side are one run and one hash, yet two series
     kind = pd.api.types.infer_dtype(raw, skipna=True) if raw.dtype == object else "typed"
     blank = codes < 0
-    text_blank = _text_test(ids, lambda text: np.strings.str_len(np.strings.strip(text)) == 0)
+    text = _TextIds.of(ids)
+    text_blank = text.test(lambda text: np.strings.str_len(np.strings.strip(text)) == 0)
     if text_blank.any():
         blank |= np.isin(codes, np.flatnonzero(text_blank))
     if blank.any():
         raise DataError(f"column {name!r}: missing or blank series ids at rows {short_list(_labels(index, None, blank))}; "
                         "name every row's series")
     if kind.startswith("mixed"):  # ids of several types: the same text must not stand for two series
-        text_codes, text = pd.factorize(raw.astype(str).to_numpy(dtype=object))
+        text_codes, as_text = pd.factorize(raw.astype(str).to_numpy(dtype=object))
         pairs = pd.DataFrame({"raw": codes, "text": text_codes}).drop_duplicates()
         clash = pairs["text"].duplicated(keep=False) | pairs["raw"].duplicated(keep=False)
         if clash.any():
             first = pairs.index[clash.to_numpy()]
             raise DataError(
                 f"column {name!r}: distinct series ids {short_list(raw.iloc[first].tolist())} read the same as text "
-                f"({short_list(pd.unique(text[text_codes[first]]).tolist())}) or are equal as numbers; give every "
+                f"({short_list(pd.unique(as_text[text_codes[first]]).tolist())}) or are equal as numbers; give every "
                 "series a distinct id of one type, e.g. frame[column].astype(str)"
             )
-    return codes, ids
+    return codes, ids, text
 
 
 def _numbers(column: pd.Series, name: str, index: pd.Index) -> np.ndarray:
@@ -649,14 +689,15 @@ def _order_and_duplicates(codes: np.ndarray, t: np.ndarray) -> tuple[np.ndarray 
 
 
 def _percent_flags(percent: Any, df: pd.DataFrame | None, ids: pd.Index, codes: np.ndarray, value: str,
-                   index: pd.Index) -> np.ndarray:
-    """One flag per series from the forms ``percent`` takes (see :func:`from_frame`)."""
+                   index: pd.Index, text: _TextIds | None = None) -> np.ndarray:
+    """One flag per series from the forms ``percent`` takes (see :func:`from_frame`); ``text`` are the ids that
+    are text (:class:`_TextIds`) when known."""
     S = len(ids)
     if percent is None or isinstance(percent, Mapping):
         if is_percent_series(value):
             flags = np.ones(S, dtype=bool)
         else:
-            flags = _text_test(ids, lambda text: np.strings.endswith(text, "_pct"))
+            flags = (_TextIds.of(ids) if text is None else text).test(lambda text: np.strings.endswith(text, "_pct"))
         if isinstance(percent, Mapping) and percent:
             given = pd.Series(ids.to_numpy(dtype=object), dtype=object).map(dict(percent))
             known = given.notna().to_numpy()
@@ -744,14 +785,15 @@ def _validate(
     n = len(value_col)
     if n == 0:
         raise DataError("the frame is empty: no rows to fit")
+    text = None  # the ids that are text, when known
     if id_col is not None:
-        codes, ids = _factorize_ids(id_col, series_id, index)
+        codes, ids, text = _factorize_ids(id_col, series_id, index)
     else:
         codes, ids = np.zeros(n, dtype=np.intp), pd.Index([value if name is None else name], dtype=object)
     if extra_ids:  # only those with no rows: a series that lost some values to missing="drop" has its rows
         extra = pd.Index(extra_ids, tupleize_cols=False)
         extra = extra[~np.asarray(extra.isin(ids), dtype=bool)]
-        ids = ids.append(extra) if len(extra) else ids
+        ids, text = (ids.append(extra), None) if len(extra) else (ids, text)
     values = _numbers(value_col, value, index)
 
     if times is None:
@@ -800,7 +842,7 @@ def _validate(
             f"column {value!r}: negative values in rows {short_list(_labels(index, None, neg))}; "
             "adoption counts and shares cannot be negative"
         )
-    flags = _percent_flags(percent, df, ids, codes, value, index)  # before dropping: a flag column has every row
+    flags = _percent_flags(percent, df, ids, codes, value, index, text)  # before dropping: a flag column has every row
 
     take = None
     n_missing = np.zeros(len(ids), dtype=np.int64)

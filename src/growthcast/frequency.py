@@ -57,8 +57,14 @@ def infer_steps(t: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray
     if len(t) > _BLOCK:  # a block of series at a time: bounded temporaries for a million series
         parts = [infer_steps(t[i:i + _BLOCK], mask[i:i + _BLOCK]) for i in range(0, len(t), _BLOCK)]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-    order = np.argsort(~mask, axis=1, kind="stable")
-    tt = np.take_along_axis(np.where(mask, t, np.nan), order, axis=1)
+    if len(t) > 1 and _one_grid(t, mask):  # every series observed at the same times: one series' step for all
+        step, months = infer_steps(t[:1], mask[:1])
+        return np.full(len(t), step[0]), np.full(len(t), months[0])
+    if mask.all():  # no point to move: the observed times are the rows
+        tt = t
+    else:  # the observed times of each row packed to the left, NaN after them
+        order = np.argsort(~mask, axis=1, kind="stable")
+        tt = np.take_along_axis(np.where(mask, t, np.nan), order, axis=1)
     spacing = np.diff(tt, axis=1)
     spacing = np.sort(np.where(spacing > 0, spacing, np.nan), axis=1)  # NaN last
     # the median of each row's k spacings, as np.nanmedian (the mean of the middle two when k is even),
@@ -75,6 +81,16 @@ def infer_steps(t: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray
         months = np.where((months == 0) & (np.abs(step - m / 12.0) <= _TOLERANCE * m / 12.0), m, months)
     step = np.where(months > 0, months / 12.0, step)
     return step, months
+
+
+def _one_grid(t: np.ndarray, mask: np.ndarray) -> bool:
+    """Whether every row of ``t`` has the same observed times as the first, at the same places (a regular panel).
+
+    Two comparisons of the whole arrays, cheaper than the sort of every row's spacings they spare.
+    """
+    if not (mask == mask[:1]).all():
+        return False
+    return bool((t[:, mask[0]] == t[:1, mask[0]]).all()) if not mask[0].all() else bool((t == t[:1]).all())
 
 
 def increasing_steps(t: np.ndarray) -> tuple[float, int]:

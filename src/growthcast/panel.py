@@ -54,11 +54,12 @@ def _layout(codes: np.ndarray, S: int, *columns: np.ndarray) -> tuple[np.ndarray
     A panel where every series has the same number of points is a reshape
     (views, no copy); otherwise each row is scattered to its place.
     """
-    counts = np.bincount(codes, minlength=S)
+    starts = np.searchsorted(codes, np.arange(S + 1))  # each series' first row; codes are sorted
+    counts = np.diff(starts)
+    starts = starts[:-1]
     N = max(int(counts.max()), 1) if S else 1
     if len(codes) == S * N:
         return np.ones((S, N), dtype=bool), [c.reshape(S, N) for c in columns]
-    starts = np.cumsum(counts) - counts
     pos = np.arange(len(codes)) - starts[codes]
     mask = np.zeros((S, N), dtype=bool)
     mask[codes, pos] = True

@@ -99,9 +99,12 @@ class CurveModel(Model):
         fixed = self._fixed_array(t, mask)
         fit = fit_curve(self.curve, t, y, mask, fixed, weights=weights, start=start)
         _, t_last, y_last = last_observed(t, y, mask)
-        message = np.where(fit.status == errors.FAILED_SINGULAR, self._singular_message(), "").astype(object)
+        message = np.full(len(fit.status), "", dtype=object)
+        singular = fit.status == errors.FAILED_SINGULAR
+        if singular.any():
+            message[singular] = self._singular_message()
         status, params, cov = fit.status, fit.params, fit.cov
-        top = np.max(np.where(mask, y, -np.inf), axis=1)
+        top = np.max(y, axis=1, where=mask, initial=-np.inf)
         centre = None
         if any(k in self.fixed for k in self.curve.time):
             centre = np.where(mask, t, 0.0).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
