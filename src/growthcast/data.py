@@ -619,12 +619,10 @@ def _factorize_ids(raw: pd.Series, name: str, index: pd.Index) -> tuple[np.ndarr
     ids = pd.Index(uniques, name=None, tupleize_cols=False)
     # the types of every row (a C loop): 1 and 1.0 side by side are one run and one hash, yet two series
     kind = pd.api.types.infer_dtype(raw, skipna=True) if raw.dtype == object else "typed"
-    blank = codes < 0
     text = _TextIds.of(ids)
     text_blank = text.test(lambda text: np.strings.str_len(np.strings.strip(text)) == 0)
-    if text_blank.any():
-        blank |= np.isin(codes, np.flatnonzero(text_blank))
-    if blank.any():
+    if text_blank.any() or len(codes) and codes.min() < 0:  # a reduction first: the row mask only when needed
+        blank = (codes < 0) | np.isin(codes, np.flatnonzero(text_blank))
         raise DataError(f"column {name!r}: missing or blank series ids at rows {short_list(_labels(index, None, blank))}; "
                         "name every row's series")
     if kind.startswith("mixed"):  # ids of several types: the same text must not stand for two series
@@ -675,8 +673,9 @@ def _order_and_duplicates(codes: np.ndarray, t: np.ndarray) -> tuple[np.ndarray 
     ordered = True
     for s in range(0, max(n - 1, 0), _BLOCK_ROWS):
         e = min(s + _BLOCK_ROWS, n - 1)
-        dc = codes[s + 1:e + 1] - codes[s:e]
-        if ((dc < 0) | (dc == 0) & ~(t[s + 1:e + 1] > t[s:e])).any():
+        before, after = codes[s:e], codes[s + 1:e + 1]
+        back = np.flatnonzero(~(t[s + 1:e + 1] > t[s:e]))  # times that do not increase: where a series begins?
+        if (after < before).any() or (after[back] == before[back]).any():
             ordered = False
             break
     if ordered:
@@ -819,9 +818,11 @@ def _validate(
             f"in rows {short_list(_labels(index, None, big))} look like {like}; convert them to dates first, e.g. {fix}"
         )
 
-    # three reductions decide the common case (no NaN, no bad value); the masks are built only when needed
-    has_nan = bool(np.isnan(np.min(values)))
-    lowest, highest = np.fmin.reduce(values), np.fmax.reduce(values)
+    # two reductions decide the common case (no NaN, no bad value); the masks are built only when needed
+    lowest, highest = np.min(values), np.max(values)  # NaN if any value is
+    has_nan = bool(np.isnan(lowest))
+    if has_nan:  # the extremes of the others
+        lowest, highest = np.fmin.reduce(values), np.fmax.reduce(values)
     nan = np.isnan(values) if has_nan else None
     if has_nan and missing == "raise":
         raise DataError(f"column {value!r}: missing values in rows {short_list(_labels(index, None, nan))}")

@@ -86,11 +86,13 @@ def infer_steps(t: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def _one_grid(t: np.ndarray, mask: np.ndarray) -> bool:
     """Whether every row of ``t`` has the same observed times as the first, at the same places (a regular panel).
 
-    Two comparisons of the whole arrays, cheaper than the sort of every row's spacings they spare.
+    A comparison or two of the whole arrays, cheaper than the sort of every row's spacings they spare.
     """
+    if mask.all():
+        return t.strides[0] == 0 or bool((t == t[:1]).all())  # a stride of 0: one time axis shared by all rows
     if not (mask == mask[:1]).all():
         return False
-    return bool((t[:, mask[0]] == t[:1, mask[0]]).all()) if not mask[0].all() else bool((t == t[:1]).all())
+    return bool((t[:, mask[0]] == t[:1, mask[0]]).all())
 
 
 def increasing_steps(t: np.ndarray) -> tuple[float, int]:

@@ -54,12 +54,15 @@ def _layout(codes: np.ndarray, S: int, *columns: np.ndarray) -> tuple[np.ndarray
     A panel where every series has the same number of points is a reshape
     (views, no copy); otherwise each row is scattered to its place.
     """
-    starts = np.searchsorted(codes, np.arange(S + 1))  # each series' first row; codes are sorted
+    n = len(codes)
+    if S and n and n % S == 0:  # as many rows for every series? (sorted codes: the first and last of each block)
+        N, every = n // S, np.arange(S)
+        if (codes[::N] == every).all() and (codes[N - 1::N] == every).all():
+            return np.ones((S, N), dtype=bool), [c.reshape(S, N) for c in columns]
+    starts = np.searchsorted(codes, np.arange(S + 1))  # each series' first row
     counts = np.diff(starts)
     starts = starts[:-1]
     N = max(int(counts.max()), 1) if S else 1
-    if len(codes) == S * N:
-        return np.ones((S, N), dtype=bool), [c.reshape(S, N) for c in columns]
     pos = np.arange(len(codes)) - starts[codes]
     mask = np.zeros((S, N), dtype=bool)
     mask[codes, pos] = True
@@ -120,17 +123,23 @@ def panel_of_arrays(t, y, mask=None, *, ids=None, percent=False) -> Panel:
     if flags.shape not in ((), (B,)):
         raise DataError(f"percent: expected one flag for all series or one per series ({B}), got shape {flags.shape}")
     flags = np.broadcast_to(flags, (B,)).copy()
-    for name, arr, bad in (("t", t, ~np.isfinite(t)), ("y", y, ~np.isfinite(y) | (y < 0) | (np.abs(y) > 1e150))):
-        bad &= mask
+    full = bool(mask.all())
+    for name, arr, bad in (("t", t, _bad_times), ("y", y, _bad_values)):
+        if _all_good(arr, mask, full, name):  # four reductions: no mask of bad points to build
+            continue
+        bad = bad(arr) & mask
         if bad.any():
             b, k = np.argwhere(bad)[0]
             what = "finite times" if name == "t" else "finite, non-negative values below 1e150"
             raise DataError(f"{name}: expected {what} where mask is True; {int(bad.sum())} are not, first at "
                             f"series {ids[b]!r}, point {k}: {arr[b, k]!r}")
-    pct_bad = flags[:, None] & mask & ((y <= 0) | (y > 100))
-    if pct_bad.any():
-        b = np.flatnonzero(pct_bad.any(axis=1))
-        raise DataError(f"y: percentages must lie in (0, 100]; they do not in series {short_list(ids[b].tolist())}")
+    if flags.any():
+        pct_bad = flags[:, None] & mask & ((y <= 0) | (y > 100))
+        if pct_bad.any():
+            b = np.flatnonzero(pct_bad.any(axis=1))
+            raise DataError(f"y: percentages must lie in (0, 100]; they do not in series {short_list(ids[b].tolist())}")
+    if full and _increasing(t):  # every point observed, in time order: nothing to sort, no time repeated
+        return Panel(ids=ids, t=t, y=y, mask=mask, percent=flags, has_dates=False)
     # observed points sorted by time and packed to the left (a no-op for the usual, already sorted arrays)
     key = np.where(mask, t, np.inf)
     with np.errstate(invalid="ignore"):  # inf - inf between padding points
@@ -144,6 +153,32 @@ def panel_of_arrays(t, y, mask=None, *, ids=None, percent=False) -> Panel:
         raise DataError(f"t: duplicate times within series {short_list(ids[b].tolist())}; each series may have one "
                         "value per time")
     return Panel(ids=ids, t=t, y=y, mask=mask, percent=flags, has_dates=False)
+
+
+def _bad_times(t: np.ndarray) -> np.ndarray:
+    return ~np.isfinite(t)
+
+
+def _bad_values(y: np.ndarray) -> np.ndarray:
+    return ~np.isfinite(y) | (y < 0) | (np.abs(y) > 1e150)
+
+
+def _all_good(arr: np.ndarray, mask: np.ndarray, full: bool, name: str) -> bool:
+    """Whether no observed point of ``arr`` is bad (:func:`_bad_times` or :func:`_bad_values`), from its
+    smallest and largest observed entries; False also when unsure (a NaN), so that the points are looked at."""
+    if full:
+        lo, hi = np.min(arr), np.max(arr)
+    else:
+        lo, hi = np.min(arr, where=mask, initial=np.inf), np.max(arr, where=mask, initial=-np.inf)
+    if name == "t":
+        return bool(np.isfinite(lo) and np.isfinite(hi) or not mask.any())
+    return bool(lo >= 0 and hi <= 1e150 or not mask.any())
+
+
+def _increasing(t: np.ndarray) -> bool:
+    """Whether every row of ``t`` is strictly increasing; one row when all share it (a broadcast time axis)."""
+    rows = t[:1] if t.shape[0] and t.strides[0] == 0 else t
+    return bool((rows[:, 1:] > rows[:, :-1]).all())
 
 
 def backtest_panel(

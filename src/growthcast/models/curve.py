@@ -104,7 +104,10 @@ class CurveModel(Model):
         if singular.any():
             message[singular] = self._singular_message()
         status, params, cov = fit.status, fit.params, fit.cov
-        top = np.max(y, axis=1, where=mask, initial=-np.inf)
+        if mask.all():  # the largest value of each row: an argmax is several times faster than a max along rows
+            top = np.take_along_axis(y, np.argmax(y, axis=1)[:, None], axis=1)[:, 0]
+        else:
+            top = np.max(y, axis=1, where=mask, initial=-np.inf)
         centre = None
         if any(k in self.fixed for k in self.curve.time):
             centre = np.where(mask, t, 0.0).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
