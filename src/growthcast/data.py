@@ -188,7 +188,7 @@ def _times(values: Any, what: str) -> tuple[np.ndarray, pd.DatetimeIndex | None]
     """
     if _is_numeric_time(values):
         arr = np.atleast_1d(np.asarray(values, dtype=float))
-        if not np.all(np.isfinite(arr)):
+        if arr.size and not (np.isfinite(np.min(arr)) and np.isfinite(np.max(arr))):  # NaN if any is
             bad = np.flatnonzero(~np.isfinite(arr))
             raise DataError(f"{what}: non-finite times at positions {short_list(bad)}")
         return arr, None
@@ -674,7 +674,8 @@ def _order_and_duplicates(codes: np.ndarray, t: np.ndarray) -> tuple[np.ndarray 
     for s in range(0, max(n - 1, 0), _BLOCK_ROWS):
         e = min(s + _BLOCK_ROWS, n - 1)
         before, after = codes[s:e], codes[s + 1:e + 1]
-        back = np.flatnonzero(~(t[s + 1:e + 1] > t[s:e]))  # times that do not increase: where a series begins?
+        rising = np.greater(t[s + 1:e + 1], t[s:e])
+        back = np.flatnonzero(np.logical_not(rising, out=rising))  # times that do not increase: a series begins?
         if (after < before).any() or (after[back] == before[back]).any():
             ordered = False
             break
@@ -753,7 +754,8 @@ def validate_long(
     repeated = [] if df.columns.is_unique else [c for c in dict.fromkeys(needed) if int((df.columns == c).sum()) > 1]
     if repeated:
         raise DataError(f"column(s) {repeated} appear more than once in the frame; rename one of each")
-    df = pd.DataFrame(df, copy=False)  # a view without attrs, which pandas would deep-copy at every step
+    if df.attrs:
+        df = pd.DataFrame(df, copy=False)  # a view without attrs, which pandas would deep-copy at every step
     return _validate(df, df[date], df[value], df[series_id] if series_id is not None else None, df.index,
                      date=date, value=value, series_id=series_id, percent=percent, missing=missing)
 
@@ -877,7 +879,7 @@ def _validate(
             + ("" if id_col is not None else " (for several series in one frame, pass series_id= naming their column)")
         )
 
-    if lowest < _MIN_VALUE and ((values > 0) & (values < _MIN_VALUE)).any():  # tiny values: is one a series' top?
+    if lowest < _MIN_VALUE and (values[values < _MIN_VALUE] > 0).any():  # tiny values: is one a series' top?
         top = np.zeros(len(ids))
         np.maximum.at(top, codes, values)
         tiny = (top > 0) & (top < _MIN_VALUE)
