@@ -60,9 +60,12 @@ def infer_steps(t: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray
     if len(t) > 1 and _one_grid(t, mask):  # every series observed at the same times: one series' step for all
         step, months = infer_steps(t[:1], mask[:1])
         return np.full(len(t), step[0]), np.full(len(t), months[0])
-    if mask.all():  # no point to move: the observed times are the rows
+    # the observed times of each row packed to the left, NaN after them
+    if mask.all():
         tt = t
-    else:  # the observed times of each row packed to the left, NaN after them
+    elif not (mask[:, 1:] & ~mask[:, :-1]).any():  # packed already (a panel's layout): no gather, the slow part
+        tt = np.where(mask, t, np.nan)
+    else:
         order = np.argsort(~mask, axis=1, kind="stable")
         tt = np.take_along_axis(np.where(mask, t, np.nan), order, axis=1)
     spacing = np.diff(tt, axis=1)
