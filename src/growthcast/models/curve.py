@@ -98,16 +98,18 @@ class CurveModel(Model):
     def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
         fixed = self._fixed_array(t, mask)
         fit = fit_curve(self.curve, t, y, mask, fixed, weights=weights, start=start)
-        _, t_last, y_last = last_observed(t, y, mask)
+        if mask.all():  # every point observed: the last ones are the last column, and the largest value of each
+            # row is found by an argmax, several times faster than a max along short rows
+            t_last, y_last = t[:, -1].astype(float), y[:, -1].astype(float)
+            top = np.take_along_axis(y, np.argmax(y, axis=1)[:, None], axis=1)[:, 0]
+        else:
+            _, t_last, y_last = last_observed(t, y, mask)
+            top = np.max(y, axis=1, where=mask, initial=-np.inf)
         message = np.full(len(fit.status), "", dtype=object)
         singular = fit.status == errors.FAILED_SINGULAR
         if singular.any():
             message[singular] = self._singular_message()
         status, params, cov = fit.status, fit.params, fit.cov
-        if mask.all():  # the largest value of each row: an argmax is several times faster than a max along rows
-            top = np.take_along_axis(y, np.argmax(y, axis=1)[:, None], axis=1)[:, 0]
-        else:
-            top = np.max(y, axis=1, where=mask, initial=-np.inf)
         centre = None
         if any(k in self.fixed for k in self.curve.time):
             centre = np.where(mask, t, 0.0).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
