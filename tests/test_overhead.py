@@ -30,7 +30,8 @@ def _codes_by_pandas(ids: list) -> tuple[np.ndarray, list]:
     return codes, list(uniques)
 
 
-@given(st.lists(st.tuples(st.sampled_from(["aa", "bb", "cc", "a_pct", "éé"]), st.booleans()), min_size=1, max_size=40))
+@given(st.lists(st.tuples(st.sampled_from(["aa", "bb", "cc", "a_pct", "éé"]), st.booleans()),
+                min_size=1, max_size=40))
 def test_ids_factorized_by_runs_match_pandas_whether_or_not_rows_share_the_same_objects(draws):
     # a fresh object for some rows (as a CSV reader without sharing gives), the very same object for others
     ids = [(name + "!")[:-1] if fresh else name for name, fresh in draws]

@@ -556,7 +556,7 @@ def _run_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
             if values.dtype == object and n > 1:
                 where = np.asarray(_Addresses(values))
                 starts = np.flatnonzero(where[1:] != where[:-1]) + 1  # where another object begins
-                if 4 * len(starts) > n:  # few objects repeated: fewer to hash once equal neighbours are joined
+                if 4 * len(starts) > n:  # many objects (one per row?): comparing neighbours leaves fewer to hash
                     change = values[starts] != values[starts - 1]
                     if not isinstance(change, np.ndarray) or change.dtype != bool:
                         return None
