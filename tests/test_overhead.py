@@ -126,6 +126,16 @@ def test_steps_of_a_panel_on_one_grid_equal_those_of_each_series_alone(B, N, ste
         np.testing.assert_array_equal(got[1], ref[1])
 
 
+@pytest.mark.parametrize("row", [[2000.0, 2001.0, 2001.0, 2003.0, 2004.0], [2003.0, 2000.0, 2001.0, 2002.0, 2002.5],
+                                 [2000.0], [2000.0, 2000.0], [2000.0, 2000.25, 2000.5, 2001.5, 2003.5]])
+def test_steps_of_one_grid_that_is_not_increasing_equal_those_of_each_series_alone(row):
+    t = np.tile(row, (4, 1))
+    mask = np.ones(t.shape, dtype=bool)
+    for got, ref in zip(infer_steps(t, mask), _rowwise(t, mask)):
+        np.testing.assert_array_equal(got, ref)
+        assert got.dtype == ref.dtype
+
+
 def test_steps_of_series_on_different_grids_are_their_own():
     t = np.array([[2000.0, 2001.0, 2002.0, 2003.0], [2000.0, 2000.5, 2001.0, 2001.5],
                   [2000.0, 2000.25, 2000.5, 2000.75], [2000.0, 2000.37, 2000.74, 2001.11]])

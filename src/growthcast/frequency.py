@@ -58,8 +58,12 @@ def infer_steps(t: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray
         parts = [infer_steps(t[i:i + _BLOCK], mask[i:i + _BLOCK]) for i in range(0, len(t), _BLOCK)]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     if len(t) > 1 and _one_grid(t, mask):  # every series observed at the same times: one series' step for all
-        step, months = infer_steps(t[:1], mask[:1])
-        return np.full(len(t), step[0]), np.full(len(t), months[0])
+        first = t[0][mask[0]]
+        if (first[1:] > first[:-1]).all():
+            step, months = increasing_steps(first)
+        else:
+            step, months = (v[0] for v in infer_steps(t[:1], mask[:1]))
+        return np.full(len(t), step, dtype=float), np.full(len(t), months, dtype=int)
     # the observed times of each row packed to the left, NaN after them
     if mask.all():
         tt = t
