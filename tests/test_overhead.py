@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import growthcast as gc
 from conftest import logistic
-from growthcast.data import validate_long
+from growthcast.data import _blank, validate_long
 from growthcast.errors import FAILED_IMPLAUSIBLE
 from growthcast.frequency import FREQUENCIES, infer_steps
 from growthcast.panel import panel_of
@@ -61,6 +61,13 @@ def test_blank_ids_are_refused_however_the_ids_are_held(blank):
                               "date": [2000.0, 2001.0, 2000.0, 2001.0], "value": 1.0})
         with pytest.raises(gc.DataError, match=r"missing or blank series ids at rows \[2, 3\]"):
             gc.fit_many("linear", frame)
+
+
+@given(st.lists(st.text(alphabet=[" ", "\x00", "\t", "\u3000", "\x1c", "\x85", "\u200b", "a", "é"], max_size=6),
+                min_size=1, max_size=30))
+def test_blank_text_is_what_numpy_strip_leaves_empty(texts):
+    text = np.array(texts, dtype=np.dtypes.StringDType())
+    np.testing.assert_array_equal(_blank(text), np.strings.str_len(np.strings.strip(text)) == 0)
 
 
 def test_percent_flags_by_name_follow_the_ids_text():

@@ -602,6 +602,19 @@ class _TextIds(NamedTuple):
         return out
 
 
+def _blank(text: np.ndarray) -> np.ndarray:
+    """``np.strings.strip(text) == ""``, without making the stripped strings (the slow part).
+
+    ``strip`` removes whitespace (``str.isspace``) from the left and whitespace or NUL from the right: a text
+    without NUL is blank when it is empty or all whitespace; those with a NUL are stripped.
+    """
+    blank = np.strings.isspace(text) | (np.strings.str_len(text) == 0)
+    nul = np.strings.find(text, "\x00") >= 0
+    if nul.any():
+        blank[nul] = np.strings.str_len(np.strings.strip(text[nul])) == 0
+    return blank
+
+
 def _factorize_ids(raw: pd.Series, name: str, index: pd.Index) -> tuple[np.ndarray, pd.Index, _TextIds]:
     """Codes of the rows' series, the ids in order of first appearance (keeping the column's dtype), and
     those that are text.
@@ -620,7 +633,7 @@ def _factorize_ids(raw: pd.Series, name: str, index: pd.Index) -> tuple[np.ndarr
     # the types of every row (a C loop): 1 and 1.0 side by side are one run and one hash, yet two series
     kind = pd.api.types.infer_dtype(raw, skipna=True) if raw.dtype == object else "typed"
     text = _TextIds.of(ids)
-    text_blank = text.test(lambda text: np.strings.str_len(np.strings.strip(text)) == 0)
+    text_blank = text.test(_blank)
     if text_blank.any() or len(codes) and codes.min() < 0:  # a reduction first: the row mask only when needed
         blank = (codes < 0) | np.isin(codes, np.flatnonzero(text_blank))
         raise DataError(f"column {name!r}: missing or blank series ids at rows {short_list(_labels(index, None, blank))}; "
@@ -879,7 +892,7 @@ def _validate(
             + ("" if id_col is not None else " (for several series in one frame, pass series_id= naming their column)")
         )
 
-    if lowest < _MIN_VALUE and (values[values < _MIN_VALUE] > 0).any():  # tiny values: is one a series' top?
+    if lowest < _MIN_VALUE and ((values > 0) & (values < _MIN_VALUE)).any():  # tiny values: is one a series' top?
         top = np.zeros(len(ids))
         np.maximum.at(top, codes, values)
         tiny = (top > 0) & (top < _MIN_VALUE)
