@@ -196,6 +196,8 @@ def test_fit_arrays_names_the_first_bad_time_and_ignores_those_outside_the_mask(
     mask[1, 5] = False
     many = gc.fit_arrays("logistic", tt, y, mask)  # the NaN time is not an observation
     assert many.fitted.n_obs.tolist() == [30, 29, 30]
+    y[1, 5] = -np.inf  # nor is a value outside the mask
+    np.testing.assert_array_equal(gc.fit_arrays("logistic", tt, y, mask).fitted.params, many.fitted.params)
 
 
 def test_fit_arrays_sorts_a_shared_time_axis_given_backwards_and_refuses_a_repeated_time():

@@ -125,7 +125,7 @@ def panel_of_arrays(t, y, mask=None, *, ids=None, percent=False) -> Panel:
     flags = np.broadcast_to(flags, (B,)).copy()
     full = bool(mask.all())
     for name, arr, bad in (("t", t, _bad_times), ("y", y, _bad_values)):
-        if _all_good(arr, mask, full, name):  # four reductions: no mask of bad points to build
+        if not bad(_extremes(arr, mask, full)).any():  # the good values are an interval: all are good
             continue
         bad = bad(arr) & mask
         if bad.any():
@@ -163,16 +163,12 @@ def _bad_values(y: np.ndarray) -> np.ndarray:
     return ~np.isfinite(y) | (y < 0) | (np.abs(y) > 1e150)
 
 
-def _all_good(arr: np.ndarray, mask: np.ndarray, full: bool, name: str) -> bool:
-    """Whether no observed point of ``arr`` is bad (:func:`_bad_times` or :func:`_bad_values`), from its
-    smallest and largest observed entries; False also when unsure (a NaN), so that the points are looked at."""
-    if full:
-        lo, hi = np.min(arr), np.max(arr)
-    else:
-        lo, hi = np.min(arr, where=mask, initial=np.inf), np.max(arr, where=mask, initial=-np.inf)
-    if name == "t":
-        return bool(np.isfinite(lo) and np.isfinite(hi) or not mask.any())
-    return bool(lo >= 0 and hi <= 1e150 or not mask.any())
+def _extremes(arr: np.ndarray, mask: np.ndarray, full: bool) -> np.ndarray:
+    """The smallest and largest entries of ``arr`` where ``mask`` (NaN if one is NaN; inf, -inf if none)."""
+    if full:  # every entry; of one row when all share it (a broadcast time axis)
+        rows = arr[:1] if arr.strides[0] == 0 else arr
+        return np.array([np.min(rows), np.max(rows)])
+    return np.array([np.min(arr, where=mask, initial=np.inf), np.max(arr, where=mask, initial=-np.inf)])
 
 
 def _increasing(t: np.ndarray) -> bool:
