@@ -213,9 +213,13 @@ def fit_curve(
     """
     t = np.asarray(t, dtype=float)
     y = np.asarray(y, dtype=float)
-    mask = np.asarray(mask, dtype=bool) & np.isfinite(y) & np.isfinite(t)
-    tc = np.where(mask, t, 0.0)
-    ys = np.where(mask, y, 0.0)
+    finite = np.isfinite(y)
+    finite &= np.isfinite(t)
+    mask = np.logical_and(mask, finite, out=finite)
+    if mask.all():  # no zeros to write: copies, which are then scaled in place
+        tc, ys = t.copy(), y.copy()
+    else:
+        tc, ys = np.where(mask, t, 0.0), np.where(mask, y, 0.0)
     sc = Scaling.of(tc, ys, mask)
     tc -= sc.centre  # in place: large temporaries are costly (see curves._run)
     ys /= sc.scale
