@@ -37,7 +37,7 @@ only forecasts whose target date is at or before that origin: no look-ahead.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -410,11 +410,14 @@ def backtest(
 
     p = backtest_panel(data, series, date, value, series_id, edition, percent)
     short = p.n < min_train + 1
-    if short.any():
+    if short.all():
         ids = [p.ids[i] for i in np.flatnonzero(short)]
         counts = ", ".join(str(int(c)) for c in p.n[short][:8]) + (", ..." if short.sum() > 8 else "")
         raise DataError(f"too short for min_train={min_train}: {short_list(ids)} ({counts} points); "
                         "a backtest needs min_train + 1 observed points")
+    skipped = _skipped(p, short, min_train)
+    if short.any():  # the others are backtested as if the short ones were not there
+        p = _without(p, ~short)
     pos, units = positions(p, freq)
     unit = ", ".join(dict.fromkeys(units))
     last = p.n - 1
@@ -454,8 +457,8 @@ def backtest(
                 lo, hi = _calibrated_bounds(out.mean, lay, horizons, level)
                 out.bounds["backtest", level] = (_clip(lo, p.percent[lay.rs]), _clip(hi, p.percent[lay.rs]))
 
-    return _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train, horizons, window,
-                     size if window == "rolling" else None, unit)
+    return replace(_assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train, horizons, window,
+                             size if window == "rolling" else None, unit), _skipped=skipped)
 
 
 def _when(p: Panel, s: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
@@ -575,3 +578,22 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
         unit=unit, vintage=FrozenMap(vintage), _forecasts=fc, _params=params, _saturation=saturation,
         _weights=wframe,
     )
+
+
+def _skipped(p: Panel, short: np.ndarray, min_train: int) -> pd.DataFrame:
+    """The series too short to backtest, with their number of points and the reason."""
+    rows = np.flatnonzero(short)
+    return pd.DataFrame({
+        "series_id": pd.Series(p.ids[rows], dtype=p.ids.dtype if len(rows) else object),
+        "points": p.n[rows].astype(int),
+        "reason": [f"{int(n)} observed points; a backtest needs min_train + 1 = {min_train + 1}" for n in p.n[rows]],
+    })
+
+
+def _without(p: Panel, keep: np.ndarray) -> Panel:
+    """The panel of the series ``keep``, padded to their own longest, as if the others were never given."""
+    width = max(int(p.n[keep].max()), 1)
+    cut = (lambda a: None if a is None else a[keep, :width])
+    return replace(p, ids=p.ids[keep], t=cut(p.t), y=cut(p.y), mask=cut(p.mask), percent=p.percent[keep],
+                   n_missing={k: v for k, v in p.n_missing.items() if k in set(p.ids[keep])},
+                   edition=cut(p.edition), date=cut(p.date))
