@@ -298,7 +298,10 @@ def backtest(
         inverse of their past out-of-sample mean squared error at the same
         horizon. By default every curve, closed-form trend and baseline.
     min_train : int
-        Observed points up to and including an origin, at least.
+        Observed points up to and including an origin, at least. A series
+        with fewer than ``min_train + 1`` points has no origin: it is left
+        out and listed in :attr:`Backtest.skipped`, and the others are
+        backtested as without it; a DataError if every series is that short.
     horizons : iterable of int
         Steps ahead to forecast and score.
     window : {"expanding", "rolling"}
