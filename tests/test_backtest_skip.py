@@ -75,3 +75,15 @@ def test_choosing_a_model_for_a_series_left_out_says_why(tmp_path):
         choose_model(frame, "c", ["linear", "naive"], min_train=10, horizons=[1, 2], backtest=bt)
     assert choose_model(frame, "a", ["linear", "naive"], min_train=10, horizons=[1, 2], backtest=bt).model in (
         "linear", "naive")
+
+
+def test_backtest_frames_keep_the_ids_dtype():
+    frame = _frame({"x": 24, "y": 22})
+    frame["series_id"] = frame["series_id"].map({"x": 101, "y": 102})
+    bt = gc.backtest(frame, models=["logistic", "naive", "ensemble_weighted"], members=["logistic", "naive"],
+                     horizons=[1, 2], min_train=10, progress=False)
+    for table in (bt.forecasts, bt.params, bt.saturation(), bt.weights, bt.leaderboard(), bt.scores()):
+        assert table["series_id"].dtype == np.int64
+        assert set(table["series_id"]) == {101, 102}
+    frame["series_id"] = frame["series_id"].astype("category")
+    assert isinstance(gc.backtest(frame, **ARGS).forecasts["series_id"].dtype, pd.CategoricalDtype)

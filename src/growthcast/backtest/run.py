@@ -502,7 +502,7 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
                 blocks["status"].append(out.status[r])
     reps = len(labels) * len(kinds) * len(levels)
     fc = pd.DataFrame({
-        "series_id": np.tile(np.asarray(p.ids, dtype=object)[s], reps),
+        "series_id": p.ids.take(np.tile(s, reps)).array,  # the ids' own dtype (int, str, categorical)
         "model": np.concatenate(blocks["model"]),
         "interval": np.concatenate(blocks["interval"]),
         "level": np.concatenate(blocks["level"]),
@@ -516,7 +516,7 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
     fc["scale"] = np.tile(lay.scale[r], reps)
 
     # parameters and ceilings: one row per fitted origin
-    ids = np.asarray(p.ids, dtype=object)[lay.rs]
+    ids = p.ids.take(lay.rs).array
     o_cols = {f"origin_{k}": v for k, v in _when(p, lay.rs, lay.rk).items()}
     param_frames, sat_frames = [], []
     later = later_max(p, lay)
@@ -525,7 +525,7 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
         P = len(out.param_names)
         if out.params is not None and P:
             param_frames.append(pd.DataFrame({
-                "series_id": np.repeat(ids, P), "model": label, **{k: np.repeat(v, P) for k, v in o_cols.items()},
+                "series_id": p.ids.take(np.repeat(lay.rs, P)).array, "model": label, **{k: np.repeat(v, P) for k, v in o_cols.items()},
                 "parameter": np.tile(np.asarray(out.param_names, dtype=object), len(ids)),
                 "value": out.params.ravel(), "stderr": out.stderr.ravel(), "status": np.repeat(out.status, P),
             }))
@@ -559,7 +559,7 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
     if weights is not None:
         wr, wm, wk = np.nonzero(lay.valid[..., None] & np.ones(len(members), bool))
         wframe = pd.DataFrame({
-            "series_id": np.asarray(p.ids, dtype=object)[lay.rs[wr]],
+            "series_id": p.ids.take(lay.rs[wr]).array,
             **{f"origin_{k}": v for k, v in _when(p, lay.rs[wr], lay.rk[wr]).items()},
             "horizon": lay.horizon[wr, wm], "member": np.asarray(members, dtype=object)[wk],
             "weight": weights[wr, wm, wk],
