@@ -87,3 +87,23 @@ def test_backtest_frames_keep_the_ids_dtype():
         assert set(table["series_id"]) == {101, 102}
     frame["series_id"] = frame["series_id"].astype("category")
     assert isinstance(gc.backtest(frame, **ARGS).forecasts["series_id"].dtype, pd.CategoricalDtype)
+
+
+def test_a_backtest_keeps_each_series_percent_flag_and_its_plots_use_it():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    from growthcast import plot
+
+    frame = _frame({"share": 24, "count": 24})  # no _pct in the names: the flag comes from percent=
+    bt = gc.backtest(frame, percent=["share"], **ARGS)
+    assert dict(bt.percent) == {"share": True, "count": False}
+    for sid, bounded in (("share", True), ("count", False)):
+        fig = plot.origin_forecasts(bt, series=sid)
+        lines = [ln for ln in fig.axes[0].get_lines()
+                 if len(ln.get_ydata()) == 2 and np.allclose(np.asarray(ln.get_ydata(), float), 100.0)]
+        assert len(lines) == (1 if bounded else 0)
+        plt.close(fig)

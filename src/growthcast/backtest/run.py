@@ -579,7 +579,7 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
         models=tuple(labels), series=tuple(p.ids), min_train=min_train, horizons=horizons, levels=tuple(levels),
         window=window, window_size=size, intervals=kinds, members=members if weights is not None else (),
         unit=unit, vintage=FrozenMap(vintage), _forecasts=fc, _params=params, _saturation=saturation,
-        _weights=wframe,
+        _weights=wframe, percent=FrozenMap({sid: bool(flag) for sid, flag in zip(p.ids, p.percent)}),
     )
 
 

@@ -52,6 +52,9 @@ class Backtest:
         or ``last_t`` for data given as decimal years), ``last_edition``
         where the data have editions, and ``by_series`` (series id -> its
         last date or time).
+    percent : mapping
+        Series id -> whether the series is a percentage (its values capped
+        at 100); plots label their axes by it.
 
     Notes
     -----
@@ -76,6 +79,7 @@ class Backtest:
     _params: pd.DataFrame = field(repr=False)
     _saturation: pd.DataFrame = field(repr=False)
     _weights: pd.DataFrame = field(repr=False)
+    percent: Mapping[Any, bool] = field(default_factory=dict)
     _skipped: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(
         {"series_id": pd.Series(dtype=object), "points": pd.Series(dtype=int), "reason": pd.Series(dtype=object)}))
 
