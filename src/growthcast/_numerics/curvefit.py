@@ -38,8 +38,12 @@ class Scaling:
         """The scaling of problems whose ``t`` and ``y`` are 0 where ``mask`` is False."""
         n = np.maximum(mask.sum(axis=1, keepdims=True), 1)
         centre = t.sum(axis=1, keepdims=True) / n
-        top = y.max(axis=1, keepdims=True)
-        scale = np.maximum(top, -y.min(axis=1, keepdims=True))  # the largest |y|
+        if y.shape[1]:  # numpy's max along short rows is several times slower than argmax and a gather
+            top = np.take_along_axis(y, y.argmax(axis=1)[:, None], axis=1)
+            low = np.take_along_axis(y, y.argmin(axis=1)[:, None], axis=1)
+        else:
+            top = low = np.zeros((len(y), 1))
+        scale = np.maximum(top, -low)  # the largest |y|
         return cls(centre, np.where(scale > 0, scale, 1.0), top)
 
 
