@@ -392,7 +392,7 @@ def test_a_users_file_with_an_unknown_series_or_best_is_a_usage_error(capsys, tm
 def test_a_series_that_cannot_be_fitted_is_listed_with_its_reason_not_as_blank_rows(capsys, tmp_path):
     path = _user_csv(tmp_path)
     frame = pd.read_csv(path)
-    frame.loc[(frame["series_id"] == "Alpha") & (frame["date"] < 2003), "value"] = 0.0  # zeros: no logit
+    frame.loc[(frame["series_id"] == "Alpha") & (frame["date"] == 2005), "value"] = 0.0  # a zero after launch
     frame.to_csv(path, index=False)
     assert main(["forecast", "--csv", str(path), "--model", "saturating", "--until", "2022"]) == 0
     text = capsys.readouterr().out

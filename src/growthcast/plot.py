@@ -211,13 +211,16 @@ def _when_label(result: "FitResult", t: float) -> str:
     return f"{pd.Timestamp(x):%Y-%m-%d}" if result.has_dates else f"{float(x):g}"
 
 
-def _percent_frame(frame: pd.DataFrame) -> bool:
-    """Whether a backtest frame is of a percentage series (its ``series_id`` ends in ``_pct``)."""
+def _percent_frame(frame: pd.DataFrame, backtest: Any = None) -> bool:
+    """Whether a backtest frame is of percentage series: by the backtest's ``percent`` flags where it
+    has them, else by name (a ``series_id`` ending in ``_pct``)."""
     from .data import is_percent_series
 
     if "series_id" not in frame.columns or frame.empty:
         return False
-    return all(is_percent_series(s) for s in pd.unique(frame["series_id"]))
+    flags = getattr(backtest, "percent", None)
+    flags = flags if isinstance(flags, Mapping) else {}  # a frame's column named "percent" is not it
+    return all(flags[s] if s in flags else is_percent_series(s) for s in pd.unique(frame["series_id"]))
 
 
 def _one_series(frame: pd.DataFrame, series: Any, what: str) -> pd.DataFrame:
@@ -709,8 +712,8 @@ def backtest_errors(
     colours = {k: _COLOURS[i % len(_COLOURS)] for i, k in enumerate(line_ids)}
     styles = {k: "-" if i < len(_COLOURS) else "--" for i, k in enumerate(line_ids)}
     subs = [scores if sid is None else scores[scores["series_id"] == sid] for sid in chosen]
-    ylabels = [_metric_label(metric, unit if unit is not None else ("percentage points" if _percent_frame(sub)
-                                                                     else None)) for sub in subs]
+    ylabels = [_metric_label(metric, unit if unit is not None else (
+        "percentage points" if _percent_frame(sub, backtest) else None)) for sub in subs]
     for p, (axis, sid, sub, ylabel) in enumerate(zip(axes, chosen, subs, ylabels)):
         for key, grp in sub.groupby(keys, sort=False):
             key = key if isinstance(key, tuple) else (key,)
@@ -777,7 +780,8 @@ def origin_forecasts(
         The series to draw, for a backtest of several.
     title, ylabel, bound, bound_label, path
         As in :func:`fan_chart`; the bound's default is 100 for a
-        percentage series (``series_id`` ending in ``_pct``).
+        percentage series (the backtest's ``percent`` flags, or a
+        ``series_id`` ending in ``_pct`` for a plain frame).
 
     Returns
     -------
@@ -799,7 +803,7 @@ def origin_forecasts(
         fc = fc[fc["interval"] == fc["interval"].iloc[0]]
     xlabel = "target date" if when == "date" else "target time"
     fc = fc.assign(_origin=_origin_x(fc), origin_date=fc[f"origin_{when}"], target_date=fc[f"target_{when}"])
-    percent = _percent_frame(fc)
+    percent = _percent_frame(fc, backtest)
     names = list(pd.unique(fc["model"])) if models is None else list(models)
     if not names:
         raise DataError("origin_forecasts: the backtest has no forecasts")
@@ -903,7 +907,8 @@ def saturation_drift(
         The series to draw, for a backtest of several.
     title, ylabel, bound, bound_label, ax, path
         As in :func:`fan_chart`; the bound's default is 100 for a
-        percentage series (``series_id`` ending in ``_pct``).
+        percentage series (the backtest's ``percent`` flags, or a
+        ``series_id`` ending in ``_pct`` for a plain frame).
 
     Returns
     -------
@@ -925,7 +930,7 @@ def saturation_drift(
     sat = sat.assign(_origin=_origin_x(sat))
     xs = np.unique(sat["_origin"].to_numpy(dtype=float))
     spacing = float(np.median(np.diff(xs))) if xs.size > 1 else 1.0
-    percent = _percent_frame(sat)
+    percent = _percent_frame(sat, backtest)
     value = _column(sat, ("value", "saturation", "ceiling", "K", "estimate", "mean"), "saturation frame")
     later = None
     if "later_max" in sat.columns:

@@ -323,6 +323,10 @@ def choose_model(
 
         backtest = run_backtest(df, series=series, models=list(candidates), min_train=min_train,
                                 horizons=horizons, level=level)
+    skipped = backtest.skipped
+    if series in set(skipped["series_id"]):
+        reason = skipped.loc[skipped["series_id"] == series, "reason"].iloc[0]
+        raise DataError(f"{series!r} is too short to choose a model by backtest: {reason}")
     board = backtest.leaderboard(metric=metric)
     if "series_id" in board.columns and board["series_id"].nunique() > 1:
         board = board[board["series_id"] == series].reset_index(drop=True)
@@ -817,6 +821,15 @@ def _unit(series: Any, percent: bool | None = None) -> str | None:
     return "million" if str(series).endswith("_million") else None
 
 
+def _skipped_html(skipped: pd.DataFrame) -> str:
+    """A paragraph naming the series too short for the backtest, or nothing."""
+    if skipped.empty:
+        return ""
+    items = "; ".join(f"{html.escape(str(sid))} ({html.escape(reason)})"
+                      for sid, reason in zip(skipped["series_id"], skipped["reason"]))
+    return f"<p>Left out of the backtest as too short: {items}.</p>\n"
+
+
 def _file_stem(series: Any, k: int, several: bool) -> str:
     """The prefix of a series' PNG files: none for a one-series report, else its number and a safe name."""
     if not several:
@@ -966,7 +979,7 @@ naive forecast. Coverage is the share of actual values inside the 80% interval, 
 plus a penalty for each miss (lower is better), <i>ceiling_held</i> the share of origins whose ceiling's upper bound
 was not passed by a later {vocab['point']}, <i>n</i> the number of forecasts scored and <i>failed</i> the number the
 model could not make.</p>
-{_table_html(shown_columns(board))}
+{_skipped_html(bt.skipped)}{_table_html(shown_columns(board))}
 {_figure(errors_img, f"Backtest {err_metric} by horizon, one line per model"
          f"{' and one panel per series (each on its own scale)' if several else ''}.")}
 <details><summary>Scores by horizon</summary>{_table_html(shown_columns(scores))}</details>"""
@@ -1051,7 +1064,7 @@ def _series_section(proj: Projection, df: pd.DataFrame, bt: Any, models: list[st
         out / f"{stem}fitted_curves.png",
         f"Line chart: the observed {label} and the fitted and projected path of each of {len(fits)} models", files)
     origin_html = ""
-    if bt is not None:
+    if bt is not None and sid in bt.series:
         figs["origin_forecasts"] = _figure_html(
             gcplot.origin_forecasts(bt, series=sid, ylabel=axis, bound=bound, bound_label=bound_label),
             out / f"{stem}origin_forecasts.png",

@@ -26,19 +26,46 @@ _LAM_MAX = 1e16  # damping beyond which a problem is stuck
 _TINY = 1e-300
 _LAM0 = 1e-3  # initial damping, relative to the largest diagonal entry of J'J
 
-# Inside the loop the per-problem state is stored problem-last: x as (P, b),
-# J'J as (P, P, b), so that every scalar of every problem is one contiguous
-# (b,) vector and the small linear algebra runs as a few vector operations.
+# Inside the loop the per-problem state is stored problem-last, every number of
+# every problem in one (rows, b) float array: each scalar of the active problems
+# is one contiguous (b,) vector, the small linear algebra runs as a few vector
+# operations, and accepting steps or dropping finished problems is one array
+# operation for the whole state instead of one per quantity.
+class _Layout:
+    """Rows of the state array for P parameters.
+
+    ``x`` (P), ``g = J'r`` (P), ``J'J`` (P * P, row-major), the half sum of
+    squares, then the damping's ``Dscale``, ``lam``, ``nu`` and whether the
+    last step's quadratic model proved exact (0 or 1). The first
+    :attr:`point` rows are what an accepted step replaces.
+    """
+
+    def __init__(self, P: int) -> None:
+        self.P = P
+        self.x = slice(0, P)
+        self.g = slice(P, 2 * P)
+        self.H = slice(2 * P, 2 * P + P * P)
+        self.diag = slice(2 * P, 2 * P + P * P, P + 1)
+        self.cost = 2 * P + P * P
+        self.point = self.cost + 1
+        self.dscale, self.lam, self.nu, self.trusted = range(self.point, self.point + 4)
+        self.rows = self.point + 4
+
+    def jtj(self, state: np.ndarray) -> np.ndarray:
+        """J'J as (P, P, b): a view of the state."""
+        return state[self.H].reshape(self.P, self.P, -1)
 
 
 def _evaluate(
     model: Residuals,
-    x: np.ndarray,
+    point: np.ndarray,
+    lay: _Layout,
     rows: np.ndarray,
     y: np.ndarray,
     sw: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Half the sum of squares (b,), J'J (P, P, b) and J'r (P, b) at ``x`` (P, b).
+) -> None:
+    """Fill the half sum of squares, J'J and J'r of ``point`` (the first
+    :attr:`_Layout.point` rows of a state) at its ``x`` rows, in place.
 
     The model runs block by block of rows: the (rows, N, P) Jacobian of a
     large batch would not fit in the CPU cache, and forming it whole costs
@@ -46,12 +73,10 @@ def _evaluate(
     product over one problem's own points, so a problem's numbers never
     depend on the rest of the batch.
     """
-    P, b = x.shape
-    cost = np.empty(b)
-    H = np.empty((P, P, b))
-    g = np.empty((P, b))
-    xt = x.T
-    for c in chunks(b, y.shape[1]):
+    P = lay.P
+    cost, g, H = point[lay.cost], point[lay.g], lay.jtj(point)
+    xt = point[lay.x].T
+    for c in chunks(point.shape[1], y.shape[1]):
         f, J, col_scale = model(xt[c], rows[c])
         r = np.subtract(f, y[c], out=f)  # the model's values are not needed again
         cols = [J[..., p] for p in range(P)]
@@ -71,17 +96,18 @@ def _evaluate(
     for p in range(P):
         for q in range(p):
             H[p, q] = H[q, p]
-    return cost, H, g
 
 
-def _fix(H: np.ndarray, g: np.ndarray, fixed: np.ndarray | None) -> None:
-    """Zero the rows and columns of fixed parameters, with a unit diagonal (in place).
+def _fix(point: np.ndarray, lay: _Layout, fixed: np.ndarray | None) -> None:
+    """Zero the rows and columns of fixed parameters in J'J, with a unit
+    diagonal, and their entries of J'r (in place).
 
     Their step is then exactly zero and they never count in a convergence test.
     """
     if fixed is None:
         return
-    for p in range(H.shape[0]):
+    H, g = lay.jtj(point), point[lay.g]
+    for p in range(lay.P):
         H[p][fixed] = 0.0
         H[:, p][fixed] = 0.0
         H[p, p][fixed[p]] = 1.0
@@ -91,7 +117,6 @@ def _fix(H: np.ndarray, g: np.ndarray, fixed: np.ndarray | None) -> None:
 def _largest_free(diagH: np.ndarray, fixed: np.ndarray | None) -> np.ndarray:
     """The largest diagonal entry of J'J over the free parameters, shape (b,)."""
     return (diagH if fixed is None else np.where(fixed, 0.0, diagH)).max(axis=0)
-
 
 
 def solve(
@@ -206,48 +231,50 @@ def solve(
     unit = bool(mask[rows].all()) if weights is None else bool(np.all(sw[rows] == 1.0))
     all_free = bool(np.all(free[rows]))
 
+    lay = _Layout(P)
     with np.errstate(all="ignore"):
-        xa = np.ascontiguousarray(x[rows].T)  # (P, b)
         ya = y0 if rows.size == B else y0[rows]  # (b, N)
         swa = None if unit else (mask[rows].astype(float) if sw is None else sw[rows])
         fixa = None if all_free else np.ascontiguousarray(~free[rows].T)
-        cost, H, g = _evaluate(model, xa, rows, ya, swa)
-        _fix(H, g, fixa)
-        diagH = np.einsum("ppb->pb", H)
-        bad = ~(np.isfinite(cost) & np.isfinite(xa).all(axis=0))
-        bad |= ~(np.isfinite(g).all(axis=0) & np.isfinite(diagH).all(axis=0))
+        state = np.empty((lay.rows, rows.size))
+        state[lay.x] = x[rows].T
+        _evaluate(model, state, lay, rows, ya, swa)
+        _fix(state, lay, fixa)
+        # a start whose value or derivatives are not finite cannot be fitted; J'J's off-diagonal
+        # entries are finite where its diagonal is (Cauchy-Schwarz), so the whole point is checked
+        bad = ~np.isfinite(state[: lay.point]).all(axis=0)
         status[rows[bad]] = errors.FAILED_NONFINITE
-        Dscale = np.maximum(_largest_free(diagH, fixa), _TINY)
-        lam = np.full(rows.size, _LAM0)
-        nu = np.full(rows.size, 2.0)
-        trusted = np.zeros(rows.size, dtype=bool)
-        state = [xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted]
+        state[lay.dscale] = np.maximum(_largest_free(state[lay.diag], fixa), _TINY)
+        state[lay.lam] = _LAM0
+        state[lay.nu] = 2.0
+        state[lay.trusted] = 0.0
+        data = [ya, swa, fixa]
         if bad.any():
-            rows, state = _compact(~bad, rows, state)
+            rows, state, data = _compact(~bad, rows, state, data)
 
         for it in range(max_iter):
             if rows.size == 0:
                 break
-            xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted = state
+            ya, swa, fixa = data
             # convergence at the current point: zero cost or a tiny gradient,
             # |J_p'r| <= gtol |J_p| |r| for every column p
-            diagH = np.einsum("ppb->pb", H)
-            done_g = np.all(np.abs(g) <= np.sqrt(diagH) * (gtol * np.sqrt(2.0 * cost)), axis=0)
+            cost = state[lay.cost]
+            done_g = np.all(np.abs(state[lay.g]) <= np.sqrt(state[lay.diag]) * (gtol * np.sqrt(2.0 * cost)), axis=0)
             done_g |= cost == 0.0
             if done_g.any():
-                _store(done_g, rows, state, x, sse, jtj)
+                _store(done_g, rows, state, lay, x, sse, jtj)
                 status[rows[done_g]] = errors.CONVERGED_GRADIENT
                 n_iter[rows[done_g]] = it
-                rows, state = _compact(~done_g, rows, state)
+                rows, state, data = _compact(~done_g, rows, state, data)
                 if rows.size == 0:
                     break
-                xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted = state
-                diagH = np.einsum("ppb->pb", H)
+                ya, swa, fixa = data
 
-            np.maximum(Dscale, _largest_free(diagH, fixa), out=Dscale)
+            cost, lam, Dscale = state[lay.cost], state[lay.lam], state[lay.dscale]
+            np.maximum(Dscale, _largest_free(state[lay.diag], fixa), out=Dscale)
             lamD = lam * Dscale
-            step, pd = cholesky_solve(H, -g, shift=lamD)
-            x_new = xa + step
+            g = state[lay.g]
+            step, pd = cholesky_solve(lay.jtj(state), -g, shift=lamD)
             # (H + lam d I) step = -g, so the model's reduction -(g.step + step.H.step / 2) is
             step2 = pdot(step, step)
             predicted = 0.5 * (lamD * step2 - pdot(g, step))
@@ -256,24 +283,27 @@ def solve(
             # actual reduction within 25% of its prediction) and it now
             # predicts less than ftol, the point is converged: stop without
             # evaluating a step that could only confirm it.
-            early = trusted & pd & (predicted <= ftol * cost)
+            early = (state[lay.trusted] > 0.0) & pd & (predicted <= ftol * cost)
             if early.any():
-                _store(early, rows, state, x, sse, jtj)
+                _store(early, rows, state, lay, x, sse, jtj)
                 status[rows[early]] = errors.CONVERGED_COST
                 n_iter[rows[early]] = it
                 keep = ~early
-                rows, state = _compact(keep, rows, state)
+                rows, state, data = _compact(keep, rows, state, data)
                 if rows.size == 0:
                     break
-                xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted = state
-                step2, x_new, predicted, pd = step2[keep], x_new[:, keep], predicted[keep], pd[keep]
+                ya, swa, fixa = data
+                step2, step, predicted, pd = step2[keep], step[:, keep], predicted[keep], pd[keep]
+                cost, lam = state[lay.cost], state[lay.lam]
 
-            cost_new, H_new, g_new = _evaluate(model, x_new, rows, ya, swa)
-            _fix(H_new, g_new, fixa)
-            actual = cost - cost_new
+            trial = np.empty((lay.point, rows.size))
+            xa = state[lay.x]
+            np.add(xa, step, out=trial[lay.x])
+            _evaluate(model, trial, lay, rows, ya, swa)
+            _fix(trial, lay, fixa)
+            actual = cost - trial[lay.cost]
             # a point whose value or derivatives are not finite cannot be moved to
-            finite = pd & np.isfinite(cost_new) & np.isfinite(x_new).all(axis=0)
-            finite &= np.isfinite(g_new).all(axis=0) & np.isfinite(np.einsum("ppb->pb", H_new)).all(axis=0)
+            finite = pd & np.isfinite(trial).all(axis=0)
             positive = predicted > 0
             rho = np.where(positive, actual / np.where(positive, predicted, 1.0), -1.0)
             accept = finite & (actual > 0) & (rho > _RHO_MIN)
@@ -289,28 +319,25 @@ def solve(
             # accepted steps move; the damping follows Nielsen's rule
             shrink = 2.0 * rho - 1.0
             shrink = np.maximum(1.0 / 3.0, 1.0 - shrink * shrink * shrink)
-            lam = np.where(accept, lam * shrink, lam * nu)
-            nu = np.where(accept, 2.0, nu * 2.0)
-            xa = np.where(accept, x_new, xa)
-            g = np.where(accept, g_new, g)
-            H = np.where(accept, H_new, H)
-            cost = np.where(accept, cost_new, cost)
-            trusted = accept & (np.abs(rho - 1.0) <= 0.25)
+            nu = state[lay.nu]
+            state[lay.lam] = np.where(accept, lam * shrink, lam * nu)
+            state[lay.nu] = np.where(accept, 2.0, nu * 2.0)
+            np.copyto(state[: lay.point], trial, where=accept)
+            state[lay.trusted] = accept & (np.abs(rho - 1.0) <= 0.25)
 
-            stuck = ~accept & (small_step | (lam > _LAM_MAX))
+            stuck = ~accept & (small_step | (state[lay.lam] > _LAM_MAX))
             at_step = (accept & small_step) | stuck
             finished = at_step | small_cost
-            state = [xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted]
             if finished.any():
-                _store(finished, rows, state, x, sse, jtj)
+                _store(finished, rows, state, lay, x, sse, jtj)
                 done = rows[finished]
                 status[done] = np.where(at_step[finished], errors.CONVERGED_STEP, errors.CONVERGED_COST)
                 n_iter[done] = it + 1
-                rows, state = _compact(~finished, rows, state)
+                rows, state, data = _compact(~finished, rows, state, data)
 
         # problems that hit max_iter keep their best point
         if rows.size:
-            _store(np.ones(rows.size, dtype=bool), rows, state, x, sse, jtj)
+            _store(np.ones(rows.size, dtype=bool), rows, state, lay, x, sse, jtj)
             n_iter[rows] = max_iter
 
     failed = status < 0
@@ -320,18 +347,17 @@ def solve(
     return x, sse, jtj, n_iter, status
 
 
-def _store(sel, rows, state, x, sse, jtj):
+def _store(sel, rows, state, lay, x, sse, jtj):
     """Copy the point, sum of squares and J'J of the active problems ``sel`` out."""
-    x[rows[sel]] = state[0][:, sel].T
-    sse[rows[sel]] = 2.0 * state[4][sel]
-    jtj[rows[sel]] = np.moveaxis(state[5][..., sel], -1, 0)
+    done = state[:, sel]
+    x[rows[sel]] = done[lay.x].T
+    sse[rows[sel]] = 2.0 * done[lay.cost]
+    jtj[rows[sel]] = done[lay.H].T.reshape(-1, lay.P, lay.P)
 
 
-def _compact(keep, rows, state):
-    """Keep the active problems ``keep``: the last axis of the problem-last
-    arrays, the first of the (b, N) data."""
-    xa, ya, swa, fixa, cost, H, g, Dscale, lam, nu, trusted = state
-    data = [None if a is None else a[keep] for a in (ya, swa)]
-    small = [None if a is None else a[..., keep] for a in (xa, fixa, cost, H, g, Dscale, lam, nu, trusted)]
-    xa, fixa, cost, H, g, Dscale, lam, nu, trusted = small
-    return rows[keep], [xa, data[0], data[1], fixa, cost, H, g, Dscale, lam, nu, trusted]
+def _compact(keep, rows, state, data):
+    """Keep the active problems ``keep``: the last axis of the state, the
+    first of the (b, N) data, the last of the fixed flags (P, b)."""
+    ya, swa, fixa = data
+    return rows[keep], state[:, keep], [ya[keep], None if swa is None else swa[keep],
+                                        None if fixa is None else fixa[:, keep]]

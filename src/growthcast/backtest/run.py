@@ -37,7 +37,7 @@ only forecasts whose target date is at or before that origin: no look-ahead.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -298,7 +298,10 @@ def backtest(
         inverse of their past out-of-sample mean squared error at the same
         horizon. By default every curve, closed-form trend and baseline.
     min_train : int
-        Observed points up to and including an origin, at least.
+        Observed points up to and including an origin, at least. A series
+        with fewer than ``min_train + 1`` points has no origin: it is left
+        out and listed in :attr:`Backtest.skipped`, and the others are
+        backtested as without it; a DataError if every series is that short.
     horizons : iterable of int
         Steps ahead to forecast and score.
     window : {"expanding", "rolling"}
@@ -410,11 +413,14 @@ def backtest(
 
     p = backtest_panel(data, series, date, value, series_id, edition, percent)
     short = p.n < min_train + 1
-    if short.any():
+    if short.all():
         ids = [p.ids[i] for i in np.flatnonzero(short)]
         counts = ", ".join(str(int(c)) for c in p.n[short][:8]) + (", ..." if short.sum() > 8 else "")
         raise DataError(f"too short for min_train={min_train}: {short_list(ids)} ({counts} points); "
                         "a backtest needs min_train + 1 observed points")
+    skipped = _skipped(p, short, min_train)
+    if short.any():  # the others are backtested as if the short ones were not there
+        p = _without(p, ~short)
     pos, units = positions(p, freq)
     unit = ", ".join(dict.fromkeys(units))
     last = p.n - 1
@@ -454,8 +460,8 @@ def backtest(
                 lo, hi = _calibrated_bounds(out.mean, lay, horizons, level)
                 out.bounds["backtest", level] = (_clip(lo, p.percent[lay.rs]), _clip(hi, p.percent[lay.rs]))
 
-    return _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train, horizons, window,
-                     size if window == "rolling" else None, unit)
+    return replace(_assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train, horizons, window,
+                             size if window == "rolling" else None, unit), _skipped=skipped)
 
 
 def _when(p: Panel, s: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
@@ -496,7 +502,7 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
                 blocks["status"].append(out.status[r])
     reps = len(labels) * len(kinds) * len(levels)
     fc = pd.DataFrame({
-        "series_id": np.tile(np.asarray(p.ids, dtype=object)[s], reps),
+        "series_id": p.ids.take(np.tile(s, reps)).array,  # the ids' own dtype (int, str, categorical)
         "model": np.concatenate(blocks["model"]),
         "interval": np.concatenate(blocks["interval"]),
         "level": np.concatenate(blocks["level"]),
@@ -510,7 +516,7 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
     fc["scale"] = np.tile(lay.scale[r], reps)
 
     # parameters and ceilings: one row per fitted origin
-    ids = np.asarray(p.ids, dtype=object)[lay.rs]
+    ids = p.ids.take(lay.rs).array
     o_cols = {f"origin_{k}": v for k, v in _when(p, lay.rs, lay.rk).items()}
     param_frames, sat_frames = [], []
     later = later_max(p, lay)
@@ -519,7 +525,7 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
         P = len(out.param_names)
         if out.params is not None and P:
             param_frames.append(pd.DataFrame({
-                "series_id": np.repeat(ids, P), "model": label, **{k: np.repeat(v, P) for k, v in o_cols.items()},
+                "series_id": p.ids.take(np.repeat(lay.rs, P)).array, "model": label, **{k: np.repeat(v, P) for k, v in o_cols.items()},
                 "parameter": np.tile(np.asarray(out.param_names, dtype=object), len(ids)),
                 "value": out.params.ravel(), "stderr": out.stderr.ravel(), "status": np.repeat(out.status, P),
             }))
@@ -553,7 +559,7 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
     if weights is not None:
         wr, wm, wk = np.nonzero(lay.valid[..., None] & np.ones(len(members), bool))
         wframe = pd.DataFrame({
-            "series_id": np.asarray(p.ids, dtype=object)[lay.rs[wr]],
+            "series_id": p.ids.take(lay.rs[wr]).array,
             **{f"origin_{k}": v for k, v in _when(p, lay.rs[wr], lay.rk[wr]).items()},
             "horizon": lay.horizon[wr, wm], "member": np.asarray(members, dtype=object)[wk],
             "weight": weights[wr, wm, wk],
@@ -573,5 +579,24 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
         models=tuple(labels), series=tuple(p.ids), min_train=min_train, horizons=horizons, levels=tuple(levels),
         window=window, window_size=size, intervals=kinds, members=members if weights is not None else (),
         unit=unit, vintage=FrozenMap(vintage), _forecasts=fc, _params=params, _saturation=saturation,
-        _weights=wframe,
+        _weights=wframe, percent=FrozenMap({sid: bool(flag) for sid, flag in zip(p.ids, p.percent)}),
     )
+
+
+def _skipped(p: Panel, short: np.ndarray, min_train: int) -> pd.DataFrame:
+    """The series too short to backtest, with their number of points and the reason."""
+    rows = np.flatnonzero(short)
+    return pd.DataFrame({
+        "series_id": pd.Series(p.ids[rows], dtype=p.ids.dtype if len(rows) else object),
+        "points": p.n[rows].astype(int),
+        "reason": [f"{int(n)} observed points; a backtest needs min_train + 1 = {min_train + 1}" for n in p.n[rows]],
+    })
+
+
+def _without(p: Panel, keep: np.ndarray) -> Panel:
+    """The panel of the series ``keep``, padded to their own longest, as if the others were never given."""
+    width = max(int(p.n[keep].max()), 1)
+    cut = (lambda a: None if a is None else a[keep, :width])
+    return replace(p, ids=p.ids[keep], t=cut(p.t), y=cut(p.y), mask=cut(p.mask), percent=p.percent[keep],
+                   n_missing={k: v for k, v in p.n_missing.items() if k in set(p.ids[keep])},
+                   edition=cut(p.edition), date=cut(p.date))

@@ -52,6 +52,9 @@ class Backtest:
         or ``last_t`` for data given as decimal years), ``last_edition``
         where the data have editions, and ``by_series`` (series id -> its
         last date or time).
+    percent : mapping
+        Series id -> whether the series is a percentage (its values capped
+        at 100); plots label their axes by it.
 
     Notes
     -----
@@ -76,6 +79,9 @@ class Backtest:
     _params: pd.DataFrame = field(repr=False)
     _saturation: pd.DataFrame = field(repr=False)
     _weights: pd.DataFrame = field(repr=False)
+    percent: Mapping[Any, bool] = field(default_factory=dict)
+    _skipped: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(
+        {"series_id": pd.Series(dtype=object), "points": pd.Series(dtype=int), "reason": pd.Series(dtype=object)}))
 
     @property
     def level(self) -> float:
@@ -107,6 +113,16 @@ class Backtest:
     def params(self) -> pd.DataFrame:
         """Every fit's parameters: ``series_id, model``, the origin, ``parameter, value, stderr, status``."""
         return self._params.copy()
+
+    @property  # a fresh object each time
+    def skipped(self) -> pd.DataFrame:
+        """The series left out because they are too short: ``series_id, points, reason``.
+
+        A series with fewer than ``min_train + 1`` observed points has no
+        origin; the others are backtested as if it had not been given. Empty
+        when every series took part.
+        """
+        return self._skipped.copy()
 
     @property  # a fresh object each time
     def weights(self) -> pd.DataFrame:
@@ -349,7 +365,8 @@ class Backtest:
         if "last_edition" in self.vintage:
             when = f"edition {self.vintage['last_edition']} ({when})"
         levels = ", ".join(f"{lv:g}" for lv in self.levels)
-        return (f"<Backtest: {len(self.models)} model(s) x {len(self.series)} series, {n_origins} origins, "
+        left_out = f", {len(self._skipped)} too short and left out (.skipped)" if len(self._skipped) else ""
+        return (f"<Backtest: {len(self.models)} model(s) x {len(self.series)} series{left_out}, {n_origins} origins, "
                 f"horizons {span} {self.unit} ahead, level {levels}, {self.window} window; data to {when}>")
 
 

@@ -139,6 +139,14 @@ class Saturating(Model):
         by the square root of the horizon (groups of five series or more;
         smaller groups as ``"errors"``); ``"errors"`` uses each horizon's
         pooled errors (see the module).
+
+    Notes
+    -----
+    The model works on ``log y`` and ``logit(y / K)``, so it needs values
+    above zero. Zeros before a series' first positive value (subscriptions
+    counted before a service launched) are left out, and the series is
+    fitted from its launch; a zero or negative value after it fails the
+    series with that reason.
     """
 
     default_intervals: ClassVar[str] = "conformal"
@@ -330,6 +338,10 @@ class Saturating(Model):
         B, N = t.shape
         H = int(self.horizons)
         percent = np.asarray(percent, bool)
+        # zeros before a series' first positive value are before its launch: the model starts there
+        with np.errstate(invalid="ignore"):
+            launched = np.cumsum(mask & (y > 0), axis=1) > 0
+            mask = np.asarray(mask, bool) & (launched | ~(y == 0))
         tt, yy, n = pack(t, y, mask)
         rows = np.arange(B)
         last = np.maximum(n - 1, 0)
