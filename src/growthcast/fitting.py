@@ -379,6 +379,7 @@ def fit_many(
     percent: Any = None,
     freq: str | float | None = None,
     progress: bool | None = None,
+    _width: int = 1,
 ) -> BatchFitResult:
     """Fit one model to many series in one call of the batch core.
 
@@ -423,7 +424,8 @@ def fit_many(
                                     freq=freq, progress=False)
     interval = _check_interval(interval)
     spec = _resolve(model, fixed)
-    p = panel_of(validated(data, date=date, value=value, series_id=series_id, percent=percent))
+    # _width: the padded width of the whole panel, which each partition of a Dask frame pads to (same bits)
+    p = panel_of(validated(data, date=date, value=value, series_id=series_id, percent=percent), _width)
     return _fit_batch(spec, p, interval, n_boot, random_state, freq, progress=progress)
 
 
