@@ -3,19 +3,23 @@
 :func:`growthcast.fit_many` and :func:`growthcast.backtest` hand a Dask
 DataFrame (``pip install "growthcast[dask]"``) to this module. Each series
 must live in one partition: a frame indexed by series with known divisions
-has it so; otherwise the module reads the series column once to check, and
-shuffles the frame by series when a series is split. Each partition is then
-one batch of the in-memory call, run where Dask runs it (the active
+has it so; otherwise the first pass (below) checks, and the frame is
+shuffled by series when a series is split. Each partition is then one batch
+of the in-memory call, run where Dask runs it (the active
 ``dask.distributed`` client, else Dask's default scheduler), and the
 partitions' results are joined into the object the in-memory call returns,
 with the series in the same order.
 
-The results are those of the in-memory call, bit for bit when every
-partition holds a series as long as the panel's longest. A batch pads its
+The results are those of the in-memory call, bit for bit. A batch pads its
 series to its longest one and the solvers' sums run over that width, so a
-narrower partition can change the last bits of a fit, which a slowly
-converging fit amplifies: 2.6e-11 relative in one rate of the bundled
-mobile panel split by series length, 7e-13 in its forecasts.
+partition of short series would change the last bits of its fits (2.6e-11
+relative in one rate of the bundled mobile panel split by series length).
+So a first pass reads the series and value columns, which gives each
+series' number of observed values, and every partition pads to the longest
+(``fit_many(_width=)``). ``backtest`` pads its training windows too: its
+first pass lays out each partition's origins (``backtest`` up to its
+fits), and every partition pads its panel and windows to the widest
+(``backtest(_widths=)``).
 
 Fits that depend on the other series of the batch cannot be split: a model
 that pools across the batch (``saturating`` with ``pool=True``), the
