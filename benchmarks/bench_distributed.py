@@ -11,8 +11,9 @@ the way a panel too large for one machine arrives. Timed, round-robin,
 * Dask, 1 worker and 2 workers: ``gc.fit_many("logistic", ddf)`` on a
   ``LocalCluster(n_workers=k, threads_per_worker=1)`` (processes), each
   warmed up first. The timer covers what a user waits for: reading the
-  files, the pass over the series column that checks each series is in one
-  partition, the fits, and gathering the results.
+  files, the first pass over the series and value columns (it checks that
+  each series is in one partition and finds the panel's width), the fits,
+  and gathering the results.
 
 Printed: minimum and median wall time of each, the speed-up from one
 worker to two, each against the in-memory call, the CPU seconds of the

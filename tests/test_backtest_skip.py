@@ -107,3 +107,15 @@ def test_a_backtest_keeps_each_series_percent_flag_and_its_plots_use_it():
                  if len(ln.get_ydata()) == 2 and np.allclose(np.asarray(ln.get_ydata(), float), 100.0)]
         assert len(lines) == (1 if bounded else 0)
         plt.close(fig)
+
+
+def test_the_cli_backtest_says_which_series_it_left_out(tmp_path, capsys):
+    from growthcast.cli import main
+
+    path = tmp_path / "mine.csv"
+    _frame({"a": 24, "b": 20, "c": 6}).to_csv(path, index=False)
+    assert main(["backtest", "--csv", str(path), "--models", "linear,naive", "--horizons", "1-2", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "left out of the backtest as too short: c (6 observed points; a backtest needs min_train + 1 = 11)" in (
+        captured.err)
+    assert "c" not in {line.split()[0] for line in captured.out.splitlines() if line.strip()}

@@ -16,6 +16,10 @@ A user's mistake prints one line to stderr and no traceback: exit code 2
 for a usage error (an unknown option, model or series, a malformed value),
 1 for data the package cannot use (:class:`growthcast.DataError`) or a file
 that cannot be written.
+
+The module imports the rest of the package, and numpy, pandas and scipy,
+only in the commands that use them: ``--version`` and ``--help`` load none
+of them.
 """
 
 from __future__ import annotations
@@ -27,21 +31,25 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .errors import DataError
-from .metrics import METRICS
-from .models import available_models, model_names
 from .progress import silenced
-from .report import candidate_models, default_model, records, shown_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["main", "build_parser"]
 
 PROG = "growthcast"
 DEFAULT_UNTIL = "2030-12"
 FORMATS = ("table", "csv", "json")
+# Named here, for the help texts, so that --help and --version load no numpy (a test checks them against their
+# sources): growthcast.report's DEFAULT_MODEL and CANDIDATE_MODELS, and the metrics of growthcast.metrics.METRICS.
+DEFAULT_MODEL = "auto"
+CANDIDATE_MODELS = ("logistic", "gompertz", "richards", "bass", "logit_linear", "holt_damped", "drift", "auto",
+                    "saturating")
+METRICS = ("MAE", "RMSE", "MAPE", "sMAPE", "MASE", "bias", "coverage", "winkler")
 
 
 class UsageError(Exception):
@@ -63,6 +71,8 @@ class _Parser(argparse.ArgumentParser):
 def _until(text: str) -> pd.Timestamp:
     """``2030`` -> 2030-12-31, ``2030-12`` -> 2030-12-31 (end of the month), ``2030.5`` (a decimal
     year) -> 2030-07-02, or a date."""
+    import pandas as pd
+
     text = text.strip()
     try:
         if re.fullmatch(r"\d{1,4}\.\d*", text):
@@ -115,6 +125,8 @@ def _origins(text: str) -> tuple[str | None, str | None]:
     """``2008:2017``, ``2008-06-30:2017-12-31``, ``2008:`` or ``:2017``: the first and last origin."""
     if text.count(":") != 1:
         raise argparse.ArgumentTypeError(f"expected FIRST:LAST such as 2008:2017, got {text!r}")
+    import pandas as pd
+
     first, last = (p.strip() or None for p in text.split(":"))
     for part in (first, last):
         if part is not None:
@@ -212,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    candidates = list(candidate_models())
+    candidates = list(CANDIDATE_MODELS)
 
     def series_opt(p):
         p.add_argument("--series", default=None, metavar="NAME",
@@ -240,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "its own frequency.")
     series_opt(p)
     p.add_argument("--model", default=None, metavar="NAME|best",
-                   help=f"a model from 'growthcast models' (default {default_model()}), or 'best': "
+                   help=f"a model from 'growthcast models' (default {DEFAULT_MODEL}), or 'best': "
                         "the lowest MASE in a backtest of --models")
     p.add_argument("--models", type=_names, default=candidates, metavar="A,B,C",
                    help=f"candidates for --model best (default {','.join(candidates)})")
@@ -301,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "through a symbolic link")
     series_opt(p)
     p.add_argument("--model", default=None, metavar="NAME|best", help="the model projected (default "
-                   f"{default_model()}; 'best': the backtest winner)")
+                   f"{DEFAULT_MODEL}; 'best': the backtest winner)")
     p.add_argument("--models", type=_names, default=candidates, metavar="A,B,C",
                    help="models fitted, drawn and backtested")
     p.add_argument("--until", type=_until, default=None, metavar="DATE",
@@ -331,6 +343,8 @@ def _load() -> pd.DataFrame:
 
 
 def _check_series(df: pd.DataFrame, series: str) -> None:
+    import pandas as pd
+
     known = [c for c in df.columns if c not in ("edition", "as_of", "released", "note", "implied_population_million",
                                                  "official_population_million")
              and pd.api.types.is_numeric_dtype(df[c])]
@@ -340,8 +354,13 @@ def _check_series(df: pd.DataFrame, series: str) -> None:
 
 def _check_models(names: Sequence[str], option: str, allow_best: bool = False, backtest: bool = False) -> None:
     """Unknown names are a usage error; ``ensemble_weighted`` exists in backtests only."""
-    from .backtest import WEIGHTED
-    known = list(model_names()) + ([WEIGHTED] if backtest else [])
+    from .models import model_names
+
+    known = list(model_names())
+    if backtest or any(n not in known for n in names):  # the backtest machinery only where it is needed
+        from .backtest import WEIGHTED
+
+        known += [WEIGHTED] if backtest else []
     bad = [n for n in names if n not in known and not (allow_best and n == "best")]
     if bad:
         extra = " or 'best'" if allow_best else ""
@@ -383,6 +402,8 @@ def _check_until(df: pd.DataFrame, series: str, until: pd.Timestamp) -> None:
 
 
 def _frame_text(frame: pd.DataFrame, digits: int = 3) -> str:
+    from .report import shown_columns
+
     return shown_columns(frame).to_string(index=False, na_rep="", float_format=lambda v: f"{v:,.{digits}f}")
 
 
@@ -397,6 +418,8 @@ def _json(obj: Any) -> str:
 # ---------------------------------------------------------------- commands
 def _user_frame(args: argparse.Namespace) -> pd.DataFrame:
     """The validated long frame of ``--csv``, restricted to ``--series`` if given."""
+    import pandas as pd
+
     from .data import read_csv
 
     long = read_csv(args.csv, date=args.date, value=args.value, series_id=args.id)
@@ -416,6 +439,7 @@ def _user_frame(args: argparse.Namespace) -> pd.DataFrame:
 def _forecast_csv(args: argparse.Namespace, model: str) -> int:
     """``forecast --csv``: every series of the file (or ``--series``), on each series' own frequency."""
     from .fitting import fit_many
+    from .report import records
 
     if model == "best":
         raise OptionError("--model best works on the bundled CNNIC data; with --csv name a model, e.g. --model auto")
@@ -442,7 +466,7 @@ def _forecast_csv(args: argparse.Namespace, model: str) -> int:
 def _cmd_forecast(args: argparse.Namespace) -> int:
     from .report import choose_model, format_projection, project
 
-    model = args.model or default_model()
+    model = args.model or DEFAULT_MODEL
     _check_models([model], "--model", allow_best=True)
     if model == "best":
         _check_models(args.models, "--models")
@@ -492,7 +516,10 @@ _SCORE_NOTES = (
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
     _check_models(args.models, "--models", backtest=True)
+    import pandas as pd
+
     from .backtest import backtest
+    from .report import records
 
     args.level = _level_value(args.level, 0.8)
     options = dict(models=args.models, min_train=args.min_train, horizons=args.horizons, level=args.level,
@@ -500,6 +527,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if args.csv is not None:
         bt = backtest(_user_frame(args), **options)
         args.series = args.series or str(args.csv)
+        for sid, reason in zip(bt.skipped["series_id"], bt.skipped["reason"]):
+            print(f"left out of the backtest as too short: {sid} ({reason})", file=sys.stderr)
     else:
         args.series = args.series or "penetration_pct"
         df = _load()
@@ -540,6 +569,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .report import records
+
     if args.validate is None:
         df = _load()
         if args.format == "csv":
@@ -588,7 +621,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
-    model = args.model or default_model()
+    model = args.model or DEFAULT_MODEL
     _check_models([model], "--model", allow_best=True)
     _check_models(args.models, "--models", backtest=True)
     if args.csv is not None:  # every series of the file (or --series), each on its own frequency
@@ -605,10 +638,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
+    from .models import available_models
+
     table = available_models()
     width = max(len(n) for n in table["name"]) + 2
     lines = [f"{name:<{width}}{desc}" for name, desc in zip(table["name"], table["description"])]
-    _emit(f"Models (default: {default_model()}; 'best' in forecast and report: the backtest winner)\n"
+    _emit(f"Models (default: {DEFAULT_MODEL}; 'best' in forecast and report: the backtest winner)\n"
           + "\n".join(lines))
     return 0
 

@@ -3,19 +3,23 @@
 :func:`growthcast.fit_many` and :func:`growthcast.backtest` hand a Dask
 DataFrame (``pip install "growthcast[dask]"``) to this module. Each series
 must live in one partition: a frame indexed by series with known divisions
-has it so; otherwise the module reads the series column once to check, and
-shuffles the frame by series when a series is split. Each partition is then
-one batch of the in-memory call, run where Dask runs it (the active
+has it so; otherwise the first pass (below) checks, and the frame is
+shuffled by series when a series is split. Each partition is then one batch
+of the in-memory call, run where Dask runs it (the active
 ``dask.distributed`` client, else Dask's default scheduler), and the
 partitions' results are joined into the object the in-memory call returns,
 with the series in the same order.
 
-The results are those of the in-memory call, bit for bit when every
-partition holds a series as long as the panel's longest. A batch pads its
+The results are those of the in-memory call, bit for bit. A batch pads its
 series to its longest one and the solvers' sums run over that width, so a
-narrower partition can change the last bits of a fit, which a slowly
-converging fit amplifies: 2.6e-11 relative in one rate of the bundled
-mobile panel split by series length, 7e-13 in its forecasts.
+partition of short series would change the last bits of its fits (2.6e-11
+relative in one rate of the bundled mobile panel split by series length).
+So a first pass reads the series and value columns, which gives each
+series' number of observed values, and every partition pads to the longest
+(``fit_many(_width=)``). ``backtest`` pads its training windows too: its
+first pass lays out each partition's origins (``backtest`` up to its
+fits), and every partition pads its panel and windows to the widest
+(``backtest(_widths=)``).
 
 Fits that depend on the other series of the batch cannot be split: a model
 that pools across the batch (``saturating`` with ``pool=True``), the
@@ -27,8 +31,10 @@ Run them in memory on ``data.compute()``.
 Each partition is also checked as the in-memory call checks a frame, so a
 check that concerns the whole frame applies to each partition: a partition
 whose every value is missing, or (in ``backtest``) whose longest series is
-too short for the largest horizon, raises a :class:`~growthcast.DataError` that the whole
-frame would not.
+too short for the largest horizon or whose every series is too short for
+``min_train``, raises a :class:`~growthcast.DataError` that the whole frame
+would not. Series too short for ``min_train`` beside longer ones in their
+partition are left out and listed in ``Backtest.skipped``, as in memory.
 
 Dask is imported only when a Dask frame arrives.
 """
@@ -73,8 +79,8 @@ def fit_many(in_memory: Callable[..., BatchFitResult], model: str | Model, data:
                "its calibration depends on the shortest series of the batch and the horizons every series covers")
         raise DataError(f"interval={interval!r} cannot run a partition at a time on a Dask DataFrame: {why}; "
                         "use interval='delta', or fit in memory (data.compute())")
-    frame, column, order = _by_series(data, series_id)
-    kwargs = dict(kwargs, series_id=column, interval=interval)
+    frame, column, order, width = _by_series(data, series_id, kwargs["value"])
+    kwargs = dict(kwargs, series_id=column, interval=interval, _width=width)
     parts = _compute(_fit_part, in_memory, frame, spec, kwargs)
     if not parts:  # no rows at all: the in-memory call says what is wrong with an empty frame
         return in_memory(spec, frame._meta, **kwargs)
@@ -84,12 +90,14 @@ def fit_many(in_memory: Callable[..., BatchFitResult], model: str | Model, data:
     return _take_batch(joined, pd.Index(joined.series_ids).get_indexer(order))
 
 
-def backtest(in_memory: Callable[..., Any], data: Any, *, series: Any, models: Any, series_id: str,
-             intervals: Any, members: Any, **kwargs: Any) -> Any:
+def backtest(in_memory: Callable[..., Any], widths: Callable[[pd.DataFrame], tuple[int, int]], data: Any, *,
+             series: Any, models: Any, series_id: str, intervals: Any, members: Any, **kwargs: Any) -> Any:
     """:func:`growthcast.backtest` (passed in as ``in_memory``) on each partition of ``data``, joined.
 
-    Only a long frame (a series column) can be partitioned by series; the
-    series come in the order of their first row, as in memory.
+    ``widths`` gives the padded widths of a partition's panel and training
+    windows; a first pass finds the largest, which every partition then
+    pads to. Only a long frame (a series column) can be partitioned by
+    series; the series come in the order of their first row, as in memory.
     """
     named = [m for m in as_list(models) if m != _WEIGHTED]
     if _WEIGHTED in as_list(models):
@@ -99,7 +107,7 @@ def backtest(in_memory: Callable[..., Any], data: Any, *, series: Any, models: A
     if "bootstrap" in as_list(intervals):
         raise DataError("intervals 'bootstrap' cannot run a partition at a time on a Dask DataFrame: its draws are "
                         "taken for the batch as a whole; use 'delta' or 'backtest', or run in memory (data.compute())")
-    frame, column, order = _by_series(data, series_id)
+    frame, column, order, _ = _by_series(data, series_id, kwargs["value"])
     if series is not None:  # the ids to keep: chosen here, since a partition holds only some of them
         wanted = [str(s) for s in as_list(series)]
         order = order if order is not None else [sid for ids in _ids(frame, column) for sid in ids]
@@ -108,7 +116,10 @@ def backtest(in_memory: Callable[..., Any], data: Any, *, series: Any, models: A
             raise DataError(f"series: no series {short_list(absent)} in the frame; it has "
                             f"{short_list(sorted(order))}")
         frame = frame.map_partitions(_keep, column, wanted)
-    kwargs = dict(kwargs, series=None, models=models, series_id=column, intervals=intervals, members=members)
+    found = _compute(_widths_part, widths, frame, None, {})
+    padded = tuple(int(w) for w in np.max(found, axis=0)) if found else (1, 1)
+    kwargs = dict(kwargs, series=None, models=models, series_id=column, intervals=intervals, members=members,
+                  _widths=padded)
     parts = _compute(_backtest_part, in_memory, frame, None, kwargs)
     if not parts:
         return in_memory(frame._meta, **kwargs)
@@ -124,18 +135,26 @@ def _check_independent(specs: list[Model]) -> None:
                         "DataFrame; fit it in memory (data.compute()), or with pool=False")
 
 
-def _unique_ids(column: pd.Series) -> Any:
-    return pd.unique(column)  # an array: Dask walks a list returned by a task item by item, 10 times slower
+def _counts(part: pd.DataFrame, column: str, value: str) -> pd.Series:
+    """The observed values of each series of a partition, by id in the order of their first row."""
+    if {"series_id", "t", "value"} <= set(part.columns) and "percent" in part.attrs:
+        value = "value"  # a validated frame (gc.from_frame): the in-memory call reads this column
+    elif value == "value" and "value" not in part.columns and "y" in part.columns:
+        value = "y"  # statsforecast's name, as in memory
+    observed = part[value].notna() if value in part.columns else pd.Series(True, index=part.index)
+    return observed.groupby(part[column], sort=False, dropna=False).sum()
 
 
-def _by_series(data: Any, series_id: str) -> tuple[Any, str, list | None]:
-    """``data`` with each series in exactly one partition, its series column, and the ids in order of first row.
+def _by_series(data: Any, series_id: str, value: str) -> tuple[Any, str, list | None, int]:
+    """``data`` with each series in exactly one partition, its series column, the ids in order of first row,
+    and the padded width of the whole panel: its longest series' number of observed values.
 
-    A frame indexed by series with known divisions (``set_index``, or
-    ``read_parquet(index=..., calculate_divisions=True)``) has each series in
-    one partition, and is used as it is (the order is then None: that of the
-    partitions). Otherwise one pass reads the series column, and a series
-    found in two partitions makes the frame be shuffled by series.
+    One pass reads the series and value columns. A frame indexed by series
+    with known divisions (``set_index``, or ``read_parquet(index=...,
+    calculate_divisions=True)``) has each series in one partition and is
+    used as it is (the order is then None: that of the partitions).
+    Otherwise a series found in two partitions makes the frame be shuffled
+    by series.
     """
     import dask.dataframe as dd
 
@@ -150,21 +169,29 @@ def _by_series(data: Any, series_id: str) -> tuple[Any, str, list | None]:
         raise DataError(f"a Dask DataFrame is fitted a partition of series at a time, so it needs a column of series "
                         f"ids: no column {series_id!r}; it has {short_list(list(data.columns))} (name it with "
                         "series_id=...)")
+    import dask
+
+    value_columns = [c for c in dict.fromkeys([value, "value", "y"]) if c in data.columns and c != column]
+    counts = dask.compute(*[dask.delayed(_counts)(part, column, value)
+                            for part in data[[column, *value_columns]].to_delayed()])
+    width = max([int(c.max()) for c in counts if len(c)], default=1)
     if whole:
-        return data, column, None
-    seen = _ids(data, column)
+        return data, column, None, width
+    seen = [c.index.tolist() for c in counts]  # Python values of the ids' own type, as the results hold them
     order = list(dict.fromkeys(sid for ids in seen for sid in ids))
-    if sum(map(len, seen)) > len(order):  # some series is in two partitions
-        data = data.shuffle(on=column, npartitions=data.npartitions)
-    return data, column, order
+    if sum(map(len, seen)) > len(order):  # some series is in two partitions: its counts add up
+        width = max(int(pd.concat(counts).groupby(level=0, sort=False, dropna=False).sum().max()), 1)
+        # shuffled once and kept: the backtest's pass over the partitions' widths and its runs both read it
+        data = data.shuffle(on=column, npartitions=data.npartitions).persist()
+    return data, column, order, width
 
 
 def _ids(data: Any, column: str) -> list[list]:
     """The series ids of each partition, in order of first row."""
     import dask
 
-    seen = dask.compute(*[dask.delayed(_unique_ids)(part) for part in data[column].to_delayed()])
-    return [ids.tolist() for ids in seen]  # Python values of the ids' own type, as the results hold them
+    seen = dask.compute(*[dask.delayed(pd.unique)(part) for part in data[column].to_delayed()])
+    return [ids.tolist() for ids in seen]
 
 
 def _keep(part: pd.DataFrame, column: str, wanted: list[str]) -> pd.DataFrame:
@@ -178,6 +205,10 @@ def _fit_part(in_memory: Callable, part: pd.DataFrame, spec: Model, kwargs: dict
 
 def _backtest_part(in_memory: Callable, part: pd.DataFrame, _: None, kwargs: dict) -> Any:
     return in_memory(part, **kwargs) if len(part) else None
+
+
+def _widths_part(widths: Callable, part: pd.DataFrame, _: None, kwargs: dict) -> tuple[int, int] | None:
+    return widths(part) if len(part) else None
 
 
 def _compute(task: Callable, in_memory: Callable, frame: Any, spec: Model | None, kwargs: dict) -> list:
@@ -240,7 +271,7 @@ def _take_batch(batch: BatchFitResult, rows: np.ndarray) -> BatchFitResult:
 
 
 def _join_backtests(parts: list, order: list | None) -> Any:
-    """Backtests of disjoint series as one: each frame's rows in the in-memory order (model, interval kind,
+    """Backtests of disjoint series as one: each frame's rows in the in-memory order (model, interval kind, level,
     series in the order of their first row, then as in each part)."""
     first = parts[0]
     held = [s for p in parts for s in p.series]
@@ -249,10 +280,11 @@ def _join_backtests(parts: list, order: list | None) -> Any:
     position = pd.Index(ids, dtype=object)
     models = pd.Index(first.models)
     kinds = pd.Index(first.intervals)
+    levels = pd.Index(first.levels)
 
     def joined(frames: list[pd.DataFrame], *keys: str) -> pd.DataFrame:
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        codes = {"series_id": position, "model": models, "interval": kinds}
+        codes = {"series_id": position, "model": models, "interval": kinds, "level": levels}
         rows = np.lexsort([codes[k].get_indexer(frame[k].astype(object)) for k in reversed(keys)])
         return frame.take(rows).reset_index(drop=True)
 
@@ -261,8 +293,10 @@ def _join_backtests(parts: list, order: list | None) -> Any:
     vintage = FrozenMap({**vintage, "by_series": FrozenMap({s: by_series[s] for s in ids})})
     return replace(
         first, series=tuple(ids), vintage=vintage,
-        _forecasts=joined([p.forecasts for p in parts], "model", "interval", "series_id"),
+        _forecasts=joined([p.forecasts for p in parts], "model", "interval", "level", "series_id"),
         _params=joined([p.params for p in parts], "model", "series_id"),
-        _saturation=joined([p.saturation() for p in parts], "model", "series_id"),
+        _saturation=joined([p.saturation() for p in parts], "model", "level", "series_id"),
         _weights=joined([p.weights for p in parts], "series_id"),
+        percent=FrozenMap({s: flag for p in parts for s, flag in p.percent.items()}),
+        _skipped=pd.concat([p.skipped for p in parts], ignore_index=True) if len(parts) > 1 else first.skipped,
     )

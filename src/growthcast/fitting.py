@@ -14,7 +14,6 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from . import distributed
 from ._numerics.lone import fit_one
 from .data import plain_series, series_from_arrays, validated
 from .errors import DataError, short_list
@@ -379,6 +378,7 @@ def fit_many(
     percent: Any = None,
     freq: str | float | None = None,
     progress: bool | None = None,
+    _width: int = 1,
 ) -> BatchFitResult:
     """Fit one model to many series in one call of the batch core.
 
@@ -417,13 +417,16 @@ def fit_many(
     --------
     fit_arrays : the same for series already held as (series, points) arrays.
     """
-    if distributed.is_dask(data):  # a Dask DataFrame: one batch per partition of series, where Dask runs it
+    if type(data).__module__.split(".")[0] == "dask":  # a Dask DataFrame: one batch per partition of series
+        from . import distributed  # loaded only for one (a faster start for everything else)
+
         return distributed.fit_many(fit_many, model, data, date=date, value=value, series_id=series_id, fixed=fixed,
                                     interval=interval, n_boot=n_boot, random_state=random_state, percent=percent,
                                     freq=freq, progress=False)
     interval = _check_interval(interval)
     spec = _resolve(model, fixed)
-    p = panel_of(validated(data, date=date, value=value, series_id=series_id, percent=percent))
+    # _width: the padded width of the whole panel, which each partition of a Dask frame pads to (same bits)
+    p = panel_of(validated(data, date=date, value=value, series_id=series_id, percent=percent), _width)
     return _fit_batch(spec, p, interval, n_boot, random_state, freq, progress=progress)
 
 

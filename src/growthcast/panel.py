@@ -48,21 +48,22 @@ class Panel:
                      n_missing={k: v for k, v in self.n_missing.items() if k == self.ids[b]})
 
 
-def _layout(codes: np.ndarray, S: int, *columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+def _layout(codes: np.ndarray, S: int, *columns: np.ndarray, width: int = 1) -> tuple[np.ndarray, list[np.ndarray]]:
     """Rows grouped by series (``codes`` non-decreasing) as (S, N) arrays, points packed left, and the mask.
 
+    ``N`` is the longest series' number of points, or ``width`` if larger.
     A panel where every series has the same number of points is a reshape
     (views, no copy); otherwise each row is scattered to its place.
     """
     n = len(codes)
-    if S and n and n % S == 0:  # as many rows for every series? (sorted codes: the first and last of each block)
-        N, every = n // S, np.arange(S)
+    if S and n and n % S == 0 and n // S >= width:  # as many rows for every series? (sorted codes: the first
+        N, every = n // S, np.arange(S)                # and last of each block)
         if (codes[::N] == every).all() and (codes[N - 1::N] == every).all():
             return np.ones((S, N), dtype=bool), [c.reshape(S, N) for c in columns]
     starts = np.searchsorted(codes, np.arange(S + 1))  # each series' first row
     counts = np.diff(starts)
     starts = starts[:-1]
-    N = max(int(counts.max()), 1) if S else 1
+    N = max(int(counts.max()) if S else 1, width, 1)
     pos = np.arange(len(codes)) - starts[codes]
     mask = np.zeros((S, N), dtype=bool)
     mask[codes, pos] = True
@@ -75,14 +76,16 @@ def _layout(codes: np.ndarray, S: int, *columns: np.ndarray) -> tuple[np.ndarray
     return mask, out
 
 
-def panel_of(long: LongArrays) -> Panel:
-    """The panel of validated series (:func:`growthcast.data.validated`).
+def panel_of(long: LongArrays, width: int = 1) -> Panel:
+    """The panel of validated series (:func:`growthcast.data.validated`), at least ``width`` points wide.
 
     A series whose every value is missing has no rows, but it keeps its
     place in the batch (no usable point, so a failure status) instead of
-    vanishing from the result.
+    vanishing from the result. A ``width`` beyond the longest series pads
+    the panel as a wider batch would (the Dask path: every partition as
+    wide as the whole panel, so that the solvers' sums give the same bits).
     """
-    mask, (t, y) = _layout(long.codes, len(long.ids), long.t, long.y)
+    mask, (t, y) = _layout(long.codes, len(long.ids), long.t, long.y, width=width)
     return Panel(ids=long.ids, t=t, y=y, mask=mask, percent=long.percent, has_dates=long.has_dates,
                  n_missing=long.missing_counts())
 
@@ -179,9 +182,9 @@ def _increasing(t: np.ndarray) -> bool:
 
 def backtest_panel(
     data: pd.DataFrame, series: str | Sequence[str] | None, date: str | None, value: str, series_id: str,
-    edition: str | None, percent: bool | None,
+    edition: str | None, percent: bool | None, width: int = 1,
 ) -> Panel:
-    """Validate the input frame (CNNIC wide frame or long frame) into a panel."""
+    """Validate the input frame (CNNIC wide frame or long frame) into a panel, at least ``width`` points wide."""
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(data).__name__}")
     cols = set(data.columns)
@@ -238,7 +241,8 @@ def backtest_panel(
 
     mask, (t, y, edition_arr, date_arr) = _layout(
         long.codes, len(long.ids), long.t, long.y, editions,
-        long.dates if long.dates is not None else np.full(len(long.t), np.datetime64("NaT"), dtype="datetime64[us]"))
+        long.dates if long.dates is not None else np.full(len(long.t), np.datetime64("NaT"), dtype="datetime64[us]"),
+        width=width)
     edition_arr = np.where(mask, edition_arr, -1)
     steps = np.where(mask[:, 1:], np.diff(edition_arr, axis=1), 1)
     if (steps <= 0).any():

@@ -72,9 +72,12 @@ class Layout:
 
 def layout(
     p: Panel, pos: np.ndarray, min_train: int, horizons: tuple[int, ...], window: str, window_size: int,
-    origins: tuple[float, float] = (-np.inf, np.inf),
+    origins: tuple[float, float] = (-np.inf, np.inf), width: int = 1,
 ) -> Layout:
-    """The (series, origin) rows and their targets; ``pos`` from :func:`positions`, ``origins`` a time range."""
+    """The (series, origin) rows and their targets; ``pos`` from :func:`positions`, ``origins`` a time range.
+
+    The training windows span the latest origin's points, or ``width`` if more (at most the panel's width).
+    """
     S, N = p.t.shape
     n = p.n
     j = np.arange(N)
@@ -89,7 +92,7 @@ def layout(
     valid = inside & np.isin(h, horizons)
     keep = valid.any(axis=1)
     rs, rk, tj, valid, h = rs[keep], rk[keep], tj[keep], valid[keep], h[keep]
-    width = int(rk.max()) + 1 if rk.size else 1
+    width = max(int(rk.max()) + 1 if rk.size else 1, width)
     jj = np.arange(width)[None, :]
     first = rk - window_size + 1 if window == "rolling" else np.zeros_like(rk)
     train = (jj >= first[:, None]) & (jj <= rk[:, None])

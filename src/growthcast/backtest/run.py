@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -267,6 +268,7 @@ def backtest(
     n_boot: int = 200,
     random_state: int | np.random.Generator | None = None,
     progress: bool | None = None,
+    _widths: tuple[int, int] = (1, 1),
 ) -> Backtest:
     """Refit each model at every origin and score its forecasts of the later observations.
 
@@ -380,12 +382,6 @@ def backtest(
     >>> bt.unit, bt.forecasts["origin_t"].agg(["min", "max"]).tolist(), sorted(bt.forecasts["horizon"].unique().tolist())
     ('yearly steps', [2008.0, 2017.0], [1, 2, 3, 4, 5, 6])
     """
-    if distributed.is_dask(data):  # a Dask DataFrame: one batch per partition of series, where Dask runs it
-        return distributed.backtest(
-            backtest, data, series=series, models=models, min_train=min_train, horizons=horizons, window=window,
-            window_size=window_size, level=level, date=date, origins=origins, freq=freq, value=value,
-            series_id=series_id, edition=edition, percent=percent, intervals=intervals, members=members,
-            n_boot=n_boot, random_state=random_state, progress=False)
     horizons = check_horizons(horizons)
     min_train = check_int(min_train, "min_train", 2)
     if window not in ("expanding", "rolling"):
@@ -411,27 +407,18 @@ def backtest(
             raise DataError(f"interval 'bootstrap' is not available for {short_list(unbatched)}; "
                             "use 'delta' or 'backtest' for those models")
 
-    p = backtest_panel(data, series, date, value, series_id, edition, percent)
-    short = p.n < min_train + 1
-    if short.all():
-        ids = [p.ids[i] for i in np.flatnonzero(short)]
-        counts = ", ".join(str(int(c)) for c in p.n[short][:8]) + (", ..." if short.sum() > 8 else "")
-        raise DataError(f"too short for min_train={min_train}: {short_list(ids)} ({counts} points); "
-                        "a backtest needs min_train + 1 observed points")
-    skipped = _skipped(p, short, min_train)
-    if short.any():  # the others are backtested as if the short ones were not there
-        p = _without(p, ~short)
-    pos, units = positions(p, freq)
-    unit = ", ".join(dict.fromkeys(units))
-    last = p.n - 1
-    reach = int((pos[np.arange(len(p.ids)), last] - pos[:, 0]).max())
-    if max(horizons) > reach:
-        raise DataError(f"horizons: at most {reach} steps ahead ({unit}) for these series, got {max(horizons)}")
-    lay = layout(p, pos, min_train, horizons, window, size, span)
-    if not len(lay.rs):
-        within = "" if origins is None else f" within origins={tuple(origins)!r}"
-        raise DataError(f"no origin{within} has a target at horizons {list(horizons)} ({unit}): no series has "
-                        f"an observation that many steps after an origin with min_train={min_train} points")
+    if distributed.is_dask(data):  # a Dask DataFrame: one batch per partition of series, where Dask runs it
+        # partitions are long frames, already narrowed to ``series``: their widths are those of all their series
+        widths = partial(_padded_widths, series=None, date=date, value=value, series_id=series_id, edition=edition,
+                         percent=percent, freq=freq, min_train=min_train, horizons=horizons, window=window,
+                         size=size, span=span, origins=origins)
+        return distributed.backtest(
+            backtest, widths, data, series=series, models=models, min_train=min_train, horizons=horizons,
+            window=window, window_size=window_size, level=level, date=date, origins=origins, freq=freq, value=value,
+            series_id=series_id, edition=edition, percent=percent, intervals=intervals, members=members,
+            n_boot=n_boot, random_state=random_state, progress=False)
+    p, lay, unit, skipped = _panel_layout(data, series, date, value, series_id, edition, percent, freq, min_train,
+                                          horizons, window, size, span, origins, _widths)
 
     outputs: dict[str, _Output] = {}
     cache: dict[str, _Output] = {}
@@ -462,6 +449,48 @@ def backtest(
 
     return replace(_assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train, horizons, window,
                              size if window == "rolling" else None, unit), _skipped=skipped)
+
+
+def _panel_layout(
+    data: pd.DataFrame, series: Any, date: str | None, value: str, series_id: str, edition: str | None,
+    percent: bool | None, freq: Any, min_train: int, horizons: tuple[int, ...], window: str, size: int,
+    span: tuple[float, float], origins: Any, widths: tuple[int, int] = (1, 1),
+) -> tuple[Panel, Layout, str, pd.DataFrame]:
+    """The validated panel, its layout, the unit of its steps and the series too short to take part.
+
+    ``widths`` pads the panel and the training windows to at least those
+    widths: a Dask frame's partitions are padded to the widths of the whole
+    frame (the largest of theirs), so that the solvers' sums give the
+    in-memory call's bits.
+    """
+    p = backtest_panel(data, series, date, value, series_id, edition, percent, width=widths[0])
+    short = p.n < min_train + 1
+    if short.all():
+        ids = [p.ids[i] for i in np.flatnonzero(short)]
+        counts = ", ".join(str(int(c)) for c in p.n[short][:8]) + (", ..." if short.sum() > 8 else "")
+        raise DataError(f"too short for min_train={min_train}: {short_list(ids)} ({counts} points); "
+                        "a backtest needs min_train + 1 observed points")
+    skipped = _skipped(p, short, min_train)
+    if short.any():  # the others are backtested as if the short ones were not there
+        p = _without(p, ~short, widths[0])
+    pos, units = positions(p, freq)
+    unit = ", ".join(dict.fromkeys(units))
+    last = p.n - 1
+    reach = int((pos[np.arange(len(p.ids)), last] - pos[:, 0]).max())
+    if max(horizons) > reach:
+        raise DataError(f"horizons: at most {reach} steps ahead ({unit}) for these series, got {max(horizons)}")
+    lay = layout(p, pos, min_train, horizons, window, size, span, width=widths[1])
+    if not len(lay.rs):
+        within = "" if origins is None else f" within origins={tuple(origins)!r}"
+        raise DataError(f"no origin{within} has a target at horizons {list(horizons)} ({unit}): no series has "
+                        f"an observation that many steps after an origin with min_train={min_train} points")
+    return p, lay, unit, skipped
+
+
+def _padded_widths(data: pd.DataFrame, **options: Any) -> tuple[int, int]:
+    """The padded widths of the panel and of the training windows of :func:`_panel_layout` (the Dask path)."""
+    p, lay, _, _ = _panel_layout(data, **options)
+    return p.t.shape[1], lay.train.shape[1]
 
 
 def _when(p: Panel, s: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
@@ -593,9 +622,10 @@ def _skipped(p: Panel, short: np.ndarray, min_train: int) -> pd.DataFrame:
     })
 
 
-def _without(p: Panel, keep: np.ndarray) -> Panel:
-    """The panel of the series ``keep``, padded to their own longest, as if the others were never given."""
-    width = max(int(p.n[keep].max()), 1)
+def _without(p: Panel, keep: np.ndarray, width: int = 1) -> Panel:
+    """The panel of the series ``keep``, padded to their own longest (or ``width``), as if the others were
+    never given."""
+    width = max(int(p.n[keep].max()), width, 1)
     cut = (lambda a: None if a is None else a[keep, :width])
     return replace(p, ids=p.ids[keep], t=cut(p.t), y=cut(p.y), mask=cut(p.mask), percent=p.percent[keep],
                    n_missing={k: v for k, v in p.n_missing.items() if k in set(p.ids[keep])},
