@@ -1022,8 +1022,6 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None, name: object = 
         return None
     if t_arr.dtype.kind in "iuf":
         times = t_arr.astype(float)
-        if not np.abs(times).max() < _EPOCH_LIKE:  # also False for NaN
-            return None
     elif t_arr.dtype.kind == "M":  # dates without a zone: _years on numpy's datetimes, not a DatetimeIndex
         moments = t_arr.astype("datetime64[us]")
         if np.isnat(moments).any() or not (moments == t_arr).all():  # NaT, or below a microsecond
@@ -1033,19 +1031,23 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None, name: object = 
         times = year + (moments - start) / np.timedelta64(1, "s") / ((end - start) / np.timedelta64(1, "s"))
     else:
         return None
-    if n > 1 and not (np.diff(times) > 0).all():  # unsorted, repeated or not finite times
+    if n > 1 and not (times[1:] > times[:-1]).all():  # unsorted, repeated or not finite times
+        return None
+    if not (-_EPOCH_LIKE < times[0] and times[-1] < _EPOCH_LIKE):  # sorted: the smallest and the largest time
         return None
     values = y_arr.astype(float)
-    with np.errstate(invalid="ignore"):
-        if not np.abs(values).max() <= _MAX_VALUE:  # False when any is missing
-            kept = ~np.isnan(values)
-            times, values = times[kept], values[kept]
-            if not len(values) or not np.abs(values).max() <= _MAX_VALUE:
-                return None
+    top, bottom = values.max(), values.min()
+    if not (-_MAX_VALUE <= bottom and top <= _MAX_VALUE):  # False when any is missing
+        kept = ~np.isnan(values)
+        times, values = times[kept], values[kept]
+        if not len(values):
+            return None
+        top, bottom = values.max(), values.min()
+        if not (-_MAX_VALUE <= bottom and top <= _MAX_VALUE):
+            return None
     if name is None or (isinstance(name, str) and not name):
         name = getattr(y, "name", None)
         name = "y" if name is None or name == "" else name  # 0 is an id
-    top, bottom = values.max(), values.min()
     flag = is_percent_series(str(name)) if percent is None else bool(percent)
     if bottom < 0 or 0 < top < _MIN_VALUE or (flag and (bottom <= 0 or top > 100)):
         return None

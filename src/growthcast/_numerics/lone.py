@@ -3,16 +3,20 @@
 :func:`~growthcast._numerics.curvefit.fit_curve` on one problem spends
 nearly all its time in numpy's overhead per call on arrays of one row (about
 1.5 ms for a logistic on 56 points). Here the work on the points (the curve,
-its Jacobian and the dot products) stays in numpy on 1-D arrays, and the
-small algebra on the parameters (the damped Cholesky solve, the stopping
-rules, the covariance) runs on Python floats.
+its Jacobian and the dot products) stays in numpy on 1-D arrays, with as few
+calls as the arithmetic allows, and everything on the parameters (the chain
+rule of the log-parameters, the damped Cholesky solve, the stopping rules,
+the starts' straight lines, the covariance) runs on Python floats.
 
 Every operation is the one the batch core performs for that problem, in the
 same order and on the same values (IEEE arithmetic gives the same bits in
-numpy and in Python), so the iterates, the stopping decisions and the result
-are the batch's: the scaling and centring of ``curvefit.Scaling``, the
-starts of ``curvefit.self_start``, the Levenberg-Marquardt rules of
-``lm.solve`` and the covariance of ``curvefit.fit_curve``. Keep the two in step when either changes;
+numpy and in Python; transcendental functions stay numpy's), so the iterates,
+the stopping decisions and the result are the batch's: the scaling and
+centring of ``curvefit.Scaling``, the starts of ``curvefit.self_start``, the
+Levenberg-Marquardt rules of ``lm.solve``, the covariance of
+``curvefit.fit_curve`` and, for the logistic and the Gompertz curve, the
+kernels of :mod:`growthcast.curves` (the others are evaluated by the curve's
+own ``evaluate``). Keep the two in step when either changes;
 ``tests/test_lone_fit.py`` compares them on real and synthetic series.
 
 Only fits that succeed are finished here: :func:`fit_one` returns None for
@@ -24,14 +28,14 @@ statuses and messages are the reference.
 from __future__ import annotations
 
 import math
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from .. import errors
-from ..curves import Curve
-from .curvefit import CurveFit
+from ..curves import CURVES, Curve
 
-__all__ = ["fit_one"]
+__all__ = ["LoneFit", "fit_one"]
 
 # The batch core's settings: lm.solve's tolerances and damping, fit_curve's iteration limit and
 # self_start's candidate ceilings (tests/test_lone_fit.py fails if they drift apart)
@@ -39,7 +43,11 @@ XTOL, FTOL, GTOL = 1e-10, 1e-12, 1e-10
 RHO_MIN, LAM_MAX, TINY, LAM0 = 1e-4, 1e16, 1e-300, 1e-3
 _MAX_ITER = 200
 _CEILINGS = np.array([1.1, 1.6, 3.0])
+_CEILING_LIST = _CEILINGS.tolist()
+# the exponent caps of curves' logistic and Gompertz kernels (exp(-z) at most exp(700), exp(40))
+_LOGISTIC_CAP, _GOMPERTZ_CAP = 700.0, 40.0
 _vecdot = getattr(np, "vecdot", None)
+_INF = math.inf
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -49,107 +57,59 @@ def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.einsum("...n,...n->...", a, b)
 
 
-def _pdot(a: list, b: list) -> float:
-    out = a[0] * b[0]
-    for p in range(1, len(a)):
-        out += a[p] * b[p]
-    return out
+class LoneFit(NamedTuple):
+    """One curve fit in natural units, as Python numbers (``curvefit.CurveFit`` of one problem)."""
+
+    params: list[float]
+    cov: list[list[float]]  # zero rows and columns for fixed parameters
+    sigma2: float
+    sse: float
+    n_obs: int
+    n_free: int
+    n_iter: int
+    status: int
 
 
-def _start(curve: Curve, tc: np.ndarray, ys: np.ndarray, fixed: np.ndarray, ymax: float) -> np.ndarray:
-    """:func:`~growthcast._numerics.curvefit.self_start` for one fully observed problem, natural-scaled (P,).
-
-    The sums over the points run in numpy (the batch's dot product), the line of each candidate ceiling
-    on Python floats.
-    """
-    N = len(tc)
-    ymax = max(ymax, 0.0)
-    K_fixed = fixed[curve.params.index(curve.saturation)]
-    any_fixed = not math.isnan(K_fixed)
-    cand = _CEILINGS * ymax if not any_fixed else np.full(len(_CEILINGS), K_fixed)  # (C,)
-    n = N
-    ones = np.ones(N)
-    xb = float(_dot(tc, ones)) / n
-    sxx = float(_dot(tc, tc)) - n * xb * xb
-    floor = 1e-6 * (ymax if ymax > 0 else 1.0)
-    log_y = np.log(np.maximum(ys, floor))
-    log_y_sum = float(_dot(log_y, ones))
-    log_y_t = float(_dot(tc, log_y))
-    K = cand[:, None]
-    loglog = curve.linearisation == "loglog"
-    if loglog:  # z = -log(log K - log y)
-        z = np.subtract(np.log(K), log_y)
-        if any_fixed:
-            np.maximum(z, 1e-6, out=z)
-    else:  # z = log y - log(K - y)
-        z = np.subtract(K, ys)
-        if any_fixed:
-            np.maximum(z, 1e-6 * K, out=z)
-    np.log(z, out=z)
-    rates, midpoints = [], []
-    for sxz, zsum in zip(_dot(tc, z).tolist(), _dot(z, ones).tolist()):
-        if loglog:
-            sxz, zsum = -sxz, -zsum
-        else:
-            sxz, zsum = log_y_t - sxz, log_y_sum - zsum
-        zbar = zsum / n
-        sxz = sxz - n * xb * zbar
-        slope = sxz / sxx if sxx > 0 else 0.0
-        midpoint = xb - (zbar / slope if slope != 0 else 0.0)
-        rates.append(min(max(abs(slope), 0.05), 50.0))
-        midpoints.append(min(max(midpoint, -200.0), 200.0))
-    theta = curve.guess(cand[None, :], np.array([rates]), np.array([midpoints]), fixed[None, :], tc[None, :],
-                        np.ones((1, N), dtype=bool))[0]
-    resid = curve.value(tc, theta, out=np.empty((len(cand), N)))
-    resid -= ys
-    sse = _dot(resid, resid)
-    sse = np.where(np.isfinite(sse), sse, np.inf)
-    return theta[int(np.argmin(sse))]
+# ---------------------------------------------------------------- the kernels on one row
+# The value and Jacobian of curves' kernels, for parameters that are Python floats, writing the
+# value into f and column p of the Jacobian into J[p]. The exponent cap is applied without first
+# asking whether it is reached: np.minimum(x, cap) leaves every value at or below the cap (and NaN)
+# as it is, so the bits are those of curves._cap's conditional one.
+def _logistic_kernel(t, K, r, t0, f, J):
+    s, dt, e = J
+    np.subtract(t, t0, out=dt)
+    np.multiply(dt, -r, out=e)
+    np.minimum(e, _LOGISTIC_CAP, out=e)
+    np.exp(e, out=e)  # exp(-z)
+    np.add(e, 1.0, out=s)
+    np.divide(1.0, s, out=s)  # s = 1 / (1 + exp(-z))
+    np.multiply(s, K, out=f)
+    e *= s  # 1 - s
+    e *= f  # dy/dz = K s (1 - s)
+    dt *= e
+    e *= -r
 
 
-class _Problem:
-    """The scaled problem and its model: cost, J'J and J'r at the solver's coordinates u."""
-
-    def __init__(self, curve: Curve, tc: np.ndarray, ys: np.ndarray, free: list[bool]) -> None:
-        self.curve, self.tc, self.ys = curve, tc, ys
-        P = len(curve.params)
-        self.P = P
-        self.positive = np.array([name in curve.positive for name in curve.params])
-        # rows 0..P-1 the Jacobian's columns, row P the values and then the residuals: one call of the
-        # batch's dot product gives J'J, J'r and r'r together, each entry by the same routine
-        self.memory = np.empty((P + 1, len(tc)))
-        self.J, self.f = self.memory[:P].T, self.memory[P]
-        self.pairs = (self.memory[:, None, :], self.memory[None, :, :])
-        self.d = np.ones(P + 1)  # d(natural)/du of each parameter, and 1 for the residuals' row
-        self.d_params, self.out = self.d[:P], (self.f, self.J)
-        self.fixed = [p for p in range(P) if not free[p]]
-
-    def evaluate(self, u: list[float]) -> tuple[float, list[list[float]], list[float]]:
-        P = self.P
-        v = np.array(u)
-        np.copyto(v, np.exp(v), where=self.positive)
-        self.curve.evaluate(self.tc, v, out=self.out)
-        self.f -= self.ys
-        products = _dot(*self.pairs)
-        d = self.d
-        np.copyto(self.d_params, v, where=self.positive)
-        products *= np.multiply.outer(d, d)  # the chain rule for the log-parameters; r'r is multiplied by 1
-        H = products.tolist()
-        g = H.pop()
-        cost = 0.5 * g.pop()
-        for row in H:
-            del row[P]
-        for p in self.fixed:
-            for q in range(P):
-                H[p][q] = H[q][p] = 0.0
-            H[p][p], g[p] = 1.0, 0.0
-        return cost, H, g
+def _gompertz_kernel(t, K, r, t0, f, J):
+    g, dt, e = J
+    np.subtract(t, t0, out=dt)
+    np.multiply(dt, -r, out=e)
+    np.minimum(e, _GOMPERTZ_CAP, out=e)
+    np.exp(e, out=e)  # exp(-z)
+    np.negative(e, out=g)
+    np.exp(g, out=g)
+    np.multiply(g, K, out=f)
+    e *= f  # dy/dz = K g exp(-z)
+    dt *= e
+    e *= -r
 
 
-def _finite(x: list[float]) -> bool:
-    return all(map(math.isfinite, x))
+_KERNELS: dict[Callable, Callable] = {CURVES["logistic"].evaluate: _logistic_kernel,
+                                      CURVES["gompertz"].evaluate: _gompertz_kernel}
+_SIGMOID_GUESS = CURVES["logistic"].guess  # (K, r, t0[, nu]) straight from the line, nu = 1 unless fixed
 
 
+# ---------------------------------------------------------------- straight-line code of size P
 def _factor_lines(P: int) -> list[str]:
     """Python lines factoring ``A + shift I`` into locals ``L{i}_{j}`` and ``i{j} = 1 / L{j}_{j}``, as
     ``linalg.cholesky_solve`` does, returning None when it is not positive definite."""
@@ -179,13 +139,30 @@ def _substitution_lines(P: int, rhs: str, indent: str) -> list[str]:
     return lines
 
 
+def _assemble_lines(P: int) -> list[str]:
+    """``assemble(m, d)``: half the sum of squares, J'J and J'r from ``m``, the (P+1, P+1) dot products
+    of the Jacobian's columns and the residuals (row and column P), with the chain rule ``d``.
+
+    As ``lm._evaluate``: ``J_p'J_q d_p d_q`` from the upper triangle (p <= q) mirrored, ``J_p'r d_p``.
+    """
+    ds = ", ".join(f"d{p}" for p in range(P))
+    lines = ["def assemble(m, d):", f"    {', '.join(f'm{p}' for p in range(P + 1))}, = m", f"    {ds}, = d"]
+    for p in range(P):
+        for q in range(p, P):
+            lines.append(f"    h{p}_{q} = m{p}[{q}] * (d{p} * d{q})")
+    rows = ", ".join("[" + ", ".join(f"h{min(p, q)}_{max(p, q)}" for q in range(P)) + "]" for p in range(P))
+    grad = ", ".join(f"m{p}[{P}] * d{p}" for p in range(P))
+    lines.append(f"    return 0.5 * m{P}[{P}], [{rows}], [{grad}]")
+    return lines
+
+
 def _compiled(P: int) -> tuple:
     """Straight-line code of size P (a loop with list indexing costs several times as much), made once.
 
     ``solve(A, rhs, shift)``: the solutions of ``(A + shift I) x = b`` for each ``b`` in ``rhs``.
     ``step(A, g, u, shift)``: the damped step ``x = -(A + shift I)^-1 g`` as ``(u + x, x'x, g'x)``,
     the sums in :func:`~growthcast._numerics.linalg.pdot`'s order. Both None where the matrix is not
-    numerically positive definite.
+    numerically positive definite. ``assemble(m, d)``: see :func:`_assemble_lines`.
     """
     xs = ", ".join(f"x{i}" for i in range(P))
     solve = ["def solve(A, rhs, shift):", *_factor_lines(P), "    out = []", "    for b in rhs:",
@@ -194,33 +171,149 @@ def _compiled(P: int) -> tuple:
             f"    return ([{', '.join(f'u[{i}] + x{i}' for i in range(P))}], "
             f"{' + '.join(f'x{i} * x{i}' for i in range(P))}, {' + '.join(f'g[{i}] * x{i}' for i in range(P))})"]
     namespace = {"sqrt": math.sqrt}
-    exec("\n".join(solve + step), namespace)  # noqa: S102 -- source made above from integers only
-    return namespace["solve"], namespace["step"]
+    exec("\n".join(solve + step + _assemble_lines(P)), namespace)  # noqa: S102 -- source made from integers only
+    return namespace["solve"], namespace["step"], namespace["assemble"]
 
 
-_COMPILED: dict[int, tuple] = {}
+class _Shape:
+    """What a fit of ``curve`` needs that does not depend on the data, made once per curve."""
+
+    def __init__(self, curve: Curve) -> None:
+        names = curve.params
+        self.curve = curve
+        self.P = P = len(names)
+        self.level = [n in curve.level for n in names]
+        self.time = [n in curve.time for n in names]
+        self.positive = [n in curve.positive for n in names]
+        self.k_sat = names.index(curve.saturation)
+        self.loglog = curve.linearisation == "loglog"
+        self.kernel = _KERNELS.get(curve.evaluate)
+        self.sigmoid_guess = curve.guess is _SIGMOID_GUESS
+        self.solve, self.step, self.assemble = _compiled(P)
 
 
-def _code(P: int) -> tuple:
-    if P not in _COMPILED:
-        _COMPILED[P] = _compiled(P)
-    return _COMPILED[P]
+_SHAPES: dict[int, _Shape] = {}
 
 
-def _cholesky_solve(A: list[list[float]], rhs: list[list[float]], shift: float) -> list[list[float]] | None:
-    """:func:`~growthcast._numerics.linalg.cholesky_solve` of ``(A + shift I) x = b`` for each ``b`` in
-    ``rhs``; None if ``A + shift I`` is not numerically positive definite."""
-    return _code(len(A))[0](A, rhs, shift)
+def _shape(curve: Curve) -> _Shape:
+    shape = _SHAPES.get(id(curve))
+    if shape is None or shape.curve is not curve:
+        shape = _SHAPES[id(curve)] = _Shape(curve)
+    return shape
 
 
-def _solve(problem: _Problem, u: list[float], free: list[bool]):
+# ---------------------------------------------------------------- the start
+def _start(sh: _Shape, tc: np.ndarray, ys: np.ndarray, fixed: list[float], ymax: float) -> list[float]:
+    """:func:`~growthcast._numerics.curvefit.self_start` for one fully observed problem, natural-scaled.
+
+    The sums over the points are the batch's dot products, all in one call; the line of each
+    candidate ceiling and (for the sigmoid curves) its parameters are worked out on Python floats.
+    """
+    curve = sh.curve
+    N = len(tc)
+    ymax = max(ymax, 0.0)
+    K_fixed = fixed[sh.k_sat]
+    any_fixed = not math.isnan(K_fixed)
+    cand = [K_fixed] * 3 if any_fixed else [ymax * c for c in _CEILING_LIST]
+    n = N
+    floor = 1e-6 * (ymax if ymax > 0 else 1.0)
+    # rows: 1, the times, log y, z of each candidate
+    rows = np.empty((6, N))
+    rows[0] = 1.0
+    rows[1] = tc
+    log_y = np.maximum(ys, floor, out=rows[2])
+    np.log(log_y, out=log_y)
+    z = rows[3:]
+    K = np.array(cand)[:, None]
+    if sh.loglog:  # z = -log(log K - log y)
+        np.subtract(np.log(K), log_y, out=z)
+        if any_fixed:
+            np.maximum(z, 1e-6, out=z)
+    else:  # z = log y - log(K - y)
+        np.subtract(K, ys, out=z)
+        if any_fixed:
+            np.maximum(z, 1e-6 * K, out=z)
+    np.log(z, out=z)
+    # the dot products of the times, log y and the z's with 1 and the times
+    (t_sum, sxx), (log_y_sum, log_y_t), *lines = _dot(rows[1:, None, :], rows[None, :2, :]).tolist()
+    xb = t_sum / n
+    sxx = sxx - n * xb * xb
+    rates, midpoints = [], []
+    for zsum, sxz in lines:
+        if sh.loglog:
+            sxz, zsum = -sxz, -zsum
+        else:
+            sxz, zsum = log_y_t - sxz, log_y_sum - zsum
+        zbar = zsum / n
+        sxz = sxz - n * xb * zbar
+        slope = sxz / sxx if sxx > 0 else 0.0
+        midpoint = xb - (zbar / slope if slope != 0 else 0.0)
+        rates.append(min(max(abs(slope), 0.05), 50.0))
+        midpoints.append(min(max(midpoint, -200.0), 200.0))
+    if sh.sigmoid_guess:  # curves' _sigmoid_guess: fixed values win
+        theta = [[c, fixed[1] if fixed[1] == fixed[1] else r, fixed[2] if fixed[2] == fixed[2] else m]
+                 + ([] if sh.P == 3 else [fixed[3] if fixed[3] == fixed[3] else 1.0])
+                 for c, r, m in zip(cand, rates, midpoints)]
+        theta_arr = np.array(theta)
+    else:
+        theta_arr = curve.guess(np.array([cand]), np.array([rates]), np.array([midpoints]), np.array([fixed]),
+                                tc[None, :], np.ones((1, N), dtype=bool))[0]
+        theta = theta_arr.tolist()
+    resid = curve.value(tc, theta_arr, out=rows[:3])
+    resid -= ys
+    sse = _dot(resid, resid).tolist()
+    sse = [s if math.isfinite(s) else _INF for s in sse]
+    return theta[sse.index(min(sse))]  # np.argmin: the first of the smallest
+
+
+# ---------------------------------------------------------------- the solver
+class _Problem:
+    """The scaled problem and its model: cost, J'J and J'r at the solver's coordinates u."""
+
+    def __init__(self, sh: _Shape, tc: np.ndarray, ys: np.ndarray, free: list[bool]) -> None:
+        P = sh.P
+        self.tc, self.ys, self.P = tc, ys, P
+        self.positive = sh.positive
+        self.kernel, self.curve, self.assemble = sh.kernel, sh.curve, sh.assemble
+        # rows 0..P-1 the Jacobian's columns, row P the values and then the residuals: one call of the
+        # batch's dot product gives J'J, J'r and r'r together, each entry by the same routine
+        self.memory = memory = np.empty((P + 1, len(tc)))
+        self.cols, self.f = list(memory[:P]), memory[P]
+        self.out = (self.f, memory[:P].T)
+        self.pairs = (memory[:, None, :], memory[None, :, :])
+        self.fixed = [p for p in range(P) if not free[p]]
+
+    def evaluate(self, u: list[float]) -> tuple[float, list[list[float]], list[float]]:
+        exp_u = np.exp(u).tolist()
+        v = [e if pos else x for e, x, pos in zip(exp_u, u, self.positive)]
+        if self.kernel is not None:
+            self.kernel(self.tc, *v, self.f, self.cols)
+        else:
+            self.curve.evaluate(self.tc, v, out=self.out)
+        self.f -= self.ys
+        d = [e if pos else 1.0 for e, pos in zip(exp_u, self.positive)]  # d v / d u: the chain rule
+        cost, H, g = self.assemble(_dot(*self.pairs).tolist(), d)
+        for p in self.fixed:  # lm._fix
+            for q in range(self.P):
+                H[p][q] = H[q][p] = 0.0
+            H[p][p], g[p] = 1.0, 0.0
+        return cost, H, g
+
+
+def _finite(x: list[float]) -> bool:
+    return all(map(math.isfinite, x))
+
+
+def _solve(sh: _Shape, problem: _Problem, u: list[float], free: list[bool]):
     """:func:`~growthcast._numerics.lm.solve` for one problem: (u, sse, J'J, n_iter, status), or None on a
     failure."""
     P = len(u)
     isfinite, sqrt = math.isfinite, math.sqrt
-    damped_step = _code(P)[1]
+    damped_step = sh.step
+    evaluate = problem.evaluate
     free_p = [p for p in range(P) if free[p]]
-    cost, H, g = problem.evaluate(u)
+    all_free = len(free_p) == P
+    cost, H, g = evaluate(u)
     diag = [H[p][p] for p in range(P)]
     if not (isfinite(cost) and _finite(u + g + diag)):
         return None
@@ -230,8 +323,9 @@ def _solve(problem: _Problem, u: list[float], free: list[bool]):
         bound = GTOL * sqrt(2.0 * cost)
         if cost == 0.0 or all([abs(gp) <= sqrt(dp) * bound for gp, dp in zip(g, diag)]):
             return u, 2.0 * cost, H, it, errors.CONVERGED_GRADIENT
-        largest = max([diag[p] for p in free_p]) if len(free_p) == P else max([diag[p] for p in free_p] + [0.0])
-        Dscale = max(Dscale, largest)
+        largest = max(diag) if all_free else max([diag[p] for p in free_p] + [0.0])
+        if largest > Dscale:  # np.maximum, with no NaN here: diag is finite
+            Dscale = largest
         lamD = lam * Dscale
         solved = damped_step(H, g, u, lamD)
         if solved is not None:
@@ -239,13 +333,16 @@ def _solve(problem: _Problem, u: list[float], free: list[bool]):
             predicted = 0.5 * (lamD * step2 - g_step)
             if trusted and predicted <= FTOL * cost:
                 return u, 2.0 * cost, H, it, errors.CONVERGED_COST
-            cost_new, H_new, g_new = problem.evaluate(u_new)
+            cost_new, H_new, g_new = evaluate(u_new)
             diag_new = [H_new[p][p] for p in range(P)]
             actual = cost - cost_new
             finite = isfinite(cost_new) and _finite(u_new + g_new + diag_new)
             rho = actual / predicted if predicted > 0 else -1.0
             accept = finite and actual > 0 and rho > RHO_MIN
-            small_step = sqrt(step2) <= XTOL * (sqrt(_pdot(u, u)) + XTOL)
+            x_norm2 = u[0] * u[0]
+            for p in range(1, P):  # linalg.pdot's order
+                x_norm2 += u[p] * u[p]
+            small_step = sqrt(step2) <= XTOL * (sqrt(x_norm2) + XTOL)
             tiny = FTOL * cost
             small_cost = abs(actual) <= tiny and predicted <= tiny and rho <= 2.0 and finite
         else:  # the batch's step is then not finite: nothing is accepted and the damping grows
@@ -265,7 +362,7 @@ def _solve(problem: _Problem, u: list[float], free: list[bool]):
     return u, 2.0 * cost, H, _MAX_ITER, errors.MAX_ITERATIONS
 
 
-def _inverse_normal(H: list[list[float]], free: list[bool]) -> list[list[float]] | None:
+def _inverse_normal(sh: _Shape, H: list[list[float]], free: list[bool]) -> list[list[float]] | None:
     """``curvefit._inverse_normal`` for one problem; None where J'J is singular."""
     P = len(H)
     d = [math.sqrt(H[p][p]) if H[p][p] >= 0 else math.nan for p in range(P)]
@@ -277,7 +374,7 @@ def _inverse_normal(H: list[list[float]], free: list[bool]) -> list[list[float]]
             if p == q and not free[p]:
                 v = v + 1.0
             A[p][q] = v if math.isfinite(v) else 0.0
-    inv = _cholesky_solve(A, [[1.0 if i == k else 0.0 for i in range(P)] for k in range(P)], 0.0)
+    inv = sh.solve(A, [[1.0 if i == k else 0.0 for i in range(P)] for k in range(P)], 0.0)
     if inv is None:
         return None
     trace = inv[0][0]
@@ -289,62 +386,57 @@ def _inverse_normal(H: list[list[float]], free: list[bool]) -> list[list[float]]
     return [[inv[q][p] / d[p] / d[q] if free[p] and free[q] else 0.0 for q in range(P)] for p in range(P)]
 
 
-def fit_one(curve: Curve, t: np.ndarray, y: np.ndarray, fixed: np.ndarray) -> CurveFit | None:
+def fit_one(curve: Curve, t: np.ndarray, y: np.ndarray, fixed: list[float]) -> LoneFit | None:
     """Fit ``curve`` to one fully observed series, as ``fit_curve`` would in a batch.
 
     Parameters
     ----------
     t, y : ndarray, shape (N,)
-        Finite times and values.
-    fixed : ndarray, shape (P,)
+        Finite times, increasing, and values.
+    fixed : list of float, length P
         Fixed natural values, NaN where the parameter is fitted.
 
     Returns
     -------
-    CurveFit or None
-        The fit with a batch axis of one; None where ``fit_curve`` would
-        report a failure (the caller then asks it for the status and message).
+    LoneFit or None
+        The fit; None where ``fit_curve`` would report a failure (the
+        caller then asks it for the status and message).
     """
-    P = len(curve.params)
+    sh = _shape(curve)
+    P = sh.P
     N = len(t)
-    free = [bool(math.isnan(v)) for v in fixed.tolist()]
+    free = [v != v for v in fixed]
     n_free = sum(free)
     if N <= n_free:
         return None
+    level, time, positive = sh.level, sh.time, sh.positive
     centre = float(t.sum()) / N
     top = float(y.max())
     scale = max(top, -float(y.min()))
     scale = scale if scale > 0 else 1.0
     tc = t - centre
     ys = y / scale
-    level = [name in curve.level for name in curve.params]
-    time = [name in curve.time for name in curve.params]
-    positive = [name in curve.positive for name in curve.params]
-    fixed_scaled = np.array([
-        (((v / scale) if level[p] else v) - centre) if time[p] else ((v / scale) if level[p] else v)
-        for p, v in enumerate(fixed.tolist())])
+    fixed_scaled = [(((v / scale) if level[p] else v) - centre) if time[p] else ((v / scale) if level[p] else v)
+                    for p, v in enumerate(fixed)]
     with np.errstate(all="ignore"):
-        theta0 = _start(curve, tc, ys, fixed_scaled, top / scale)
-        u0 = np.where(positive, np.log(np.maximum(theta0, 1e-300)), theta0).tolist()
-        solved = _solve(_Problem(curve, tc, ys, free), u0, free)
+        theta0 = _start(sh, tc, ys, fixed_scaled, top / scale)
+        log0 = np.log(np.maximum(theta0, 1e-300)).tolist()
+        u0 = [lg if pos else x for lg, x, pos in zip(log0, theta0, positive)]
+        solved = _solve(sh, _Problem(sh, tc, ys, free), u0, free)
         if solved is None:
             return None
         u, sse_s, H, n_iter, status = solved
-        exp_u = np.exp(np.array(u)).tolist()
+        exp_u = np.exp(u).tolist()
     # to natural units, as curvefit.to_natural
     v = [e if positive[p] else u[p] for p, e in enumerate(exp_u)]
     deriv = [(x if positive[p] else 1.0) * scale if level[p] else (x if positive[p] else 1.0) for p, x in enumerate(v)]
     theta = [x * scale if level[p] else x for p, x in enumerate(v)]
-    params = [(x + centre if time[p] else x) if free[p] else f for p, (x, f) in enumerate(zip(theta, fixed.tolist()))]
+    params = [(x + centre if time[p] else x) if free[p] else f for p, (x, f) in enumerate(zip(theta, fixed))]
     sigma2_s = sse_s / max(N - n_free, 1)
-    inv = _inverse_normal(H, free)
+    inv = _inverse_normal(sh, H, free)
     if inv is None:
         return None
     cov = [[inv[p][q] * sigma2_s * deriv[p] * deriv[q] for q in range(P)] for p in range(P)]
     if not all(math.isfinite(cov[p][q]) for p in range(P) for q in range(P) if free[p] and free[q]):
         return None
-    return CurveFit(
-        params=np.array([params]), cov=np.array([cov]), sigma2=np.array([sigma2_s * (scale * scale)]),
-        sse=np.array([sse_s * (scale * scale)]), n_obs=np.array([N]), n_free=np.array([n_free]),
-        n_iter=np.array([n_iter]), status=np.array([status]),
-    )
+    return LoneFit(params, cov, sigma2_s * (scale * scale), sse_s * (scale * scale), N, n_free, n_iter, status)

@@ -159,6 +159,15 @@ class CurveModel(Model):
                              "curve is flat to the last digit")
         return flagged, message
 
+    def _implausible_one(self, params: list[float], status: int, top: float) -> bool:
+        """:meth:`_implausible` of one fit on Python numbers, with no time parameter fixed: whether it is flagged."""
+        if status < 0:
+            return False
+        ceiling = self.curve.saturation
+        if ceiling not in self.fixed:
+            return top > 0 and params[self.curve.params.index(ceiling)] / top > MAX_CEILING_RATIO
+        return top > self.fixed[ceiling] * (1 + 1e-9)
+
     def _singular_message(self) -> str:
         ceiling = self.curve.saturation
         advice = "use a trend model" if ceiling in self.fixed else f"fix the ceiling (fixed={{'{ceiling}': ...}}) or use a trend model"
