@@ -71,41 +71,48 @@ class LoneFit(NamedTuple):
 
 
 # ---------------------------------------------------------------- the kernels on one row
-# The value and Jacobian of curves' kernels, for parameters that are Python floats, writing the
-# value into f and column p of the Jacobian into J[p]. The exponent cap is applied without first
-# asking whether it is reached: np.minimum(x, cap) leaves every value at or below the cap (and NaN)
-# as it is, so the bits are those of curves._cap's conditional one.
-def _logistic_kernel(t, K, r, t0, f, J):
+# The value and Jacobian of curves' kernels on one row, writing the value into f and column p of
+# the Jacobian into J[p]. The parameters K, r, t0 and -r are 0-d arrays (numpy takes them at less
+# than half the cost of a Python float); ``cap`` says whether the exponent may reach its cap, which
+# curves._cap would then apply (np.minimum leaves every value at or below the cap, and NaN, as it is).
+_ONE = np.array(1.0)
+
+
+def _logistic_kernel(t, K, r, t0, neg_r, cap, f, J):
     s, dt, e = J
-    np.subtract(t, t0, out=dt)
-    np.multiply(dt, -r, out=e)
-    np.minimum(e, _LOGISTIC_CAP, out=e)
-    np.exp(e, out=e)  # exp(-z)
-    np.add(e, 1.0, out=s)
-    np.divide(1.0, s, out=s)  # s = 1 / (1 + exp(-z))
-    np.multiply(s, K, out=f)
-    e *= s  # 1 - s
-    e *= f  # dy/dz = K s (1 - s)
-    dt *= e
-    e *= -r
+    np.subtract(t, t0, dt)
+    np.multiply(dt, neg_r, e)
+    if cap:
+        np.minimum(e, _LOGISTIC_CAP, out=e)
+    np.exp(e, e)  # exp(-z)
+    np.add(e, _ONE, s)
+    np.divide(_ONE, s, s)  # s = 1 / (1 + exp(-z))
+    np.multiply(s, K, f)
+    np.multiply(e, s, e)  # 1 - s
+    np.multiply(e, f, e)  # dy/dz = K s (1 - s)
+    np.multiply(dt, e, dt)
+    np.multiply(e, neg_r, e)
 
 
-def _gompertz_kernel(t, K, r, t0, f, J):
+def _gompertz_kernel(t, K, r, t0, neg_r, cap, f, J):
     g, dt, e = J
-    np.subtract(t, t0, out=dt)
-    np.multiply(dt, -r, out=e)
-    np.minimum(e, _GOMPERTZ_CAP, out=e)
-    np.exp(e, out=e)  # exp(-z)
-    np.negative(e, out=g)
-    np.exp(g, out=g)
-    np.multiply(g, K, out=f)
-    e *= f  # dy/dz = K g exp(-z)
-    dt *= e
-    e *= -r
+    np.subtract(t, t0, dt)
+    np.multiply(dt, neg_r, e)
+    if cap:
+        np.minimum(e, _GOMPERTZ_CAP, out=e)
+    np.exp(e, e)  # exp(-z)
+    np.negative(e, g)
+    np.exp(g, g)
+    np.multiply(g, K, f)
+    np.multiply(e, f, e)  # dy/dz = K g exp(-z)
+    np.multiply(dt, e, dt)
+    np.multiply(e, neg_r, e)
 
 
-_KERNELS: dict[Callable, Callable] = {CURVES["logistic"].evaluate: _logistic_kernel,
-                                      CURVES["gompertz"].evaluate: _gompertz_kernel}
+_KERNELS: dict[Callable, tuple[Callable, float]] = {
+    CURVES["logistic"].evaluate: (_logistic_kernel, _LOGISTIC_CAP),
+    CURVES["gompertz"].evaluate: (_gompertz_kernel, _GOMPERTZ_CAP),
+}
 _SIGMOID_GUESS = CURVES["logistic"].guess  # (K, r, t0[, nu]) straight from the line, nu = 1 unless fixed
 
 
@@ -139,40 +146,70 @@ def _substitution_lines(P: int, rhs: str, indent: str) -> list[str]:
     return lines
 
 
-def _assemble_lines(P: int) -> list[str]:
-    """``assemble(m, d)``: half the sum of squares, J'J and J'r from ``m``, the (P+1, P+1) dot products
-    of the Jacobian's columns and the residuals (row and column P), with the chain rule ``d``.
+def _assemble_lines(P: int, fixed: tuple[bool, ...]) -> list[str]:
+    """``assemble(m, d)``: what the solver needs at a point, from ``m``, the (P+1, P+1) dot products of
+    the Jacobian's columns and the residuals (row and column P), and the chain rule ``d``.
 
-    As ``lm._evaluate``: ``J_p'J_q d_p d_q`` from the upper triangle (p <= q) mirrored, ``J_p'r d_p``.
+    As ``lm._evaluate`` and ``lm._fix``: half the sum of squares ``cost``, ``H = J'J`` with entries
+    ``J_p'J_q d_p d_q`` from the upper triangle (p <= q) mirrored, ``g = J'r`` with ``J_p'r d_p``, the
+    rows and columns of the ``fixed`` parameters zero but for a unit diagonal. Returned with them: the
+    largest diagonal entry of H over the free parameters (``lm._largest_free``), whether cost, g
+    and the diagonal are finite, and (where they are) ``lm.solve``'s gradient test at the point.
     """
-    ds = ", ".join(f"d{p}" for p in range(P))
-    lines = ["def assemble(m, d):", f"    {', '.join(f'm{p}' for p in range(P + 1))}, = m", f"    {ds}, = d"]
+    free = [p for p in range(P) if not fixed[p]]
+    lines = ["def assemble(m, d):", f"    {', '.join(f'm{p}' for p in range(P + 1))}, = m",
+             f"    {', '.join(f'd{p}' for p in range(P))}, = d", f"    cost = 0.5 * m{P}[{P}]"]
     for p in range(P):
         for q in range(p, P):
-            lines.append(f"    h{p}_{q} = m{p}[{q}] * (d{p} * d{q})")
+            if p == q and fixed[p]:
+                lines.append(f"    h{p}_{q} = 1.0")
+            elif fixed[p] or fixed[q]:
+                lines.append(f"    h{p}_{q} = 0.0")
+            else:
+                lines.append(f"    h{p}_{q} = m{p}[{q}] * (d{p} * d{q})")
+        lines.append(f"    g{p} = 0.0" if fixed[p] else f"    g{p} = m{p}[{P}] * d{p}")
     rows = ", ".join("[" + ", ".join(f"h{min(p, q)}_{max(p, q)}" for q in range(P)) + "]" for p in range(P))
-    grad = ", ".join(f"m{p}[{P}] * d{p}" for p in range(P))
-    lines.append(f"    return 0.5 * m{P}[{P}], [{rows}], [{grad}]")
+    tail = [f"h{p}_{p}" for p in free] + (["0.0"] if len(free) < P else [])
+    lines.append(f"    largest = {tail[0] if len(tail) == 1 else f'max({chr(44).join(tail)})'}")
+    checks = ["isfinite(cost)"] + [f"isfinite(g{p}) and isfinite(h{p}_{p})" for p in free]
+    lines.append(f"    ok = {' and '.join(checks)}")
+    tests = " and ".join(f"abs(g{p}) <= sqrt(h{p}_{p}) * bound" for p in range(P))
+    lines += ["    if ok:", f"        bound = {GTOL!r} * sqrt(2.0 * cost)", f"        small = cost == 0.0 or ({tests})",
+              "    else:", "        small = False",
+              f"    return cost, [{rows}], [{', '.join(f'g{p}' for p in range(P))}], largest, ok, small"]
     return lines
 
 
-def _compiled(P: int) -> tuple:
+def _compiled(P: int, fixed: tuple[bool, ...]) -> tuple:
     """Straight-line code of size P (a loop with list indexing costs several times as much), made once.
 
     ``solve(A, rhs, shift)``: the solutions of ``(A + shift I) x = b`` for each ``b`` in ``rhs``.
-    ``step(A, g, u, shift)``: the damped step ``x = -(A + shift I)^-1 g`` as ``(u + x, x'x, g'x)``,
-    the sums in :func:`~growthcast._numerics.linalg.pdot`'s order. Both None where the matrix is not
-    numerically positive definite. ``assemble(m, d)``: see :func:`_assemble_lines`.
+    ``step(A, g, u, shift)``: the damped step ``x = -(A + shift I)^-1 g`` as ``(u + x, x'x, g'x, u'u,
+    whether u + x is finite)``, the sums in :func:`~growthcast._numerics.linalg.pdot`'s order. Both None
+    where the matrix is not numerically positive definite. ``assemble(m, d)``: see :func:`_assemble_lines`.
     """
     xs = ", ".join(f"x{i}" for i in range(P))
     solve = ["def solve(A, rhs, shift):", *_factor_lines(P), "    out = []", "    for b in rhs:",
              *_substitution_lines(P, "b[{i}]", "        "), f"        out.append([{xs}])", "    return out"]
     step = ["def step(A, g, u, shift):", *_factor_lines(P), *_substitution_lines(P, "-g[{i}]", "    "),
-            f"    return ([{', '.join(f'u[{i}] + x{i}' for i in range(P))}], "
-            f"{' + '.join(f'x{i} * x{i}' for i in range(P))}, {' + '.join(f'g[{i}] * x{i}' for i in range(P))})"]
-    namespace = {"sqrt": math.sqrt}
-    exec("\n".join(solve + step + _assemble_lines(P)), namespace)  # noqa: S102 -- source made from integers only
+            *[f"    n{i} = u[{i}] + x{i}" for i in range(P)],
+            f"    return ([{', '.join(f'n{i}' for i in range(P))}], "
+            f"{' + '.join(f'x{i} * x{i}' for i in range(P))}, {' + '.join(f'g[{i}] * x{i}' for i in range(P))}, "
+            f"{' + '.join(f'u[{i}] * u[{i}]' for i in range(P))}, "
+            f"{' and '.join(f'isfinite(n{i})' for i in range(P))})"]
+    namespace = {"sqrt": math.sqrt, "isfinite": math.isfinite}
+    exec("\n".join(solve + step + _assemble_lines(P, fixed)), namespace)  # noqa: S102 -- made from integers only
     return namespace["solve"], namespace["step"], namespace["assemble"]
+
+
+_COMPILED: dict[tuple, tuple] = {}
+
+
+def _code(P: int, fixed: tuple[bool, ...]) -> tuple:
+    key = (P, fixed)
+    if key not in _COMPILED:
+        _COMPILED[key] = _compiled(P, fixed)
+    return _COMPILED[key]
 
 
 class _Shape:
@@ -181,15 +218,14 @@ class _Shape:
     def __init__(self, curve: Curve) -> None:
         names = curve.params
         self.curve = curve
-        self.P = P = len(names)
+        self.P = len(names)
         self.level = [n in curve.level for n in names]
         self.time = [n in curve.time for n in names]
         self.positive = [n in curve.positive for n in names]
         self.k_sat = names.index(curve.saturation)
         self.loglog = curve.linearisation == "loglog"
-        self.kernel = _KERNELS.get(curve.evaluate)
+        self.kernel, self.cap = _KERNELS.get(curve.evaluate, (None, None))
         self.sigmoid_guess = curve.guess is _SIGMOID_GUESS
-        self.solve, self.step, self.assemble = _compiled(P)
 
 
 _SHAPES: dict[int, _Shape] = {}
@@ -273,8 +309,9 @@ class _Problem:
     def __init__(self, sh: _Shape, tc: np.ndarray, ys: np.ndarray, free: list[bool]) -> None:
         P = sh.P
         self.tc, self.ys, self.P = tc, ys, P
-        self.positive = sh.positive
-        self.kernel, self.curve, self.assemble = sh.kernel, sh.curve, sh.assemble
+        self.kernel, self.cap, self.curve = sh.kernel, sh.cap, sh.curve
+        self.assemble = _code(P, tuple(not f for f in free))[2]
+        self.kept = [p for p in range(P) if not sh.positive[p]]  # fitted as they are, not as logarithms
         # rows 0..P-1 the Jacobian's columns, row P the values and then the residuals: one call of the
         # batch's dot product gives J'J, J'r and r'r together, each entry by the same routine
         self.memory = memory = np.empty((P + 1, len(tc)))
@@ -282,76 +319,73 @@ class _Problem:
         self.out = (self.f, memory[:P].T)
         self.pairs = (memory[:, None, :], memory[None, :, :])
         self.fixed = [p for p in range(P) if not free[p]]
+        self.v = np.empty(P)  # the natural-scaled parameters, and 0-d views of them for the kernel
+        self.views = [self.v[p, ...] for p in range(P)]
+        self.neg_r = np.empty(())
+        self.ends = tc[[0, -1]].tolist()
 
-    def evaluate(self, u: list[float]) -> tuple[float, list[list[float]], list[float]]:
-        exp_u = np.exp(u).tolist()
-        v = [e if pos else x for e, x, pos in zip(exp_u, u, self.positive)]
+    def evaluate(self, u: list[float]) -> tuple:
+        """The point ``u``'s cost, H, g and the rest of ``assemble``'s tuple."""
+        v = self.v
+        v[:] = u
+        np.exp(v, v)  # curvefit's natural_scaled: exp of every entry, the logarithms' kept
+        for p in self.kept:
+            v[p] = u[p]
+        d = v.tolist()
         if self.kernel is not None:
-            self.kernel(self.tc, *v, self.f, self.cols)
+            K, r, t0 = self.views
+            np.negative(r, self.neg_r)
+            rf, t0f = d[1], d[2]
+            cap = self.cap
+            first, last = self.ends  # the times are increasing, so the exponent is largest at an end
+            self.kernel(self.tc, K, r, t0, self.neg_r, not ((first - t0f) * -rf <= cap and (last - t0f) * -rf <= cap),
+                        self.f, self.cols)
         else:
             self.curve.evaluate(self.tc, v, out=self.out)
-        self.f -= self.ys
-        d = [e if pos else 1.0 for e, pos in zip(exp_u, self.positive)]  # d v / d u: the chain rule
-        cost, H, g = self.assemble(_dot(*self.pairs).tolist(), d)
-        for p in self.fixed:  # lm._fix
-            for q in range(self.P):
-                H[p][q] = H[q][p] = 0.0
-            H[p][p], g[p] = 1.0, 0.0
-        return cost, H, g
-
-
-def _finite(x: list[float]) -> bool:
-    return all(map(math.isfinite, x))
+        np.subtract(self.f, self.ys, self.f)
+        for p in self.kept:  # d v / d u: the chain rule, exp(u) for a logarithm
+            d[p] = 1.0
+        return self.assemble(_dot(*self.pairs).tolist(), d)
 
 
 def _solve(sh: _Shape, problem: _Problem, u: list[float], free: list[bool]):
     """:func:`~growthcast._numerics.lm.solve` for one problem: (u, sse, J'J, n_iter, status), or None on a
     failure."""
-    P = len(u)
-    isfinite, sqrt = math.isfinite, math.sqrt
-    damped_step = sh.step
+    sqrt = math.sqrt
+    damped_step = _code(sh.P, tuple(not f for f in free))[1]
     evaluate = problem.evaluate
-    free_p = [p for p in range(P) if free[p]]
-    all_free = len(free_p) == P
-    cost, H, g = evaluate(u)
-    diag = [H[p][p] for p in range(P)]
-    if not (isfinite(cost) and _finite(u + g + diag)):
+    cost, H, g, largest, ok, small_g = evaluate(u)
+    if not (ok and all(map(math.isfinite, u))):
         return None
-    Dscale = max(max([diag[p] for p in free_p], default=0.0), TINY)  # fixed entries count as 0
+    Dscale = max(largest, TINY)
     lam, nu, trusted = LAM0, 2.0, False
     for it in range(_MAX_ITER):
-        bound = GTOL * sqrt(2.0 * cost)
-        if cost == 0.0 or all([abs(gp) <= sqrt(dp) * bound for gp, dp in zip(g, diag)]):
+        if small_g:  # zero cost or a tiny gradient at the current point
             return u, 2.0 * cost, H, it, errors.CONVERGED_GRADIENT
-        largest = max(diag) if all_free else max([diag[p] for p in free_p] + [0.0])
-        if largest > Dscale:  # np.maximum, with no NaN here: diag is finite
+        if largest > Dscale:  # np.maximum: both are finite
             Dscale = largest
         lamD = lam * Dscale
         solved = damped_step(H, g, u, lamD)
         if solved is not None:
-            u_new, step2, g_step = solved
+            u_new, step2, g_step, u2, finite = solved
             predicted = 0.5 * (lamD * step2 - g_step)
             if trusted and predicted <= FTOL * cost:
                 return u, 2.0 * cost, H, it, errors.CONVERGED_COST
-            cost_new, H_new, g_new = evaluate(u_new)
-            diag_new = [H_new[p][p] for p in range(P)]
+            cost_new, H_new, g_new, largest_new, ok, small_new = evaluate(u_new)
             actual = cost - cost_new
-            finite = isfinite(cost_new) and _finite(u_new + g_new + diag_new)
+            finite = finite and ok
             rho = actual / predicted if predicted > 0 else -1.0
             accept = finite and actual > 0 and rho > RHO_MIN
-            x_norm2 = u[0] * u[0]
-            for p in range(1, P):  # linalg.pdot's order
-                x_norm2 += u[p] * u[p]
-            small_step = sqrt(step2) <= XTOL * (sqrt(x_norm2) + XTOL)
+            small_step = sqrt(step2) <= XTOL * (sqrt(u2) + XTOL)
             tiny = FTOL * cost
-            small_cost = abs(actual) <= tiny and predicted <= tiny and rho <= 2.0 and finite
+            small_cost = finite and abs(actual) <= tiny and predicted <= tiny and rho <= 2.0
         else:  # the batch's step is then not finite: nothing is accepted and the damping grows
             accept = small_step = small_cost = False
         if accept:
             shrink = 2.0 * rho - 1.0
             lam = lam * max(1.0 / 3.0, 1.0 - shrink * shrink * shrink)
             nu = 2.0
-            u, g, H, cost, diag = u_new, g_new, H_new, cost_new, diag_new
+            u, g, H, cost, largest, small_g = u_new, g_new, H_new, cost_new, largest_new, small_new
             trusted = abs(rho - 1.0) <= 0.25
         else:
             lam, nu, trusted = lam * nu, nu * 2.0, False
@@ -374,7 +408,7 @@ def _inverse_normal(sh: _Shape, H: list[list[float]], free: list[bool]) -> list[
             if p == q and not free[p]:
                 v = v + 1.0
             A[p][q] = v if math.isfinite(v) else 0.0
-    inv = sh.solve(A, [[1.0 if i == k else 0.0 for i in range(P)] for k in range(P)], 0.0)
+    inv = _code(P, tuple(not f for f in free))[0](A, [[1.0 if i == k else 0.0 for i in range(P)] for k in range(P)], 0.0)
     if inv is None:
         return None
     trace = inv[0][0]
