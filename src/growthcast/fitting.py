@@ -338,8 +338,10 @@ def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any, name
     implausible) returns None, and ``fit`` takes the batch path, whose
     results, statuses and messages are the reference.
     """
-    if not isinstance(spec, CurveModel) or type(spec).fit_arrays is not CurveModel.fit_arrays \
-            or any(k in spec.fixed for k in spec.curve.time):  # a fixed time may be centuries away: the batch's check
+    if not isinstance(spec, CurveModel) or type(spec).fit_arrays is not CurveModel.fit_arrays:
+        return None
+    given = dict(spec.fixed) if spec.fixed else {}
+    if any(k in given for k in spec.curve.time):  # a fixed time may be centuries away: the batch's check
         return None
     data = plain_series(t, y, percent=percent, name=name)
     if data is None:
@@ -348,14 +350,14 @@ def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any, name
     step, months = increasing_steps(data.t) if steps is None else (float(steps[0][0]), int(steps[1][0]))
     t, y = data.t, data.y
     if type(spec)._fixed_array is CurveModel._fixed_array:  # CurveModel._fixed_array on Python floats
-        fixed = [float(spec.fixed[k]) if k in spec.fixed else np.nan for k in spec.curve.params]
+        fixed = [float(given[k]) if k in given else np.nan for k in spec.curve.params]
     else:
         fixed = spec._fixed_array(t[None, :], np.ones((1, len(t)), dtype=bool))[0].tolist()
     fit = fit_one(spec.curve, t, y, fixed)
     if fit is None or spec._implausible_one(fit.params, fit.status, float(y.max())):  # the batch flags it
         return None
-    floats = np.array([*fit.params, *(x for row in fit.cov for x in row), fit.sigma2, fit.sse, t[-1], y[-1]])
     P = len(fit.params)
+    floats = np.array(fit.params + [x for row in fit.cov for x in row] + [fit.sigma2, fit.sse, t[-1], y[-1]])
     n_obs, n_params, n_iter, status = np.array([[fit.n_obs], [fit.n_free], [fit.n_iter], [fit.status]])
     fitted = Fitted(
         params=floats[:P].reshape(1, P), cov=floats[P:P + P * P].reshape(1, P, P),

@@ -164,7 +164,7 @@ class CurveModel(Model):
         if status < 0:
             return False
         ceiling = self.curve.saturation
-        if ceiling not in self.fixed:
+        if not self.fixed or ceiling not in self.fixed:
             return top > 0 and params[self.curve.params.index(ceiling)] / top > MAX_CEILING_RATIO
         return top > self.fixed[ceiling] * (1 + 1e-9)
 
