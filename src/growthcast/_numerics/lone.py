@@ -28,6 +28,7 @@ statuses and messages are the reference.
 from __future__ import annotations
 
 import math
+import threading
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -180,6 +181,50 @@ def _assemble_lines(P: int, fixed: tuple[bool, ...]) -> list[str]:
     return lines
 
 
+def _covariance_lines(P: int, fixed: tuple[bool, ...]) -> list[str]:
+    """``covariance(H, s2, deriv)``: ``curvefit._inverse_normal`` and the covariance of ``fit_curve`` for
+    one problem, or None where J'J is singular or the covariance not finite.
+
+    J'J scaled to a unit diagonal (its free block; the fixed parameters' rows and columns those of the
+    identity), inverted by Cholesky with the unit vectors as right-hand sides, singular where the trace
+    of the inverse reaches 1e13; then ``inv_pq / d_p / d_q * s2 * deriv_p * deriv_q``.
+    """
+    free = [p for p in range(P) if not fixed[p]]
+    lines = ["def covariance(H, s2, deriv):"]
+    for p in range(P):
+        if fixed[p]:
+            lines.append(f"    e{p} = 1.0")
+        else:
+            lines += [f"    h = H[{p}][{p}]", f"    e{p} = sqrt(h) if h >= 0 else nan",
+                      f"    if not (e{p} > 0 and isfinite(e{p})):", f"        e{p} = 1.0"]
+    rows = []
+    for p in range(P):
+        row = []
+        for q in range(P):
+            if p in free and q in free:  # where(both, Hn, 0) + 0 (the identity's off-free part), finite or 0
+                lines += [f"    v = H[{p}][{q}] / e{p} / e{q} + 0.0", f"    a{p}_{q} = v if isfinite(v) else 0.0"]
+                row.append(f"a{p}_{q}")
+            else:
+                row.append("1.0" if p == q else "0.0")
+        rows.append("[" + ", ".join(row) + "]")
+    lines.append(f"    inv = solve([{', '.join(rows)}], {[[1.0 if i == k else 0.0 for i in range(P)] for k in range(P)]!r}, 0.0)")
+    lines += ["    if inv is None:", "        return None", f"    if not {' + '.join(f'inv[{p}][{p}]' for p in range(P))} < 1e13:",
+              "        return None"]
+    cov = []
+    for p in range(P):  # inv[k] solves A x = e_k: column k of the inverse
+        row = []
+        for q in range(P):
+            if p in free and q in free:
+                lines.append(f"    c{p}_{q} = inv[{q}][{p}] / e{p} / e{q} * s2 * deriv[{p}] * deriv[{q}]")
+                row.append(f"c{p}_{q}")
+            else:
+                row.append(f"0.0 / e{p} / e{q} * s2 * deriv[{p}] * deriv[{q}]")
+        cov.append("[" + ", ".join(row) + "]")
+    checks = " and ".join(f"isfinite(c{p}_{q})" for p in free for q in free) or "True"
+    lines += [f"    if not ({checks}):", "        return None", f"    return [{', '.join(cov)}]"]
+    return lines
+
+
 def _compiled(P: int, fixed: tuple[bool, ...]) -> tuple:
     """Straight-line code of size P (a loop with list indexing costs several times as much), made once.
 
@@ -197,9 +242,10 @@ def _compiled(P: int, fixed: tuple[bool, ...]) -> tuple:
             f"{' + '.join(f'x{i} * x{i}' for i in range(P))}, {' + '.join(f'g[{i}] * x{i}' for i in range(P))}, "
             f"{' + '.join(f'u[{i}] * u[{i}]' for i in range(P))}, "
             f"{' and '.join(f'isfinite(n{i})' for i in range(P))})"]
-    namespace = {"sqrt": math.sqrt, "isfinite": math.isfinite}
-    exec("\n".join(solve + step + _assemble_lines(P, fixed)), namespace)  # noqa: S102 -- made from integers only
-    return namespace["solve"], namespace["step"], namespace["assemble"]
+    namespace = {"sqrt": math.sqrt, "isfinite": math.isfinite, "nan": math.nan}
+    source = solve + step + _assemble_lines(P, fixed) + _covariance_lines(P, fixed)
+    exec("\n".join(source), namespace)  # noqa: S102 -- made from integers only
+    return namespace["solve"], namespace["step"], namespace["assemble"], namespace["covariance"]
 
 
 _COMPILED: dict[tuple, tuple] = {}
@@ -239,13 +285,14 @@ def _shape(curve: Curve) -> _Shape:
 
 
 # ---------------------------------------------------------------- the start
-def _start(sh: _Shape, tc: np.ndarray, ys: np.ndarray, fixed: list[float], ymax: float) -> list[float]:
+def _start(sh: _Shape, work: "_Work", fixed: list[float], ymax: float) -> list[float]:
     """:func:`~growthcast._numerics.curvefit.self_start` for one fully observed problem, natural-scaled.
 
     The sums over the points are the batch's dot products, all in one call; the line of each
     candidate ceiling and (for the sigmoid curves) its parameters are worked out on Python floats.
     """
     curve = sh.curve
+    rows, tc, ys = work.rows, work.tc, work.ys
     N = len(tc)
     ymax = max(ymax, 0.0)
     K_fixed = fixed[sh.k_sat]
@@ -254,12 +301,9 @@ def _start(sh: _Shape, tc: np.ndarray, ys: np.ndarray, fixed: list[float], ymax:
     n = N
     floor = 1e-6 * (ymax if ymax > 0 else 1.0)
     # rows: 1, the times, log y, z of each candidate
-    rows = np.empty((6, N))
-    rows[0] = 1.0
-    rows[1] = tc
     log_y = np.maximum(ys, floor, out=rows[2])
     np.log(log_y, out=log_y)
-    z = rows[3:]
+    z = rows[3:6]
     K = np.array(cand)[:, None]
     if sh.loglog:  # z = -log(log K - log y)
         np.subtract(np.log(K), log_y, out=z)
@@ -271,7 +315,7 @@ def _start(sh: _Shape, tc: np.ndarray, ys: np.ndarray, fixed: list[float], ymax:
             np.maximum(z, 1e-6 * K, out=z)
     np.log(z, out=z)
     # the dot products of the times, log y and the z's with 1 and the times
-    (t_sum, sxx), (log_y_sum, log_y_t), *lines = _dot(rows[1:, None, :], rows[None, :2, :]).tolist()
+    (t_sum, sxx), (log_y_sum, log_y_t), *lines = _dot(*work.start_pairs).tolist()
     xb = t_sum / n
     sxx = sxx - n * xb * xb
     rates, midpoints = [], []
@@ -295,7 +339,7 @@ def _start(sh: _Shape, tc: np.ndarray, ys: np.ndarray, fixed: list[float], ymax:
         theta_arr = curve.guess(np.array([cand]), np.array([rates]), np.array([midpoints]), np.array([fixed]),
                                 tc[None, :], np.ones((1, N), dtype=bool))[0]
         theta = theta_arr.tolist()
-    resid = curve.value(tc, theta_arr, out=rows[:3])
+    resid = curve.value(tc, theta_arr, out=rows[6:])
     resid -= ys
     sse = _dot(resid, resid).tolist()
     sse = [s if math.isfinite(s) else _INF for s in sse]
@@ -318,11 +362,11 @@ class _Problem:
         self.cols, self.f = list(memory[:P]), memory[P]
         self.out = (self.f, memory[:P].T)
         self.pairs = (memory[:, None, :], memory[None, :, :])
-        self.fixed = [p for p in range(P) if not free[p]]
         self.v = np.empty(P)  # the natural-scaled parameters, and 0-d views of them for the kernel
         self.views = [self.v[p, ...] for p in range(P)]
         self.neg_r = np.empty(())
-        self.ends = tc[[0, -1]].tolist()
+        self.ends = [0.0, 0.0]  # the first and last of tc, set for each fit
+
 
     def evaluate(self, u: list[float]) -> tuple:
         """The point ``u``'s cost, H, g and the rest of ``assemble``'s tuple."""
@@ -346,6 +390,29 @@ class _Problem:
         for p in self.kept:  # d v / d u: the chain rule, exp(u) for a logarithm
             d[p] = 1.0
         return self.assemble(_dot(*self.pairs).tolist(), d)
+
+
+class _Work:
+    """The arrays of a fit and the problem built on them, kept from fit to fit of the same size."""
+
+    def __init__(self, sh: _Shape, N: int, free: list[bool]) -> None:
+        self.key = (sh, N, free)
+        # the start's rows: 1, the times, log y, z of each candidate, the candidates' curves
+        self.rows = np.empty((9, N))
+        self.rows[0] = 1.0
+        self.tc, self.ys = self.rows[1], np.empty(N)
+        self.start_pairs = (self.rows[1:6, None, :], self.rows[None, :2, :])  # dot products with 1 and t
+        self.problem = _Problem(sh, self.tc, self.ys, free)
+
+
+_local = threading.local()  # one workspace per thread
+
+
+def _work(sh: _Shape, N: int, free: list[bool]) -> _Work:
+    work = getattr(_local, "work", None)
+    if work is None or work.key != (sh, N, free):
+        work = _local.work = _Work(sh, N, free)
+    return work
 
 
 def _solve(sh: _Shape, problem: _Problem, u: list[float], free: list[bool]):
@@ -396,30 +463,6 @@ def _solve(sh: _Shape, problem: _Problem, u: list[float], free: list[bool]):
     return u, 2.0 * cost, H, _MAX_ITER, errors.MAX_ITERATIONS
 
 
-def _inverse_normal(sh: _Shape, H: list[list[float]], free: list[bool]) -> list[list[float]] | None:
-    """``curvefit._inverse_normal`` for one problem; None where J'J is singular."""
-    P = len(H)
-    d = [math.sqrt(H[p][p]) if H[p][p] >= 0 else math.nan for p in range(P)]
-    d = [v if free[p] and v > 0 and math.isfinite(v) else 1.0 for p, v in enumerate(d)]
-    A = [[0.0] * P for _ in range(P)]
-    for p in range(P):
-        for q in range(P):
-            v = H[p][q] / d[p] / d[q] if free[p] and free[q] else 0.0
-            if p == q and not free[p]:
-                v = v + 1.0
-            A[p][q] = v if math.isfinite(v) else 0.0
-    inv = _code(P, tuple(not f for f in free))[0](A, [[1.0 if i == k else 0.0 for i in range(P)] for k in range(P)], 0.0)
-    if inv is None:
-        return None
-    trace = inv[0][0]
-    for p in range(1, P):
-        trace += inv[p][p]
-    if not trace < 1e13:
-        return None
-    # inv[k] solves A x = e_k: column k of the inverse
-    return [[inv[q][p] / d[p] / d[q] if free[p] and free[q] else 0.0 for q in range(P)] for p in range(P)]
-
-
 def fit_one(curve: Curve, t: np.ndarray, y: np.ndarray, fixed: list[float]) -> LoneFit | None:
     """Fit ``curve`` to one fully observed series, as ``fit_curve`` would in a batch.
 
@@ -448,15 +491,18 @@ def fit_one(curve: Curve, t: np.ndarray, y: np.ndarray, fixed: list[float]) -> L
     top = float(y.max())
     scale = max(top, -float(y.min()))
     scale = scale if scale > 0 else 1.0
-    tc = t - centre
-    ys = y / scale
+    work = _work(sh, N, free)
+    tc = np.subtract(t, centre, out=work.tc)
+    np.divide(y, scale, out=work.ys)
+    problem = work.problem
+    problem.ends = [float(tc[0]), float(tc[-1])]
     fixed_scaled = [(((v / scale) if level[p] else v) - centre) if time[p] else ((v / scale) if level[p] else v)
                     for p, v in enumerate(fixed)]
     with np.errstate(all="ignore"):
-        theta0 = _start(sh, tc, ys, fixed_scaled, top / scale)
+        theta0 = _start(sh, work, fixed_scaled, top / scale)
         log0 = np.log(np.maximum(theta0, 1e-300)).tolist()
         u0 = [lg if pos else x for lg, x, pos in zip(log0, theta0, positive)]
-        solved = _solve(sh, _Problem(sh, tc, ys, free), u0, free)
+        solved = _solve(sh, problem, u0, free)
         if solved is None:
             return None
         u, sse_s, H, n_iter, status = solved
@@ -467,10 +513,7 @@ def fit_one(curve: Curve, t: np.ndarray, y: np.ndarray, fixed: list[float]) -> L
     theta = [x * scale if level[p] else x for p, x in enumerate(v)]
     params = [(x + centre if time[p] else x) if free[p] else f for p, (x, f) in enumerate(zip(theta, fixed))]
     sigma2_s = sse_s / max(N - n_free, 1)
-    inv = _inverse_normal(sh, H, free)
-    if inv is None:
-        return None
-    cov = [[inv[p][q] * sigma2_s * deriv[p] * deriv[q] for q in range(P)] for p in range(P)]
-    if not all(math.isfinite(cov[p][q]) for p in range(P) for q in range(P) if free[p] and free[q]):
+    cov = _code(P, tuple(not f for f in free))[3](H, sigma2_s, deriv)
+    if cov is None:
         return None
     return LoneFit(params, cov, sigma2_s * (scale * scale), sse_s * (scale * scale), N, n_free, n_iter, status)
