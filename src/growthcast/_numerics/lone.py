@@ -110,9 +110,33 @@ def _gompertz_kernel(t, K, r, t0, neg_r, cap, f, J):
     np.multiply(e, neg_r, e)
 
 
+def _logistic_values(t, K, neg_r, t0, cap, f):
+    """curves' logistic kernel without the Jacobian, for parameters that are (C, 1) columns."""
+    np.subtract(t, t0, f)
+    np.multiply(f, neg_r, f)
+    if cap:
+        np.minimum(f, _LOGISTIC_CAP, out=f)
+    np.exp(f, f)  # exp(-z)
+    np.add(f, _ONE, f)
+    np.divide(_ONE, f, f)
+    np.multiply(f, K, f)
+
+
+def _gompertz_values(t, K, neg_r, t0, cap, f):
+    """curves' Gompertz kernel without the Jacobian, for parameters that are (C, 1) columns."""
+    np.subtract(t, t0, f)
+    e = np.multiply(f, neg_r)
+    if cap:
+        np.minimum(e, _GOMPERTZ_CAP, out=e)
+    np.exp(e, e)  # exp(-z)
+    np.negative(e, f)
+    np.exp(f, f)
+    np.multiply(f, K, f)
+
+
 _KERNELS: dict[Callable, tuple[Callable, float]] = {
-    CURVES["logistic"].evaluate: (_logistic_kernel, _LOGISTIC_CAP),
-    CURVES["gompertz"].evaluate: (_gompertz_kernel, _GOMPERTZ_CAP),
+    CURVES["logistic"].evaluate: (_logistic_kernel, _logistic_values, _LOGISTIC_CAP),
+    CURVES["gompertz"].evaluate: (_gompertz_kernel, _gompertz_values, _GOMPERTZ_CAP),
 }
 _SIGMOID_GUESS = CURVES["logistic"].guess  # (K, r, t0[, nu]) straight from the line, nu = 1 unless fixed
 
@@ -270,7 +294,9 @@ class _Shape:
         self.positive = [n in curve.positive for n in names]
         self.k_sat = names.index(curve.saturation)
         self.loglog = curve.linearisation == "loglog"
-        self.kernel, self.cap = _KERNELS.get(curve.evaluate, (None, None))
+        self.kernel, self.values, self.cap = _KERNELS.get(curve.evaluate, (None, None, None))
+        if self.positive != [True, True, False]:  # the kernels' (K, r, t0), K and r as logarithms
+            self.kernel = self.values = self.cap = None
         self.sigmoid_guess = curve.guess is _SIGMOID_GUESS
 
 
@@ -339,8 +365,15 @@ def _start(sh: _Shape, work: "_Work", fixed: list[float], ymax: float) -> list[f
         theta_arr = curve.guess(np.array([cand]), np.array([rates]), np.array([midpoints]), np.array([fixed]),
                                 tc[None, :], np.ones((1, N), dtype=bool))[0]
         theta = theta_arr.tolist()
-    resid = curve.value(tc, theta_arr, out=rows[6:])
-    resid -= ys
+    resid = rows[6:]
+    if sh.values is not None:  # (K, r, t0) of each candidate as columns
+        cap = sh.cap
+        first, last = work.problem.ends
+        sh.values(tc, theta_arr[:, 0:1], np.negative(theta_arr[:, 1:2]), theta_arr[:, 2:3],
+                  not all((first - t0) * -r <= cap and (last - t0) * -r <= cap for _, r, t0 in theta), resid)
+    else:
+        curve.value(tc, theta_arr, out=resid)
+    np.subtract(resid, ys, resid)
     sse = _dot(resid, resid).tolist()
     sse = [s if math.isfinite(s) else _INF for s in sse]
     return theta[sse.index(min(sse))]  # np.argmin: the first of the smallest
@@ -365,31 +398,51 @@ class _Problem:
         self.v = np.empty(P)  # the natural-scaled parameters, and 0-d views of them for the kernel
         self.views = [self.v[p, ...] for p in range(P)]
         self.neg_r = np.empty(())
-        self.ends = [0.0, 0.0]  # the first and last of tc, set for each fit
+        self.ends = [0.0, 0.0]  # the first and last of tc, set for each fit (in place)
+        self.evaluate = self._kernel_evaluate() if self.kernel is not None else self._curve_evaluate()
 
+    def _kernel_evaluate(self) -> Callable:
+        """``evaluate(u)``, the point's cost, J'J, J'r and the rest of ``assemble``'s tuple, for a curve
+        (K, r, t0) with its own kernel here: K and r fitted as logarithms."""
+        v, (K, r, t0), neg_r, ends = self.v, self.views, self.neg_r, self.ends
+        kernel, cap, assemble, tc, ys, f, cols, pairs = (self.kernel, self.cap, self.assemble, self.tc, self.ys,
+                                                         self.f, self.cols, self.pairs)
+        exp, negative, subtract, dot = np.exp, np.negative, np.subtract, _vecdot or _dot
 
-    def evaluate(self, u: list[float]) -> tuple:
-        """The point ``u``'s cost, H, g and the rest of ``assemble``'s tuple."""
-        v = self.v
-        v[:] = u
-        np.exp(v, v)  # curvefit's natural_scaled: exp of every entry, the logarithms' kept
-        for p in self.kept:
-            v[p] = u[p]
-        d = v.tolist()
-        if self.kernel is not None:
-            K, r, t0 = self.views
-            np.negative(r, self.neg_r)
-            rf, t0f = d[1], d[2]
-            cap = self.cap
-            first, last = self.ends  # the times are increasing, so the exponent is largest at an end
-            self.kernel(self.tc, K, r, t0, self.neg_r, not ((first - t0f) * -rf <= cap and (last - t0f) * -rf <= cap),
-                        self.f, self.cols)
-        else:
-            self.curve.evaluate(self.tc, v, out=self.out)
-        np.subtract(self.f, self.ys, self.f)
-        for p in self.kept:  # d v / d u: the chain rule, exp(u) for a logarithm
-            d[p] = 1.0
-        return self.assemble(_dot(*self.pairs).tolist(), d)
+        def evaluate(u: list[float]) -> tuple:
+            u0, u1, u2 = u
+            v[0], v[1], v[2] = u0, u1, u2
+            exp(v, v)  # curvefit's natural_scaled: exp of every entry, t0 kept
+            v[2] = u2
+            d = v.tolist()
+            negative(r, neg_r)
+            rf = d[1]
+            first, last = ends  # the times are increasing, so the exponent is largest at an end
+            kernel(tc, K, r, t0, neg_r, not ((first - u2) * -rf <= cap and (last - u2) * -rf <= cap), f, cols)
+            subtract(f, ys, f)
+            d[2] = 1.0  # d v / d u: the chain rule, exp(u) for a logarithm
+            return assemble(dot(*pairs).tolist(), d)
+
+        return evaluate
+
+    def _curve_evaluate(self) -> Callable:
+        """``evaluate(u)`` by the curve's own ``evaluate``."""
+        v, kept, curve, assemble, tc, ys, f, out, pairs = (self.v, self.kept, self.curve, self.assemble, self.tc,
+                                                           self.ys, self.f, self.out, self.pairs)
+
+        def evaluate(u: list[float]) -> tuple:
+            v[:] = u
+            np.exp(v, v)  # curvefit's natural_scaled: exp of every entry, the logarithms' kept
+            for p in kept:
+                v[p] = u[p]
+            d = v.tolist()
+            curve.evaluate(tc, v, out=out)
+            np.subtract(f, ys, f)
+            for p in kept:  # d v / d u: the chain rule, exp(u) for a logarithm
+                d[p] = 1.0
+            return assemble(_dot(*pairs).tolist(), d)
+
+        return evaluate
 
 
 class _Work:
@@ -495,7 +548,7 @@ def fit_one(curve: Curve, t: np.ndarray, y: np.ndarray, fixed: list[float]) -> L
     tc = np.subtract(t, centre, out=work.tc)
     np.divide(y, scale, out=work.ys)
     problem = work.problem
-    problem.ends = [float(tc[0]), float(tc[-1])]
+    problem.ends[:] = float(tc[0]), float(tc[-1])
     fixed_scaled = [(((v / scale) if level[p] else v) - centre) if time[p] else ((v / scale) if level[p] else v)
                     for p, v in enumerate(fixed)]
     with np.errstate(all="ignore"):
