@@ -212,6 +212,27 @@ def test_plain_series_agrees_with_full_validation(cnnic):
         assert fast.has_dates == full.has_dates
 
 
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), unit=st.sampled_from(["us", "ns"]), as_series=st.booleans(),
+       first=st.integers(1843, 2200))
+def test_plain_series_dates_are_those_of_full_validation(seed, unit, as_series, first):
+    """Thousands of increasing dates, to the microsecond, over a few years to centuries: the fast
+    validator's decimal years are ``to_decimal_year``'s to the last bit (the times the fits see)."""
+    from growthcast.data import plain_series, series_from_arrays
+
+    rng = np.random.default_rng(seed)
+    origin = (np.datetime64(f"{first}-01-01", "us") - np.datetime64("1970-01-01", "us")).astype(np.int64)
+    span = int(rng.choice([3, 30, 60])) * 31_622_400 * 10**6  # years, in microseconds
+    steps = rng.integers(10**6, 2 * span // 2000, 2000)  # at least a second apart
+    moments = (origin + np.cumsum(steps)).astype("datetime64[us]").astype(f"datetime64[{unit}]")
+    t = pd.Series(moments) if as_series else moments
+    y = np.linspace(1.0, 2.0, len(moments))
+    fast = plain_series(t, y)
+    full = series_from_arrays(t, y)
+    np.testing.assert_array_equal(fast.t, full.t)
+    assert fast.has_dates and full.has_dates
+
+
 def test_settings_are_the_batch_cores():
     """The lone solver's tolerances and damping are ``lm.solve``'s, its starts ``curvefit``'s."""
     import inspect

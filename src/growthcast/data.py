@@ -1000,9 +1000,6 @@ class PlainSeries(NamedTuple):
     has_dates: bool
 
 
-_SECOND = np.timedelta64(1, "s")
-
-
 def plain_series(t: Any, y: Any, *, percent: bool | None = None, name: object = None) -> PlainSeries | None:
     """:func:`series_from_arrays` for the common case, without building a frame; None otherwise.
 
@@ -1031,10 +1028,13 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None, name: object = 
         moments = t_arr.astype("datetime64[us]", copy=False)
         if np.isnat(moments).any() or (moments is not t_arr and not (moments == t_arr).all()):  # below a us
             return None
-        first_day = moments.astype("datetime64[Y]")  # _year_starts of the years and of the next ones
-        year = first_day.astype(np.int64) + 1970
-        start, end = first_day.astype("datetime64[s]"), (first_day + 1).astype("datetime64[s]")
-        times = year + (moments - start) / _SECOND / ((end - start) / _SECOND)
+        # _years: year + (moment - 1 January) / (length of the year), the timedelta divisions (as doubles
+        # of microseconds and of seconds) on their integers
+        first_day = moments.astype("datetime64[Y]")
+        year = first_day.view(np.int64) + 1970
+        start = first_day.astype("datetime64[s]").view(np.int64)
+        end = (first_day + 1).astype("datetime64[s]").view(np.int64)
+        times = year + (moments.view(np.int64) - start * 1_000_000) / 1e6 / (end - start)
     else:
         return None
     if n > 1 and not (times[1:] > times[:-1]).all():  # unsorted, repeated or not finite times
@@ -1044,7 +1044,7 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None, name: object = 
     values = y_arr.astype(float)
     top, bottom = values.max(), values.min()
     if not (-_MAX_VALUE <= bottom and top <= _MAX_VALUE):  # False when any is missing
-        kept = ~np.isnan(values)
+        kept = values == values  # not NaN
         times, values = times[kept], values[kept]
         if not len(values):
             return None
