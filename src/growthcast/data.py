@@ -1031,9 +1031,10 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None, name: object = 
         # _years: year + (moment - 1 January) / (length of the year), the timedelta divisions (as doubles
         # of microseconds and of seconds) on their integers
         first_day = moments.astype("datetime64[Y]")
-        year = first_day.view(np.int64) + 1970
+        years_1970 = first_day.view(np.int64)
+        year = years_1970 + 1970
         start = first_day.astype("datetime64[s]").view(np.int64)
-        end = (first_day + 1).astype("datetime64[s]").view(np.int64)
+        end = (years_1970 + 1).view("datetime64[Y]").astype("datetime64[s]").view(np.int64)
         times = year + (moments.view(np.int64) - start * 1_000_000) / 1e6 / (end - start)
     else:
         return None
