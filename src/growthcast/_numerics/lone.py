@@ -360,19 +360,17 @@ def _start(sh: _Shape, work: "_Work", fixed: list[float], ymax: float) -> list[f
         theta = [[c, fixed[1] if fixed[1] == fixed[1] else r, fixed[2] if fixed[2] == fixed[2] else m]
                  + ([] if sh.P == 3 else [fixed[3] if fixed[3] == fixed[3] else 1.0])
                  for c, r, m in zip(cand, rates, midpoints)]
-        theta_arr = np.array(theta)
     else:
-        theta_arr = curve.guess(np.array([cand]), np.array([rates]), np.array([midpoints]), np.array([fixed]),
-                                tc[None, :], np.ones((1, N), dtype=bool))[0]
-        theta = theta_arr.tolist()
+        theta = curve.guess(np.array([cand]), np.array([rates]), np.array([midpoints]), np.array([fixed]),
+                            tc[None, :], np.ones((1, N), dtype=bool))[0].tolist()
     resid = rows[6:]
-    if sh.values is not None:  # (K, r, t0) of each candidate as columns
+    if sh.values is not None:  # the kernel's (K, r, t0) of each candidate as columns; K is the candidate
         cap = sh.cap
         first, last = work.problem.ends
-        sh.values(tc, theta_arr[:, 0:1], np.negative(theta_arr[:, 1:2]), theta_arr[:, 2:3],
+        sh.values(tc, K, np.array([[-r] for _, r, _ in theta]), np.array([[t0] for _, _, t0 in theta]),
                   not all((first - t0) * -r <= cap and (last - t0) * -r <= cap for _, r, t0 in theta), resid)
     else:
-        curve.value(tc, theta_arr, out=resid)
+        curve.value(tc, np.array(theta), out=resid)
     np.subtract(resid, ys, resid)
     sse = _dot(resid, resid).tolist()
     sse = [s if math.isfinite(s) else _INF for s in sse]
@@ -407,7 +405,7 @@ class _Problem:
         v, (K, r, t0), neg_r, ends = self.v, self.views, self.neg_r, self.ends
         kernel, cap, assemble, tc, ys, f, cols, pairs = (self.kernel, self.cap, self.assemble, self.tc, self.ys,
                                                          self.f, self.cols, self.pairs)
-        exp, negative, subtract, dot = np.exp, np.negative, np.subtract, _vecdot or _dot
+        exp, subtract, dot = np.exp, np.subtract, _vecdot or _dot
 
         def evaluate(u: list[float]) -> tuple:
             u0, u1, u2 = u
@@ -415,8 +413,8 @@ class _Problem:
             exp(v, v)  # curvefit's natural_scaled: exp of every entry, t0 kept
             v[2] = u2
             d = v.tolist()
-            negative(r, neg_r)
             rf = d[1]
+            neg_r[()] = -rf
             first, last = ends  # the times are increasing, so the exponent is largest at an end
             kernel(tc, K, r, t0, neg_r, not ((first - u2) * -rf <= cap and (last - u2) * -rf <= cap), f, cols)
             subtract(f, ys, f)
