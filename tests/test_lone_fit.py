@@ -293,3 +293,84 @@ def test_a_curve_model_with_its_own_fitting_goes_the_batch_way():
     t = np.arange(20.0)
     y = 50.0 / (1.0 + np.exp(-0.5 * (t - 10.0))) + 0.1 * np.sin(t)
     assert gc.fit(Flagged(), t, y).n_iter == gc.fit("logistic", t, y).n_iter + 1000
+
+
+def _batch_evaluation(curve, tc, ys, u, free):
+    """``lm._evaluate`` and ``lm._fix`` on one problem, with ``fit_curve``'s model: cost, J'J and J'r."""
+    from growthcast._numerics import lm
+
+    positive = np.array([name in curve.positive for name in curve.params])
+
+    def model(x, rows):
+        with np.errstate(over="ignore"):
+            v = np.where(positive, np.exp(x), x)
+        f, J = curve.evaluate(tc[None, :][rows], v)
+        return f, J, np.where(positive, v, 1.0)
+
+    x = np.array(u, dtype=float)[:, None]
+    cost, H, g = lm._evaluate(model, x, np.arange(1), ys[None, :], None)
+    fixed = ~np.array(free)[:, None]
+    lm._fix(H, g, None if not fixed.any() else fixed)
+    return cost[0], H[:, :, 0], g[:, 0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(model=st.sampled_from(CURVES), n=st.integers(3, 40), seed=st.integers(0, 2**32 - 1),
+       log_rate=st.floats(-8.0, 9.0), shift=st.floats(-300.0, 300.0), fix=st.integers(0, 15))
+def test_evaluation_is_the_batch_evaluation(model, n, seed, log_rate, shift, fix):
+    """The lone route's model at any point, far ones included (rates in the thousands, where the kernels'
+    exponents reach their caps, or next to nothing): the batch's cost, J'J and J'r to the last bit."""
+    from growthcast.curves import CURVES as KINDS
+
+    curve = KINDS[model]
+    rng = np.random.default_rng(seed)
+    tc = np.sort(rng.uniform(-15.0, 15.0, n))
+    ys = rng.uniform(0.0, 1.0, n)
+    P = len(curve.params)
+    u = rng.normal(0.0, 1.0, P)
+    u[curve.params.index(curve.saturation)] = rng.normal(0.0, 0.5)
+    u[1] = log_rate  # the rate (Bass: p) on the log scale
+    u[2] = shift if curve.params[2] in curve.time else rng.normal(-1.0, 1.0)
+    free = [not (fix >> p) & 1 for p in range(P)]
+    sh = lone._shape(curve)
+    work = lone._work(sh, n, free)
+    work.tc[:], work.ys[:] = tc, ys
+    work.problem.ends[:] = float(tc[0]), float(tc[-1])
+    with np.errstate(all="ignore"):
+        cost, H, g, *_ = work.problem.evaluate(u.tolist())
+        want_cost, want_H, want_g = _batch_evaluation(curve, tc, ys, u, free)
+    np.testing.assert_array_equal(cost, want_cost)
+    np.testing.assert_array_equal(np.array(H), want_H)
+    np.testing.assert_array_equal(np.array(g), want_g)
+
+
+def test_threads_fitting_at_once_get_the_same_results():
+    """Each thread has its own workspace: fits running side by side give the numbers of fits one by one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    t = np.arange(30.0)
+    rng = np.random.default_rng(3)
+    cases = [(model, 40.0 / (1.0 + np.exp(-0.4 * (t - 12.0 - k))) * (1.0 + 0.02 * rng.standard_normal(30)))
+             for k in range(8) for model in ("logistic", "gompertz", "richards")]
+    alone = [gc.fit(model, t, y).params.to_numpy() for model, y in cases]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda case: gc.fit(case[0], t, case[1]).params.to_numpy(), cases * 4))
+    for k, params in enumerate(together):
+        np.testing.assert_array_equal(params, alone[k % len(cases)])
+
+
+@pytest.mark.parametrize("model", CURVES)
+def test_implausible_one_is_the_batch_check(model):
+    """The lone route's plausibility check on Python numbers flags what ``_implausible`` flags."""
+    spec = gc.models.get_model(model)
+    ceiling = spec.curve.params.index(spec.curve.saturation)
+    for fixed in ({}, {spec.curve.saturation: 50.0}):
+        one = spec.with_fixed(fixed) if fixed else spec
+        for value in (1.0, 19.9 * 3.0, 20.0 * 3.0, 20.1 * 3.0, 1e300, np.inf, np.nan):
+            for top in (0.0, 3.0, 49.9, 50.0, 50.1, 60.0):
+                for status in (2, 0, -3):
+                    params = np.full(len(spec.curve.params), 1.0)
+                    params[ceiling] = fixed.get(spec.curve.saturation, value)
+                    with np.errstate(all="ignore"):
+                        want = one._implausible(params[None, :], np.array([status]), np.array([top]))[0][0]
+                    assert one._implausible_one(params.tolist(), status, top) == bool(want), (fixed, value, top)
