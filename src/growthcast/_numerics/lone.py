@@ -32,6 +32,7 @@ import threading
 from typing import Callable, NamedTuple
 
 import numpy as np
+from scipy.special import expit
 
 from .. import errors
 from ..curves import CURVES, Curve
@@ -47,6 +48,7 @@ _CEILINGS = np.array([1.1, 1.6, 3.0])
 _CEILING_LIST = _CEILINGS.tolist()
 # the exponent caps of curves' logistic and Gompertz kernels (exp(-z) at most exp(700), exp(40))
 _LOGISTIC_CAP, _GOMPERTZ_CAP = 700.0, 40.0
+_WEIBULL_CAP = 700.0  # and of the Weibull's k log(r (t - ts))
 _vecdot = getattr(np, "vecdot", None)
 _INF = math.inf
 
@@ -134,10 +136,113 @@ def _gompertz_values(t, K, neg_r, t0, cap, f):
     np.multiply(f, K, f)
 
 
+# The other curves' kernels: parameters as 0-d views ``x`` (numpy's transcendental functions
+# take them) and as Python floats ``d`` (the arithmetic among parameters, the same IEEE operations
+# as the batch's on (B, 1) columns), the temporaries in the rows of ``w.rows``, the scalars the
+# ufuncs take in the 0-d arrays ``w.scalars`` (a Python float costs a ufunc twice as much).
+def _richards_kernel(t, x, d, f, J, w):
+    K, r, t0, nu = x
+    _, rf, _, nuf = d
+    neg_r, log_nu, neg_nu, nu2 = w.scalars[:4]
+    neg_r[()], neg_nu[()], nu2[()] = -rf, -nuf, nuf * nuf
+    np.log(nu, log_nu)
+    dt, a, L = w.rows[:3]
+    np.subtract(t, t0, dt)
+    np.multiply(dt, neg_r, a)
+    np.add(a, log_nu, a)  # log(nu exp(-z))
+    np.logaddexp(0.0, a, L)  # log(1 + nu exp(-z))
+    np.divide(L, neg_nu, f)
+    np.exp(f, f)
+    np.multiply(f, K, f)
+    np.divide(f, K, J[0])
+    expit(a, out=a)  # w = nu e^-z / (1 + nu e^-z)
+    np.subtract(L, a, L)
+    np.multiply(L, f, L)
+    np.divide(L, nu2, J[3])  # y (L - w) / nu^2
+    np.multiply(a, f, a)
+    np.divide(a, nu, a)  # dy/dz = y w / nu
+    np.multiply(a, dt, J[1])
+    np.multiply(a, neg_r, J[2])
+
+
+def _bass_kernel(t, x, d, f, J, w):
+    m, p, q, ts = x
+    mf, pf, qf, _ = d
+    b = pf + qf
+    a = qf / pf
+    mp = mf / pf
+    s_a, neg_b, dE, dp, mb = w.scalars[:5]
+    s_a[()], neg_b[()], dE[()], dp[()], mb[()] = a, -b, -(1.0 + a), -qf * mp / pf, mf * b
+    tau, E, D, dF_da = w.rows[:4]
+    started = w.started
+    np.subtract(t, ts, tau)
+    np.greater(tau, 0.0, started)
+    np.maximum(tau, 0.0, out=tau)
+    np.multiply(tau, neg_b, E)
+    np.exp(E, E)
+    np.multiply(s_a, E, D)
+    np.add(D, 1.0, D)
+    F = np.subtract(1.0, E, J[0])
+    np.divide(F, D, F)  # F = (1 - E) / (1 + a E)
+    np.multiply(F, m, f)
+    np.multiply(D, D, D)
+    np.divide(1.0, D, D)  # 1 / D^2
+    dF_dE = np.multiply(D, dE, J[3])
+    np.subtract(E, 1.0, dF_da)
+    np.multiply(dF_da, E, dF_da)
+    np.multiply(dF_da, D, dF_da)  # -(1 - E) E / D^2
+    dF_db = tau  # dF/dE dE/db, with dE/db = -tau E
+    np.multiply(dF_db, E, dF_db)
+    np.multiply(dF_db, dF_dE, dF_db)
+    np.negative(dF_db, dF_db)
+    np.multiply(dF_db, m, dF_db)
+    np.multiply(dF_da, dp, J[1])  # da/dp = -q / p^2
+    np.add(J[1], dF_db, J[1])
+    np.multiply(dF_da, mp, J[2])  # da/dq = 1 / p
+    np.add(J[2], dF_db, J[2])
+    np.multiply(dF_dE, E, dF_dE)
+    np.multiply(dF_dE, mb, dF_dE)
+    np.multiply(dF_dE, started, dF_dE)  # dE/dts = b E after the start, 0 before
+
+
+def _weibull_kernel(t, x, d, f, J, w):
+    K, r, ts, k = x
+    _, rf, _, kf = d
+    k_r, neg_kr = w.scalars[:2]
+    k_r[()], neg_kr[()] = kf / rf, -kf * rf
+    tau, xs, log_x, u, E, F, g = w.rows[:7]
+    started = w.started
+    np.subtract(t, ts, tau)
+    np.greater(tau, 0.0, started)
+    np.multiply(tau, r, xs)
+    np.maximum(xs, 1e-300, out=xs)  # r (t - ts); before the start the curve is 0
+    np.log(xs, log_x)
+    np.multiply(k, log_x, u)
+    np.minimum(u, _WEIBULL_CAP, out=u)
+    np.exp(u, u)  # x^k, capped so that it never overflows
+    np.negative(u, E)
+    np.expm1(E, F)
+    np.negative(F, F)  # 1 - exp(-x^k)
+    np.exp(E, E)
+    np.multiply(K, started, g)
+    np.multiply(F, g, f)
+    np.multiply(K, E, g)
+    np.multiply(g, u, g)
+    np.multiply(g, started, g)  # d f / d (x^k) times x^k
+    np.multiply(F, started, J[0])
+    np.multiply(g, k_r, J[1])
+    np.divide(neg_kr, xs, tau)
+    np.multiply(g, tau, J[2])
+    np.multiply(g, log_x, J[3])
+
+
 _KERNELS: dict[Callable, tuple[Callable, float]] = {
     CURVES["logistic"].evaluate: (_logistic_kernel, _logistic_values, _LOGISTIC_CAP),
     CURVES["gompertz"].evaluate: (_gompertz_kernel, _gompertz_values, _GOMPERTZ_CAP),
 }
+_OTHER_KERNELS: dict[Callable, Callable] = {CURVES["richards"].evaluate: _richards_kernel,
+                                            CURVES["bass"].evaluate: _bass_kernel,
+                                            CURVES["weibull"].evaluate: _weibull_kernel}
 _SIGMOID_GUESS = CURVES["logistic"].guess  # (K, r, t0[, nu]) straight from the line, nu = 1 unless fixed
 
 
@@ -297,6 +402,7 @@ class _Shape:
         self.kernel, self.values, self.cap = _KERNELS.get(curve.evaluate, (None, None, None))
         if self.positive != [True, True, False]:  # the kernels' (K, r, t0), K and r as logarithms
             self.kernel = self.values = self.cap = None
+        self.other_kernel = _OTHER_KERNELS.get(curve.evaluate)
         self.sigmoid_guess = curve.guess is _SIGMOID_GUESS
 
 
@@ -397,7 +503,12 @@ class _Problem:
         self.views = [self.v[p, ...] for p in range(P)]
         self.neg_r = np.empty(())
         self.ends = [0.0, 0.0]  # the first and last of tc, set for each fit (in place)
-        self.evaluate = self._kernel_evaluate() if self.kernel is not None else self._curve_evaluate()
+        self.other_kernel = sh.other_kernel
+        self.rows = np.empty((7, len(tc)))  # the other kernels' temporaries
+        self.started = np.empty(len(tc), dtype=bool)
+        self.scalars = [np.empty(()) for _ in range(5)]
+        self.evaluate = (self._kernel_evaluate() if self.kernel is not None else
+                         self._other_evaluate() if self.other_kernel is not None else self._curve_evaluate())
 
     def _kernel_evaluate(self) -> Callable:
         """``evaluate(u)``, the point's cost, J'J, J'r and the rest of ``assemble``'s tuple, for a curve
@@ -419,6 +530,27 @@ class _Problem:
             kernel(tc, K, r, t0, neg_r, not ((first - u2) * -rf <= cap and (last - u2) * -rf <= cap), f, cols)
             subtract(f, ys, f)
             d[2] = 1.0  # d v / d u: the chain rule, exp(u) for a logarithm
+            return assemble(dot(*pairs).tolist(), d)
+
+        return evaluate
+
+    def _other_evaluate(self) -> Callable:
+        """``evaluate(u)`` by one of the other kernels here."""
+        v, views, kept, kernel, assemble, tc, ys, f, cols, pairs = (
+            self.v, self.views, self.kept, self.other_kernel, self.assemble, self.tc, self.ys, self.f, self.cols,
+            self.pairs)
+        exp, subtract, dot = np.exp, np.subtract, _vecdot or _dot
+
+        def evaluate(u: list[float]) -> tuple:
+            v[:] = u
+            exp(v, v)  # curvefit's natural_scaled: exp of every entry, the logarithms' kept
+            for p in kept:
+                v[p] = u[p]
+            d = v.tolist()
+            kernel(tc, views, d, f, cols, self)
+            subtract(f, ys, f)
+            for p in kept:  # d v / d u: the chain rule, exp(u) for a logarithm
+                d[p] = 1.0
             return assemble(dot(*pairs).tolist(), d)
 
         return evaluate
