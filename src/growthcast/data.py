@@ -1000,6 +1000,9 @@ class PlainSeries(NamedTuple):
     has_dates: bool
 
 
+_NAT = np.iinfo(np.int64).min  # NaT among datetime64's integers
+
+
 def plain_series(t: Any, y: Any, *, percent: bool | None = None, name: object = None) -> PlainSeries | None:
     """:func:`series_from_arrays` for the common case, without building a frame; None otherwise.
 
@@ -1026,7 +1029,8 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None, name: object = 
         times = t_arr.astype(float)
     elif t_arr.dtype.kind == "M":  # dates without a zone: _years on numpy's datetimes, not a DatetimeIndex
         moments = t_arr.astype("datetime64[us]", copy=False)
-        if np.isnat(moments).any() or (moments is not t_arr and not (moments == t_arr).all()):  # below a us
+        ticks = moments.view(np.int64)
+        if ticks.min() == _NAT or (moments is not t_arr and not (moments == t_arr).all()):  # NaT, below a us
             return None
         # _years: year + (moment - 1 January) / (length of the year), the timedelta divisions (as doubles
         # of microseconds and of seconds) on their integers
@@ -1035,7 +1039,7 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None, name: object = 
         year = years_1970 + 1970
         start = first_day.astype("datetime64[s]").view(np.int64)
         end = (years_1970 + 1).view("datetime64[Y]").astype("datetime64[s]").view(np.int64)
-        times = year + (moments.view(np.int64) - start * 1_000_000) / 1e6 / (end - start)
+        times = year + (ticks - start * 1_000_000) / 1e6 / (end - start)
     else:
         return None
     if n > 1 and not (times[1:] > times[:-1]).all():  # unsorted, repeated or not finite times

@@ -354,7 +354,7 @@ def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any, name
     else:
         fixed = spec._fixed_array(t[None, :], np.ones((1, len(t)), dtype=bool))[0].tolist()
     fit = fit_one(spec.curve, t, y, fixed)
-    if fit is None or spec._implausible_one(fit.params, fit.status, float(y.max())):  # the batch flags it
+    if fit is None or spec._implausible_one(fit.params, fit.status, fit.top):  # the batch flags it
         return None
     P = len(fit.params)
     floats = np.array(fit.params + [x for row in fit.cov for x in row] + [fit.sigma2, fit.sse, t[-1], y[-1]])

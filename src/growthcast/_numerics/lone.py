@@ -71,6 +71,7 @@ class LoneFit(NamedTuple):
     n_free: int
     n_iter: int
     status: int
+    top: float  # the largest observation (the plausibility checks compare the ceiling with it)
 
 
 # ---------------------------------------------------------------- the kernels on one row
@@ -699,4 +700,4 @@ def fit_one(curve: Curve, t: np.ndarray, y: np.ndarray, fixed: list[float]) -> L
     cov = _code(P, tuple(not f for f in free))[3](H, sigma2_s, deriv)
     if cov is None:
         return None
-    return LoneFit(params, cov, sigma2_s * (scale * scale), sse_s * (scale * scale), N, n_free, n_iter, status)
+    return LoneFit(params, cov, sigma2_s * (scale * scale), sse_s * (scale * scale), N, n_free, n_iter, status, top)
