@@ -379,3 +379,36 @@ def test_implausible_one_is_the_batch_check(model):
                     with np.errstate(all="ignore"):
                         want = one._implausible(params[None, :], np.array([status]), np.array([top]))[0][0]
                     assert one._implausible_one(params.tolist(), status, top) == bool(want), (fixed, value, top)
+
+
+@pytest.mark.parametrize("model", CURVES)
+def test_fixed_one_is_fixed_array(model):
+    """The single fit's fixed values on Python floats are ``_fixed_array``'s (Bass: the start at the first
+    time unless fitted or fixed)."""
+    spec = gc.models.get_model(model)
+    t = np.array([2001.25, 2002.5, 2004.0])
+    options = [{}] + [{name: 0.5 + k} for k, name in enumerate(spec.curve.params)]
+    specs = [spec.with_fixed(fixed) if fixed else spec for fixed in options]
+    if model == "bass":
+        specs += [gc.Bass(fit_start=True), gc.Bass(fit_start=True, fixed={"ts": 2000.0})]
+    for one in specs:
+        assert one._fixed_one_matches()
+        want = one._fixed_array(t[None, :], np.ones((1, 3), dtype=bool))[0]
+        np.testing.assert_array_equal(np.array(one._fixed_one(float(t[0]))), want)
+
+
+def test_a_curve_model_with_its_own_fixed_values_goes_its_own_way():
+    """A subclass that changes ``_fixed_array`` keeps it: the single fit asks it, not its Python twin."""
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True, kw_only=True, repr=False)
+    class Capped(gc.Logistic):
+        def _fixed_array(self, t, mask):
+            fixed = super()._fixed_array(t, mask)
+            fixed[:, 0] = 60.0
+            return fixed
+
+    t = np.arange(20.0)
+    y = 50.0 / (1.0 + np.exp(-0.5 * (t - 10.0))) + 0.1 * np.sin(t)
+    assert not Capped()._fixed_one_matches()
+    assert gc.fit(Capped(), t, y).params["K"] == 60.0

@@ -340,8 +340,7 @@ def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any, name
     """
     if not isinstance(spec, CurveModel) or type(spec).fit_arrays is not CurveModel.fit_arrays:
         return None
-    given = dict(spec.fixed) if spec.fixed else {}
-    if any(k in given for k in spec.curve.time):  # a fixed time may be centuries away: the batch's check
+    if spec.fixed and any(k in spec.fixed for k in spec.curve.time):  # a fixed time may be far away: the batch's check
         return None
     data = plain_series(t, y, percent=percent, name=name)
     if data is None:
@@ -349,8 +348,8 @@ def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any, name
     steps = resolve_freq(freq, 1)
     step, months = increasing_steps(data.t) if steps is None else (float(steps[0][0]), int(steps[1][0]))
     t, y = data.t, data.y
-    if type(spec)._fixed_array is CurveModel._fixed_array:  # CurveModel._fixed_array on Python floats
-        fixed = [float(given[k]) if k in given else np.nan for k in spec.curve.params]
+    if spec._fixed_one_matches():  # _fixed_array on Python floats
+        fixed = spec._fixed_one(float(t[0]))
     else:
         fixed = spec._fixed_array(t[None, :], np.ones((1, len(t)), dtype=bool))[0].tolist()
     fit = fit_one(spec.curve, t, y, fixed)
