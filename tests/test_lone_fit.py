@@ -412,3 +412,34 @@ def test_a_curve_model_with_its_own_fixed_values_goes_its_own_way():
     y = 50.0 / (1.0 + np.exp(-0.5 * (t - 10.0))) + 0.1 * np.sin(t)
     assert not Capped()._fixed_one_matches()
     assert gc.fit(Capped(), t, y).params["K"] == 60.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(model=st.sampled_from(CURVES), n=st.integers(3, 40), seed=st.integers(0, 2**32 - 1), fix=st.integers(0, 15),
+       level=st.floats(0.0, 1.0), noise=st.floats(0.0, 0.5))
+def test_start_is_the_batch_start(model, n, seed, fix, level, noise):
+    """``lone._start`` on any scaled series, with any parameters fixed: ``curvefit.self_start``'s values, to
+    the bit (the straight lines, the curves' guesses and the choice among the candidate ceilings)."""
+    from growthcast._numerics import curvefit
+    from growthcast.curves import CURVES as KINDS
+
+    curve = KINDS[model]
+    rng = np.random.default_rng(seed)
+    tc = np.sort(rng.uniform(-10.0, 10.0, n))
+    tc -= tc.sum() / n
+    ys = np.clip(level / (1.0 + np.exp(-rng.uniform(0.1, 2.0) * (tc - rng.uniform(-5, 5))))
+                 + noise * rng.standard_normal(n), 0.0, None)
+    ys /= max(ys.max(), 1e-300) if ys.max() > 0 else 1.0
+    P = len(curve.params)
+    guesses = rng.uniform(0.2, 3.0, P)
+    fixed = [float(guesses[p]) if (fix >> p) & 1 else np.nan for p in range(P)]
+    free = [v != v for v in fixed]
+    sh = lone._shape(curve)
+    work = lone._work(sh, n, free)
+    work.tc[:], work.ys[:] = tc, ys
+    work.problem.ends[:] = float(tc[0]), float(tc[-1])
+    with np.errstate(all="ignore"):
+        got = lone._start(sh, work, fixed, float(ys.max()))
+        want = curvefit.self_start(curve, tc[None, :], ys[None, :], np.ones((1, n), dtype=bool),
+                                   np.array([fixed]), ymax=np.array([ys.max()]))[0]
+    np.testing.assert_array_equal(np.array(got), want)

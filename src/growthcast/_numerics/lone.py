@@ -245,6 +245,31 @@ _OTHER_KERNELS: dict[Callable, Callable] = {CURVES["richards"].evaluate: _richar
                                             CURVES["bass"].evaluate: _bass_kernel,
                                             CURVES["weibull"].evaluate: _weibull_kernel}
 _SIGMOID_GUESS = CURVES["logistic"].guess  # (K, r, t0[, nu]) straight from the line, nu = 1 unless fixed
+_LOG2 = np.log(2.0)  # curves' Weibull guess's log 2, a numpy float64 as there
+
+
+def _bass_guess(cand, rates, midpoints, fixed, first):
+    """curves' ``_bass_guess`` for one problem on Python floats (numpy's exp): m, p, q, ts."""
+    ts = fixed[3] if fixed[3] == fixed[3] else first
+    ts = ts if math.isfinite(ts) else 0.0
+    ratio = np.exp([min(max(r * (m - ts), -50.0), 50.0) for r, m in zip(rates, midpoints)]).tolist()
+    theta = []
+    for c, r, a in zip(cand, rates, ratio):
+        p = r / (1.0 + min(max(a, 1.5), 1e4))  # a = q / p
+        theta.append([v if f != f else f for v, f in zip((c, p, r - p, ts), fixed)])
+    return theta
+
+
+def _weibull_guess(cand, rates, midpoints, fixed):
+    """curves' ``_weibull_guess`` for one problem on Python floats (numpy's power): K, r, ts, k."""
+    k = fixed[3] if fixed[3] == fixed[3] else 3.0
+    shape_r, shape_ts = np.power(_LOG2, np.array([(k - 1.0) / k, 1.0 / k])).tolist()
+    theta = []
+    for c, rate, m in zip(cand, rates, midpoints):
+        r = fixed[1] if fixed[1] == fixed[1] else rate / (2.0 * k * shape_r)
+        ts = fixed[2] if fixed[2] == fixed[2] else m - shape_ts / r
+        theta.append([c, r, ts, k])
+    return theta
 
 
 # ---------------------------------------------------------------- straight-line code of size P
@@ -405,6 +430,8 @@ class _Shape:
             self.kernel = self.values = self.cap = None
         self.other_kernel = _OTHER_KERNELS.get(curve.evaluate)
         self.sigmoid_guess = curve.guess is _SIGMOID_GUESS
+        self.bass_guess = curve.guess is CURVES["bass"].guess
+        self.weibull_guess = curve.guess is CURVES["weibull"].guess
 
 
 _SHAPES: dict[int, _Shape] = {}
@@ -467,6 +494,10 @@ def _start(sh: _Shape, work: "_Work", fixed: list[float], ymax: float) -> list[f
         theta = [[c, fixed[1] if fixed[1] == fixed[1] else r, fixed[2] if fixed[2] == fixed[2] else m]
                  + ([] if sh.P == 3 else [fixed[3] if fixed[3] == fixed[3] else 1.0])
                  for c, r, m in zip(cand, rates, midpoints)]
+    elif sh.bass_guess:
+        theta = _bass_guess(cand, rates, midpoints, fixed, float(tc[0]))  # the smallest time: tc increases
+    elif sh.weibull_guess:
+        theta = _weibull_guess(cand, rates, midpoints, fixed)
     else:
         theta = curve.guess(np.array([cand]), np.array([rates]), np.array([midpoints]), np.array([fixed]),
                             tc[None, :], np.ones((1, N), dtype=bool))[0].tolist()
