@@ -536,7 +536,9 @@ class _Problem:
         self.neg_r = np.empty(())
         self.ends = [0.0, 0.0]  # the first and last of tc, set for each fit (in place)
         self.other_kernel = sh.other_kernel
-        self.rows = np.empty((7, len(tc)))  # the other kernels' temporaries
+        # the other kernels' temporaries, each its own array: numpy 2.0 gives other bits for exp, expm1 and
+        # log written from one row of an array into another row of the same array
+        self.rows = [np.empty(len(tc)) for _ in range(7)]
         self.started = np.empty(len(tc), dtype=bool)
         self.scalars = [np.empty(()) for _ in range(5)]
         self.evaluate = (self._kernel_evaluate() if self.kernel is not None else
