@@ -443,3 +443,20 @@ def test_start_is_the_batch_start(model, n, seed, fix, level, noise):
         want = curvefit.self_start(curve, tc[None, :], ys[None, :], np.ones((1, n), dtype=bool),
                                    np.array([fixed]), ymax=np.array([ys.max()]))[0]
     np.testing.assert_array_equal(np.array(got), want)
+
+
+@pytest.mark.parametrize(("model", "fixed"), [
+    ("bass", {"m": 60.0, "p": 0.01, "q": 0.5}),  # every parameter fixed (ts at the first time)
+    ("bass", {"m": 60.0, "p": 0.01}),
+    ("weibull", {"K": 60.0, "r": 0.4, "k": 2.0}),
+    ("richards", {"nu": 0.5}),
+    ("logistic", {"K": 60.0, "r": 0.5}),
+])
+def test_fixed_parameters_match_batch(model, fixed, monkeypatch):
+    """Any set of fixed parameters but a time, all of them included: the lone route, the batch's numbers."""
+    t = np.arange(2000.0, 2015.0)
+    y = 50.0 / (1.0 + np.exp(-0.5 * (t - 2007.0))) + 0.3 * np.sin(t)
+    calls = _lone_calls(monkeypatch)
+    res = gc.fit(model, t, y, fixed=fixed)
+    assert calls == [True]
+    _same(res, _batch_fit(monkeypatch, model, t, y, fixed=fixed))
