@@ -327,8 +327,9 @@ def _assemble_lines(P: int, fixed: tuple[bool, ...]) -> list[str]:
     rows = ", ".join("[" + ", ".join(f"h{min(p, q)}_{max(p, q)}" for q in range(P)) + "]" for p in range(P))
     tail = [f"h{p}_{p}" for p in free] + (["0.0"] if len(free) < P else [])
     lines.append(f"    largest = {tail[0] if len(tail) == 1 else f'max({chr(44).join(tail)})'}")
-    checks = ["isfinite(cost)"] + [f"isfinite(g{p}) and isfinite(h{p}_{p})" for p in free]
-    lines.append(f"    ok = {' and '.join(checks)}")
+    # all finite: 0 x is 0 for a finite x and NaN otherwise, and a sum of zeros is zero (no overflow)
+    terms = ["cost * 0.0"] + [f"g{p} * 0.0 + h{p}_{p} * 0.0" for p in free]
+    lines.append(f"    ok = {' + '.join(terms)} == 0.0")
     tests = " and ".join(f"abs(g{p}) <= sqrt(h{p}_{p}) * bound" for p in range(P))
     lines += ["    if ok:", f"        bound = {GTOL!r} * sqrt(2.0 * cost)", f"        small = cost == 0.0 or ({tests})",
               "    else:", "        small = False",
@@ -396,7 +397,7 @@ def _compiled(P: int, fixed: tuple[bool, ...]) -> tuple:
             f"    return ([{', '.join(f'n{i}' for i in range(P))}], "
             f"{' + '.join(f'x{i} * x{i}' for i in range(P))}, {' + '.join(f'g[{i}] * x{i}' for i in range(P))}, "
             f"{' + '.join(f'u[{i}] * u[{i}]' for i in range(P))}, "
-            f"{' and '.join(f'isfinite(n{i})' for i in range(P))})"]
+            f"{' + '.join(f'n{i} * 0.0' for i in range(P))} == 0.0)"]  # all finite
     namespace = {"sqrt": math.sqrt, "isfinite": math.isfinite, "nan": math.nan}
     source = solve + step + _assemble_lines(P, fixed) + _covariance_lines(P, fixed)
     exec("\n".join(source), namespace)  # noqa: S102 -- made from integers only
