@@ -10,7 +10,9 @@ For B noisy logistic series of 56 half-yearly points (decimal years 1997.8 to
 * ``gc.fit_many("logistic", frame)``: the public call, end to end
   (validation, layout, the batch solver, the result); at B = 1 also
   ``gc.fit("logistic", t, y)`` on two float arrays, beside a single
-  ``curve_fit(logistic, t, y, p0=...)``;
+  ``curve_fit(logistic, t, y, p0=...)``: a fit takes about 0.1 ms, so each
+  repeat of these two times a loop of ``SINGLE_LOOP`` calls (the same for
+  both), and their ratio is against that single ``curve_fit``;
 * ``gc.fit_arrays("logistic", t, y)`` on the (B, 56) arrays: the public
   array entry point (validation of the arrays, the solver, the result);
 * the solver alone: ``growthcast._numerics.curvefit.fit_curve`` on ready
@@ -60,6 +62,7 @@ from growthcast.curves import CURVES  # noqa: E402
 SEED = 20240601
 T_GRID = np.arange(1997.8, 2025.5, 0.5)  # 56 half-yearly points, 1997.8 .. 2025.3
 SIZES = (1, 100, 1_000, 10_000)
+SINGLE_LOOP = 300  # calls per repeat of each single-fit side (B = 1): one call is too short to time alone
 
 
 def make_frame(B: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -231,11 +234,15 @@ def main(argv: list[str] | None = None) -> None:
             "scipy curve_fit loop (groupby)": lambda: curve_fit_loop(frame, p0),
             "scipy least_squares(lm) loop": lambda: least_squares_loop(frame, p0),
         }
-        if B == 1:  # one series: the single-fit calls on two float arrays, no frame
+        single = {}
+        if B == 1:  # one series: the single-fit calls on two float arrays, no frame, a loop of them per repeat
             p1 = p0[frame["series_id"].iloc[0]]
-            sides = {"gc.fit(t, y) (one series)": lambda: gc.fit("logistic", t[0], y[0]),
-                     "scipy curve_fit(t, y) (one series)": lambda: curve_fit(logistic, t[0], y[0], p0=p1),
-                     **sides}
+            t1, y1 = t[0].copy(), y[0].copy()
+            single = {"gc.fit(t, y) (one series)": lambda: [gc.fit("logistic", t1, y1)
+                                                            for _ in range(SINGLE_LOOP)][-1],
+                      "scipy curve_fit(t, y) (one series)": lambda: [curve_fit(logistic, t1, y1, p0=p1)
+                                                                     for _ in range(SINGLE_LOOP)][-1]}
+            sides = {**single, **sides}
         times: dict[str, list[float]] = {k: [] for k in sides}
         cpus: dict[str, list[float]] = {k: [] for k in sides}
         results = {}
@@ -246,12 +253,16 @@ def main(argv: list[str] | None = None) -> None:
                     dt, dc, results[name] = _timed(fn)
                     times[name].append(dt)
                     cpus[name].append(dc)
-        ref = statistics.median(times["scipy curve_fit loop (groupby)"])
-        ref_cpu = statistics.median(cpus["scipy curve_fit loop (groupby)"])
         for name in sides:
+            # the single fits against the single curve_fit, per call; the batch against the curve_fit loop
+            reference = "scipy curve_fit(t, y) (one series)" if name in single else "scipy curve_fit loop (groupby)"
+            ref, ref_cpu = statistics.median(times[reference]), statistics.median(cpus[reference])
             lo, med, cpu = min(times[name]), statistics.median(times[name]), statistics.median(cpus[name])
-            print(f"{B:>6}  {name:38s} {lo:>9.4f} {med:>9.4f} {med / B * 1e6:>9.1f} {ref / med:>12.1f}x "
-                  f"{cpu / B * 1e6:>11.1f} {ref_cpu / cpu:>16.1f}x")
+            n_fits = SINGLE_LOOP if name in single else B
+            print(f"{B:>6}  {name:38s} {lo:>9.4f} {med:>9.4f} {med / n_fits * 1e6:>9.1f} {ref / med:>12.1f}x "
+                  f"{cpu / n_fits * 1e6:>11.1f} {ref_cpu / cpu:>16.1f}x")
+        if single:
+            print(f"{'':6}  (the two single-fit rows: a loop of {SINGLE_LOOP} calls per repeat, compared with each other)")
         many = results["gc.fit_many(long frame), end to end"]
         cf = np.array([results["scipy curve_fit loop (groupby)"][sid] for sid in many.series_ids])
         ok = np.isfinite(cf).all(axis=1) & (many.fitted.status > 0)

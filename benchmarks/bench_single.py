@@ -15,7 +15,8 @@ time to other jobs on the machine) and wall time.
 The last columns check that both solved the same problem: the largest
 relative difference of the parameters, and of ``gc.fit``'s parameters from
 the batch path's (``gc.fit_many`` on the same series), which the single fit
-must match to 1e-9.
+matches to the last bit; then ``gc.fit``'s iterations (trial steps of the
+solver, each one evaluation of the curve and its Jacobian).
 
 Run: ``PYTHONPATH=src python benchmarks/bench_single.py``
 """
@@ -102,7 +103,7 @@ def main() -> None:
           f"columns) and as float arrays; a noisy logistic of {len(t56)} points as float arrays. curve_fit is "
           "started at growthcast's start.")
     print(f"{'model':9s} {'input':12s} {'gc.fit us':>17s} {'curve_fit us':>17s} {'ratio':>6s} "
-          f"{'vs scipy':>9s} {'vs batch':>9s}")
+          f"{'vs scipy':>9s} {'vs batch':>9s} {'iterations':>10s}")
     ratios = {}
     for model in ["logistic", "gompertz", "richards", "bass", "weibull"]:
         for label, args, (tt, yy) in [("CNNIC dates", (dates, values), (t, y)), ("CNNIC arrays", (t, y), (t, y)),
@@ -119,12 +120,13 @@ def main() -> None:
                 scipy_cpu, scipy_wall = _best(lambda: curve_fit(f, tt, yy, p0=p0_fit, maxfev=10_000))
             frame = pd.DataFrame({"series_id": "s", "date": args[0], "value": args[1]})
             batch = gc.fit_many(model, frame)["s"].params[names].to_numpy()
-            params = gc.fit(model, *args).params[names].to_numpy()
+            res = gc.fit(model, *args)
+            params = res.params[names].to_numpy()
             cpu, wall = _best(lambda: gc.fit(model, *args))
             ratios.setdefault(label, []).append(cpu / scipy_cpu)
             print(f"{model:9s} {label:12s} {cpu:8.0f} ({wall:6.0f}) {scipy_cpu:8.0f} ({scipy_wall:6.0f}) "
                   f"{cpu / scipy_cpu:6.2f} {np.max(np.abs(params / scipy_params - 1)):9.1e} "
-                  f"{np.max(np.abs(params / batch - 1)):9.1e}")
+                  f"{np.max(np.abs(params / batch - 1)):9.1e} {res.n_iter:10d}")
     print("ratio gc.fit / curve_fit (CPU), geometric mean over the curves: "
           + ", ".join(f"{label} {np.exp(np.mean(np.log(r))):.2f}" for label, r in ratios.items()))
 

@@ -337,28 +337,34 @@ def _fit_lone(spec: Model, t: Any, y: Any, percent: bool | None, freq: Any, name
     implausible) returns None, and ``fit`` takes the batch path, whose
     results, statuses and messages are the reference.
     """
-    if not isinstance(spec, CurveModel) or type(spec).fit_arrays is not CurveModel.fit_arrays \
-            or any(k in spec.fixed for k in spec.curve.time):  # a fixed time may be centuries away: the batch's check
+    if not isinstance(spec, CurveModel) or type(spec).fit_arrays is not CurveModel.fit_arrays:
+        return None
+    if spec.fixed and any(k in spec.fixed for k in spec.curve.time):  # a fixed time may be far away: the batch's check
         return None
     data = plain_series(t, y, percent=percent, name=name)
     if data is None:
         return None
     steps = resolve_freq(freq, 1)
     step, months = increasing_steps(data.t) if steps is None else (float(steps[0][0]), int(steps[1][0]))
-    n = len(data.t)
-    fixed = spec._fixed_array(data.t[None, :], np.ones((1, n), dtype=bool))[0]
-    fit = fit_one(spec.curve, data.t, data.y, fixed)
-    if fit is None:
+    t, y = data.t, data.y
+    if spec._fixed_one_matches():  # _fixed_array on Python floats
+        fixed = spec._fixed_one(float(t[0]))
+    else:
+        fixed = spec._fixed_array(t[None, :], np.ones((1, len(t)), dtype=bool))[0].tolist()
+    fit = fit_one(spec.curve, t, y, fixed)
+    if fit is None or spec._implausible_one(fit.params, fit.status, fit.top):  # the batch flags it
         return None
-    if spec._implausible(fit.params, fit.status, data.y.max(keepdims=True))[0][0]:  # the batch flags it
-        return None
+    P = len(fit.params)
+    floats = np.array(fit.params + [x for row in fit.cov for x in row] + [fit.sigma2, fit.sse, t[-1], y[-1]])
+    n_obs, n_params, n_iter, status = np.array([[fit.n_obs], [fit.n_free], [fit.n_iter], [fit.status]])
     fitted = Fitted(
-        params=fit.params, cov=fit.cov, sigma2=fit.sigma2, sse=fit.sse, n_obs=fit.n_obs, n_params=fit.n_free,
-        n_iter=fit.n_iter, status=fit.status, t_last=data.t[-1:].copy(), y_last=data.y[-1:].copy(),
-        percent=np.array([data.percent]), message=np.array([""], dtype=object),
+        params=floats[:P].reshape(1, P), cov=floats[P:P + P * P].reshape(1, P, P),
+        sigma2=floats[-4:-3], sse=floats[-3:-2], n_obs=n_obs, n_params=n_params, n_iter=n_iter, status=status,
+        t_last=floats[-2:-1], y_last=floats[-1:], percent=np.array([data.percent]),
+        message=np.array([""], dtype=object),
     )
     return FitResult(
-        spec=spec, series_id=data.name, t=data.t, y=data.y, has_dates=data.has_dates, fitted=fitted,
+        spec=spec, series_id=data.name, t=t, y=y, has_dates=data.has_dates, fitted=fitted,
         interval="delta", percent=data.percent, n_missing=data.n_missing,
         step=step, months=months,
     )

@@ -95,6 +95,16 @@ class CurveModel(Model):
                 fixed[:, j] = self.fixed[name]
         return fixed
 
+    def _fixed_one(self, first: float) -> list[float]:
+        """:meth:`_fixed_array` of one series whose smallest time is ``first``, as Python floats (a single fit)."""
+        fixed = dict(self.fixed) if self.fixed else {}
+        return [float(fixed[k]) if k in fixed else np.nan for k in self.param_names]
+
+    def _fixed_one_matches(self) -> bool:
+        """Whether :meth:`_fixed_one` is known to be :meth:`_fixed_array`'s twin (a subclass may change one only)."""
+        kind = type(self)
+        return _FIXED_TWINS.get(kind._fixed_array) is kind._fixed_one
+
     def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
         fixed = self._fixed_array(t, mask)
         fit = fit_curve(self.curve, t, y, mask, fixed, weights=weights, start=start)
@@ -166,6 +176,15 @@ class CurveModel(Model):
             message[away] = (f"{head}: the fixed {', '.join(far)} lies more than 1,000 years from the data, where the "
                              "curve is flat to the last digit")
         return flagged, message
+
+    def _implausible_one(self, params: list[float], status: int, top: float) -> bool:
+        """:meth:`_implausible` of one fit on Python numbers, with no time parameter fixed: whether it is flagged."""
+        if status < 0:
+            return False
+        ceiling = self.curve.saturation
+        if not self.fixed or ceiling not in self.fixed:
+            return top > 0 and params[self.curve.params.index(ceiling)] / top > MAX_CEILING_RATIO
+        return top > self.fixed[ceiling] * (1 + 1e-9)
 
     def _singular_message(self) -> str:
         ceiling = self.curve.saturation
@@ -306,6 +325,12 @@ class Bass(CurveModel):
             fixed[~np.isfinite(fixed[:, 3]), 3] = 0.0
         return fixed
 
+    def _fixed_one(self, first: float) -> list[float]:
+        fixed = super()._fixed_one(first)
+        if not self.fit_start and "ts" not in self.fixed:
+            fixed[3] = first if np.isfinite(first) else 0.0
+        return fixed
+
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class Weibull(CurveModel):
@@ -329,3 +354,7 @@ class Weibull(CurveModel):
 
 for _spec in (Logistic(), Gompertz(), Richards(), Bass(), Weibull()):
     register(_spec)
+
+
+#: Each ``_fixed_array`` here and its single-fit twin ``_fixed_one``.
+_FIXED_TWINS = {CurveModel._fixed_array: CurveModel._fixed_one, Bass._fixed_array: Bass._fixed_one}
