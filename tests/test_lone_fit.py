@@ -312,11 +312,13 @@ def _batch_evaluation(curve, tc, ys, u, free):
         f, J = curve.evaluate(tc[None, :][rows], v)
         return f, J, np.where(positive, v, 1.0)
 
-    x = np.array(u, dtype=float)[:, None]
-    cost, H, g = lm._evaluate(model, x, np.arange(1), ys[None, :], None)
+    lay = lm._Layout(len(u))
+    point = np.empty((lay.point, 1))
+    point[lay.x, 0] = u
+    lm._evaluate(model, point, lay, np.arange(1), ys[None, :], None)
     fixed = ~np.array(free)[:, None]
-    lm._fix(H, g, None if not fixed.any() else fixed)
-    return cost[0], H[:, :, 0], g[:, 0]
+    lm._fix(point, lay, None if not fixed.any() else fixed)
+    return point[lay.cost, 0], lay.jtj(point)[:, :, 0], point[lay.g, 0]
 
 
 @settings(max_examples=150, deadline=None)
