@@ -28,7 +28,8 @@ Both scipy loops start from growthcast's own self-start values (natural
 K, r, t0), computed before the timer: that flatters scipy slightly (the
 self-start is about 2-3 us per series in growthcast's timings). Every side
 gets the same number of repeats, run round-robin so that a change of load on
-the machine hits all alike; the table gives the minimum and the median wall
+the machine hits all alike, each round starting one side later (so that no
+side always runs first, on caches the scipy loops have just filled); the table gives the minimum and the median wall
 time of the repeats, and the ratios of the medians; the cpu columns give the
 same from the process time, which other load on a shared machine disturbs
 less. The last line compares the parameters of ``fit_many`` with those of the
@@ -248,9 +249,10 @@ def main(argv: list[str] | None = None) -> None:
         results = {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # scipy's OptimizeWarning on a poorly determined covariance
-            for _ in range(args.repeats):
-                for name, fn in sides.items():
-                    dt, dc, results[name] = _timed(fn)
+            names = list(sides)
+            for k in range(args.repeats):  # each round starts one side later: no side always runs first
+                for name in names[k % len(names):] + names[:k % len(names)]:
+                    dt, dc, results[name] = _timed(sides[name])
                     times[name].append(dt)
                     cpus[name].append(dc)
         for name in sides:
