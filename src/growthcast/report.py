@@ -895,9 +895,11 @@ def write_report(
         Levels to date (the same for every series); :func:`default_milestones` by default.
     min_train, horizons, metric
         The backtest's first training window, its horizons (in steps of
-        the data's frequency) and the leaderboard's ranking metric. When
-        the series are too short for the backtest, the page says so and
-        shows the rest (unless ``model="best"``, which needs it).
+        the data's frequency) and the leaderboard's ranking metric. A
+        series too short for the backtest is left out of it and named
+        above the leaderboard; when every series is, the page says so and
+        shows the rest (unless ``model="best"``, which needs a backtest of
+        every series).
     date, value, series_id : str, optional
         Column names of a long frame, as in :func:`growthcast.from_frame`.
 
