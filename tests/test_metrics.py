@@ -68,3 +68,10 @@ def test_bias_by_hand_and_its_best_value_is_zero():
     np.testing.assert_allclose(bias.distance_from_best(np.array([-2.0, 0.5, 1.0]), 0.9), [2.0, 0.5, 1.0])
     np.testing.assert_allclose(METRICS["coverage"].distance_from_best(np.array([0.7, 0.95]), 0.9), [0.2, 0.05])
     np.testing.assert_allclose(METRICS["MAE"].distance_from_best(np.array([3.0, 1.0]), 0.9), [3.0, 1.0])
+
+
+def test_mase_leaves_out_forecasts_whose_training_window_was_constant():
+    actual, forecast = np.array([3.0, 5.0, 7.0]), np.array([1.0, 0.0, 7.5])
+    # the first forecast's window was constant (scale 0): |3 - 1| / 0 has no meaning, so only the others count
+    assert metrics.mase(actual, forecast, np.array([0.0, 2.0, 0.5])) == pytest.approx((5 / 2 + 0.5 / 0.5) / 2)
+    assert np.isnan(metrics.mase(actual, forecast, 0.0))

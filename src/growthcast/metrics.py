@@ -87,8 +87,10 @@ def _sape(actual, forecast):
 
 
 def _scaled_error(actual, forecast, scale):
+    scale = _arr(scale)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.abs(_arr(actual) - _arr(forecast)) / _arr(scale)
+        # a constant training window (scale 0) has no naive error to scale by: undefined, left out
+        return np.abs(_arr(actual) - _arr(forecast)) / np.where(scale > 0, scale, np.nan)
 
 
 def _covered(actual, lower, upper):
@@ -196,6 +198,8 @@ def mase(actual, forecast, scale) -> float:
     scale : array_like or float
         The in-sample mean absolute one-step naive error of each forecast's
         training window (see :func:`naive_scale`); broadcast against ``actual``.
+        A forecast whose scale is 0 (a constant training window, such as
+        zeros before a launch) has no scaled error and is left out.
 
     Returns
     -------
