@@ -1,7 +1,8 @@
-"""``saturating`` on raw adoption series: zeros before launch are left out, later zeros fail the series."""
+"""``auto`` and ``saturating`` (log-scale models) on raw adoption series: zeros before launch are left out."""
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import growthcast as gc
 
@@ -19,12 +20,13 @@ def _panel(seed: int = 5) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def test_leading_zeros_are_left_out_as_if_the_rows_were_not_there():
+@pytest.mark.parametrize("model", ["auto", "saturating"])
+def test_leading_zeros_are_left_out_as_if_the_rows_were_not_there(model):
     raw = _panel()
     launched = raw[raw.groupby("series_id")["value"].transform(lambda v: (v > 0).cumsum() > 0)]
     assert len(launched) == len(raw) - 3 - 4
-    with_zeros = gc.fit_many("saturating", raw, progress=False)
-    without = gc.fit_many("saturating", launched, progress=False)
+    with_zeros = gc.fit_many(model, raw, progress=False)
+    without = gc.fit_many(model, launched, progress=False)
     assert (with_zeros.fitted.status > 0).all()
     a = with_zeros.forecast(steps=5, level=0.8)
     b = without.forecast(steps=5, level=0.8)
@@ -39,3 +41,26 @@ def test_a_zero_after_launch_still_fails_that_series_only():
     assert status["s3"] < 0
     assert all(v > 0 for sid, v in status.items() if sid != "s3")
     assert "positive values" in many.summary().loc["s3", "message"]
+
+
+@pytest.mark.parametrize("model", ["auto", "saturating"])
+def test_a_series_not_yet_launched_fails_with_that_reason(model):
+    raw = _panel()
+    raw.loc[raw["series_id"] == "s5", "value"] = 0.0  # all zeros
+    raw.loc[(raw["series_id"] == "s4") & (raw["date"] < 2021), "value"] = 0.0  # two positive values
+    many = gc.fit_many(model, raw, progress=False)
+    summary = many.summary()
+    for sid in ("s4", "s5"):
+        assert summary.loc[sid, "status"] < 0
+        assert "from the first positive value on" in summary.loc[sid, "message"]
+    assert (summary.drop(index=["s4", "s5"])["status"] > 0).all()
+
+
+def test_auto_bounds_stay_finite_and_sane_after_years_of_zeros():
+    # before launch zeros were log(1e-300) to the log-scale trends: the inner errors, and so the bounds, exploded
+    raw = _panel()
+    raw.loc[(raw["series_id"] == "s0") & (raw["date"] < 2004), "value"] = 0.0
+    fc = gc.fit_many("auto", raw, progress=False).forecast(steps=3, level=0.95)
+    s0 = fc[fc["series_id"] == "s0"]
+    assert np.isfinite(s0[["lower", "upper"]].to_numpy()).all()
+    assert (s0["upper"] < 10 * s0["mean"]).all()

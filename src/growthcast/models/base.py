@@ -39,6 +39,23 @@ def last_observed(t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.nd
     return last, np.where(has, t[rows, last], np.nan), np.where(has, y[rows, last], np.nan)
 
 
+def launched(y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``mask`` without the zeros before each row's first positive value.
+
+    For a model on ``log y`` (or ``logit``), zeros counted before a service
+    or product existed are not part of its adoption curve: the model starts
+    at the launch. A zero after it stays, and the model reports it.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return mask & ((np.cumsum(mask & (y > 0), axis=1) > 0) | ~(y == 0))
+
+
+#: The reason beside too few points when :func:`launched` left zeros out.
+TOO_FEW_AFTER_LAUNCH = ("failed: fewer than 3 points from the first positive value on (zeros before it, counted "
+                        "before a launch, are left out)")
+
+
 def pack(t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Observed points moved to the left of each row (NaN after them), and the count per row."""
     order = np.argsort(~mask, axis=1, kind="stable")

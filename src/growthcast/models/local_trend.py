@@ -23,7 +23,7 @@ from scipy.special import expit, logit
 from .. import errors
 from ..errors import DataError
 from ..intervals import conformal_quantiles, normal_quantile, row_nanmedian
-from .base import Fitted, Model, last_observed, pack
+from .base import TOO_FEW_AFTER_LAUNCH, Fitted, Model, last_observed, launched, pack
 from .random_walk import drift_variance
 from .registry import register
 
@@ -244,7 +244,9 @@ class Auto(Model):
     -----
     The local-trend grid: alpha in {1, 0.6}, beta in {0.25, 0.5, 1}, damping
     in {2, 4, 8 years, none}, on the identity scale and on the logit scale
-    for percentages (log scale otherwise).
+    for percentages (log scale otherwise). Zeros before a series' first
+    positive value (counted before a launch) are left out: on the log scale
+    they would stand for growth without bound.
     """
 
     default_intervals: ClassVar[str] = "conformal"
@@ -320,6 +322,7 @@ class Auto(Model):
     def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
         B, N = t.shape
         percent = np.asarray(percent, bool)
+        observed, mask = mask, launched(y, mask)  # zeros before the first positive value: before a launch
         tt, yy, n = pack(t, y, mask)
         # a block of rows at a time: the members' states and forecasts take some 5 kB per point
         M1, H, W = len(_MEMBERS) + 1, int(self.horizons), min(int(self.window), N)
@@ -336,15 +339,17 @@ class Auto(Model):
         dev_ok = np.isfinite(dev)
         sigma2 = np.where(dev_ok, dev, 0.0).sum(axis=1) / np.maximum(dev_ok.sum(axis=1) - 1, 1)
         status = np.where(n >= 3, errors.CONVERGED_EXACT, errors.FAILED_TOO_FEW_POINTS)
+        message = np.where((n < 3) & (n < np.count_nonzero(observed, axis=1)), TOO_FEW_AFTER_LAUNCH, "").astype(object)
         invalid = percent & (np.nanmax(np.where(mask, y, np.nan), axis=1, initial=0) > 100)
         status = np.where(invalid, errors.FAILED_INVALID_DATA, status)
+        message[invalid] = ""
         _, t_last, y_last = last_observed(t, y, mask)
         with np.errstate(all="ignore"):
             spacing = row_nanmedian(np.where(dev_ok | np.isfinite(dt), dt, np.nan)) if N > 1 else np.full(B, 0.5)
         return Fitted(
             params=np.zeros((B, 0)), cov=np.zeros((B, 0, 0)), sigma2=sigma2, sse=np.full(B, np.nan), n_obs=n,
             n_params=np.zeros(B, int), n_iter=np.zeros(B, int), status=status, t_last=t_last, y_last=y_last,
-            percent=percent,
+            percent=percent, message=message,
             state={
                 "states": states,  # (B, M + 1) level of each member and the drift
                 "trends": trends_last,

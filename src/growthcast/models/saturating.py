@@ -69,7 +69,7 @@ from .._numerics.curvefit import fit_curve
 from ..curves import CURVES
 from ..errors import DataError
 from ..intervals import MIN_CALIBRATION_ERRORS, conformal_quantiles, normal_quantile, row_nanmedian
-from .base import MAX_CEILING_RATIO, Fitted, Model, last_observed, pack
+from .base import MAX_CEILING_RATIO, TOO_FEW_AFTER_LAUNCH, Fitted, Model, last_observed, launched, pack
 from .local_trend import Auto, damped_time, holt_states
 from .random_walk import drift_variance
 from .registry import register
@@ -338,10 +338,7 @@ class Saturating(Model):
         B, N = t.shape
         H = int(self.horizons)
         percent = np.asarray(percent, bool)
-        # zeros before a series' first positive value are before its launch: the model starts there
-        with np.errstate(invalid="ignore"):
-            launched = np.cumsum(mask & (y > 0), axis=1) > 0
-            mask = np.asarray(mask, bool) & (launched | ~(y == 0))
+        observed, mask = mask, launched(y, mask)  # zeros before the first positive value: before a launch
         tt, yy, n = pack(t, y, mask)
         rows = np.arange(B)
         last = np.maximum(n - 1, 0)
@@ -356,6 +353,7 @@ class Saturating(Model):
             "failed: saturating needs positive values not above the ceiling (100 for a percentage, or ceiling=)",
             "",
         ).astype(object)
+        message[(n < 3) & ~bad & (n < np.count_nonzero(observed, axis=1))] = TOO_FEW_AFTER_LAUNCH
 
         # every prefix's states: auto's members and drift, and the logit(y / K) grid
         a_lv, a_tr = _AUTO._states(tt, yy, percent)
