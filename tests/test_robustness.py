@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import growthcast as gc
@@ -275,6 +275,23 @@ def test_intervals_contain_the_point_forecast(model, seed, level):
     y = logistic(T, 50.0, 0.5, 2008.0) * np.exp(rng.normal(0, 0.03, T.size))
     frame = gc.fit(model, T, y).forecast(steps=12, level=level)
     assert ((frame["lower"] <= frame["mean"]) & (frame["mean"] <= frame["upper"])).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([m for m in gc.available_models()["name"] if m not in ("arima", "richards", "bass",
+                                                                             "weibull")]),
+       st.integers(0, 2**32 - 1), st.floats(-0.6, 0.6), st.sampled_from([0.8, 0.95]))
+def test_intervals_of_any_model_contain_the_forecast_on_rising_or_falling_series(model, seed, drift, level):
+    # a random walk on the log scale, rising or falling towards zero (a series that collapses, as some countries'
+    # broadband counts did): every interval must hold its point forecast, whatever the model's construction
+    rng = np.random.default_rng(seed)
+    y = 20.0 * np.exp(np.cumsum(drift * 0.5 + rng.normal(0.0, 0.15, T.size)))
+    res = gc.fit(model, T, y)
+    if res.status < 0:
+        return
+    frame = res.forecast(steps=10, level=level)
+    ok = (frame["lower"] <= frame["mean"]) & (frame["mean"] <= frame["upper"])
+    assert ok.all(), frame[~ok]
 
 
 @given(st.sampled_from(["linear", "exponential", "naive", "drift", "logistic"]), st.integers(0, 2**32 - 1))

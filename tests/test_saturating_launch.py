@@ -64,3 +64,13 @@ def test_auto_bounds_stay_finite_and_sane_after_years_of_zeros():
     s0 = fc[fc["series_id"] == "s0"]
     assert np.isfinite(s0[["lower", "upper"]].to_numpy()).all()
     assert (s0["upper"] < 10 * s0["mean"]).all()
+
+
+def test_auto_bounds_of_a_series_falling_to_zero_are_ordered():
+    # a collapsing series (the raw broadband panel's Chad): the drift half of auto's mean goes below zero, and
+    # bounds of the form mean * (1 + q) then came out with the lower above the upper
+    t = np.arange(2009.0, 2020.0)
+    y = np.array([0.0026, 0.0028, 0.128, 0.152, 0.111, 0.074, 0.080, 0.035, 0.0022, 0.0022, 0.00043])
+    for level in (0.8, 0.95):
+        fc = gc.fit("auto", t, y).forecast(steps=5, level=level)
+        assert (fc["lower"] <= fc["mean"]).all() and (fc["mean"] <= fc["upper"]).all(), fc

@@ -400,8 +400,9 @@ class Auto(Model):
         widen = np.maximum(steps / H, 1.0)  # beyond the scored horizons: in proportion to the horizon
         lo = np.take_along_axis(lo_q, idx, axis=1) * widen
         hi = np.take_along_axis(hi_q, idx, axis=1) * widen
-        lower = mean * (1.0 + np.minimum(lo, 0.0))
-        upper = mean * (1.0 + np.maximum(hi, 0.0))
+        # relative bounds: below a negative mean (a falling drift half) the factors swap sides
+        lower, upper = mean * (1.0 + np.minimum(lo, 0.0)), mean * (1.0 + np.maximum(hi, 0.0))
+        lower, upper = np.minimum(lower, upper), np.maximum(lower, upper)
         half = normal_quantile(level) * np.sqrt(drift_variance(fitted.sigma2[:, None], d, fitted.state["span"][:, None]))
         fallback = np.isnan(lower) | np.isnan(upper)
         return mean, np.where(fallback, mean - half, lower), np.where(fallback, mean + half, upper)
