@@ -26,3 +26,16 @@ def test_fit_arrays_leaves_the_callers_arrays_writable_and_owns_its_own(model, s
     mask[:, -1] = False
     np.testing.assert_array_equal(res.y, kept)
     assert res.mask.all()
+
+
+def test_saturating_series_of_zeros_only_fails_with_its_reason_not_as_too_short():
+    # zeros before launch are left out; a series that never launches had every point left out, and its
+    # failure read "fewer usable points than free parameters" (saturating estimates none)
+    t, y = _curves(B=2, N=15)
+    y[1] = 0.0
+    many = gc.fit_arrays("saturating", t, y)
+    assert many.fitted.status[0] > 0
+    assert many.fitted.status[1] == gc.errors.FAILED_INVALID_DATA
+    assert "positive values" in many.fitted.message[1]
+    one = gc.fit("saturating", t, np.r_[np.zeros(5), np.full(10, np.nan)])
+    assert one.status == gc.errors.FAILED_INVALID_DATA and "positive values" in one.message

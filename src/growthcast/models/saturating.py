@@ -338,10 +338,11 @@ class Saturating(Model):
         B, N = t.shape
         H = int(self.horizons)
         percent = np.asarray(percent, bool)
-        # zeros before a series' first positive value are before its launch: the model starts there
+        # zeros before a series' first positive value are before its launch: the model starts there (a series
+        # with no positive value keeps its zeros, which fail it with the reason)
         with np.errstate(invalid="ignore"):
             launched = np.cumsum(mask & (y > 0), axis=1) > 0
-            mask = np.asarray(mask, bool) & (launched | ~(y == 0))
+            mask = np.asarray(mask, bool) & (launched | ~(y == 0) | ~launched[:, -1:])
         tt, yy, n = pack(t, y, mask)
         rows = np.arange(B)
         last = np.maximum(n - 1, 0)
