@@ -39,3 +39,22 @@ def test_saturating_series_of_zeros_only_fails_with_its_reason_not_as_too_short(
     assert "positive values" in many.fitted.message[1]
     one = gc.fit("saturating", t, np.r_[np.zeros(5), np.full(10, np.nan)])
     assert one.status == gc.errors.FAILED_INVALID_DATA and "positive values" in one.message
+
+
+def test_the_cli_backtest_json_lists_the_series_it_left_out(tmp_path, capsys):
+    # the table and csv formats name them on stderr; a JSON reader of stdout had no trace of them
+    import json
+
+    import pandas as pd
+
+    from growthcast.cli import main
+
+    rows = [pd.DataFrame({"series_id": sid, "date": np.arange(2000.0, 2000.0 + n), "value": np.linspace(1.0, 9.0, n)})
+            for sid, n in (("a", 24), ("b", 6))]
+    path = tmp_path / "mine.csv"
+    pd.concat(rows).to_csv(path, index=False)
+    argv = ["backtest", "--csv", str(path), "--models", "linear,naive", "--horizons", "1-2", "--quiet"]
+    assert main([*argv, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [(row["series_id"], row["points"]) for row in doc["skipped"]] == [("b", 6)]
+    assert {row["series_id"] for row in doc["leaderboard"]} == {"a"}
