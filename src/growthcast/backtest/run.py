@@ -672,6 +672,7 @@ def _without(p: Panel, keep: np.ndarray, width: int = 1) -> Panel:
     never given."""
     width = max(int(p.n[keep].max()), width, 1)
     cut = (lambda a: None if a is None else a[keep, :width])
+    kept = set(p.ids[keep])
     return replace(p, ids=p.ids[keep], t=cut(p.t), y=cut(p.y), mask=cut(p.mask), percent=p.percent[keep],
-                   n_missing={k: v for k, v in p.n_missing.items() if k in set(p.ids[keep])},
+                   n_missing={k: v for k, v in p.n_missing.items() if k in kept},
                    edition=cut(p.edition), date=cut(p.date))
