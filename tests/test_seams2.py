@@ -83,8 +83,8 @@ def test_dask_backtest_with_a_partition_of_series_that_take_no_part_is_the_in_me
 
     frame = _lengths_frame({"a": 24, "b": 20, "c": 5, "d": 6, "e": 12, "f": 13})
     ddf = _by_partition(frame, [["a", "b"], ["c", "d"], ["e", "f"]])
-    options = dict(models=["logistic", "linear", "naive"], horizons=horizons, min_train=10, origins=origins,
-                   progress=False)
+    options = dict(models=["logistic", "linear", "naive", "ensemble_weighted"], members=["linear", "naive"],
+                   intervals=["delta", "backtest"], horizons=horizons, min_train=10, origins=origins, progress=False)
     expected = gc.backtest(frame, **options)
     with dask.config.set(scheduler="synchronous"):
         got = gc.backtest(ddf, **options)
@@ -95,12 +95,15 @@ def test_dask_backtest_with_a_partition_of_series_that_take_no_part_is_the_in_me
     plain = (lambda f: f.assign(series_id=f["series_id"].astype(object)))
     pd.testing.assert_frame_equal(plain(got.skipped), plain(expected.skipped))
     pd.testing.assert_frame_equal(plain(got.forecasts), plain(expected.forecasts), check_exact=True)
-    pd.testing.assert_frame_equal(plain(got.leaderboard()), plain(expected.leaderboard()), check_exact=True)
+    for a, b in ((got.weights, expected.weights), (got.params, expected.params),
+                 (got.leaderboard(), expected.leaderboard())):
+        pd.testing.assert_frame_equal(plain(a), plain(b), check_exact=True)
 
 
 @pytest.mark.parametrize("options, message", [
     (dict(min_train=30), r"too short for min_train=30: \['a', 'b', 'c'\] \(24, 20, 5 points\)"),
     (dict(min_train=10, horizons=range(1, 30)), r"horizons: at most 23 steps ahead"),
+    (dict(min_train=10, horizons=[10**9]), r"horizons: at most 23 steps ahead"),  # before any array that wide
     (dict(min_train=10, origins=(2030, 2040)), r"no origin within origins=\(2030, 2040\)"),
 ])
 def test_dask_backtest_raises_the_in_memory_error_of_the_whole_frame(options, message):

@@ -421,7 +421,7 @@ def backtest(
     p, lay, unit, extent = _panel_layout(data, series, date, value, series_id, edition, percent, freq, min_train,
                                          horizons, window, size, span, origins, _widths)
     if lay is None or not len(lay.rs):  # a partition of a Dask frame with no origin (the whole frame has some)
-        if lay is None:  # every series too short: none takes part
+        if extent.reach < 0:  # every series too short: none takes part
             return distributed.Bare((), FrozenMap({"by_series": FrozenMap()}), FrozenMap(), extent.skipped)
         return distributed.Bare(tuple(p.ids), _vintage(p), _percent(p), extent.skipped)
 
@@ -468,7 +468,8 @@ def _panel_layout(
     widths of the whole frame (the largest of theirs), so that the solvers'
     sums give the in-memory call's bits. The checks of the whole frame
     (:func:`_check_whole`) are then left to the caller, and the layout is
-    None when every series of the partition is too short.
+    None when every series of the partition is too short or none reaches
+    the shortest horizon.
     """
     whole = widths is None
     widths = (1, 1) if whole else widths
@@ -486,8 +487,13 @@ def _panel_layout(
     unit = ", ".join(dict.fromkeys(units))
     last = p.n - 1
     reach = int((pos[np.arange(len(p.ids)), last] - pos[:, 0]).max())
-    lay = layout(p, pos, min_train, horizons, window, size, span, width=widths[1])
-    extent = _Extent(skipped, reach, len(lay.rs), unit)
+    if whole and max(horizons) > reach:  # before the layout, whose arrays are max(horizons) wide
+        _check_whole([_Extent(skipped, reach, 0, unit)], min_train, horizons, origins)
+    # a partition's series reach no further: its layout without the horizons beyond (the same rows; the whole
+    # frame's check fails if no series reaches them)
+    reached = tuple(h for h in horizons if h <= reach)
+    lay = layout(p, pos, min_train, reached, window, size, span, width=widths[1]) if reached else None
+    extent = _Extent(skipped, reach, len(lay.rs) if lay is not None else 0, unit)
     if whole:
         _check_whole([extent], min_train, horizons, origins)
     return p, lay, unit, extent
@@ -525,7 +531,7 @@ def _padded_widths(data: pd.DataFrame, **options: Any) -> tuple[int, int, _Exten
     """The padded widths of the panel and of the training windows of :func:`_panel_layout`, and its extent
     (a partition of a Dask frame; the series of a partition whose every series is too short take no width)."""
     p, lay, _, extent = _panel_layout(data, **options, widths=(1, 1))
-    return (p.t.shape[1], lay.train.shape[1], extent) if lay is not None else (1, 1, extent)
+    return (p.t.shape[1] if extent.reach >= 0 else 1, lay.train.shape[1] if lay is not None else 1, extent)
 
 
 def _when(p: Panel, s: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
