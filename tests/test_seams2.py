@@ -91,6 +91,7 @@ def test_dask_backtest_with_a_partition_of_series_that_take_no_part_is_the_in_me
     assert expected.skipped["series_id"].tolist() == ["c", "d"]
     assert got.series == expected.series == ("a", "b", "e", "f")
     assert dict(got.vintage["by_series"]) == dict(expected.vintage["by_series"])
+    assert got.vintage["last_t"] == expected.vintage["last_t"] == 2023.0
     assert dict(got.percent) == dict(expected.percent)
     plain = (lambda f: f.assign(series_id=f["series_id"].astype(object)))
     pd.testing.assert_frame_equal(plain(got.skipped), plain(expected.skipped))
