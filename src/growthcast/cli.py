@@ -549,7 +549,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         _emit(_json({"series": args.series, "models": args.models, "horizons": args.horizons, "unit": bt.unit,
                      "min_train": args.min_train, "origins": None if args.origins is None else list(args.origins),
                      "level": args.level, "metric": args.metric,
-                     "leaderboard": records(board), "scores": records(scores)}))
+                     "leaderboard": records(board), "scores": records(scores), "skipped": records(bt.skipped)}))
     elif args.format == "csv":
         _emit(scores.to_csv(index=False))
     else:

@@ -29,21 +29,22 @@ series and the horizons every series covers) raise a :class:`~growthcast.DataErr
 Run them in memory on ``data.compute()``.
 
 Each partition is also checked as the in-memory call checks a frame, so a
-check that concerns the whole frame applies to each partition: a partition
-whose every value is missing, or (in ``backtest``) whose longest series is
-too short for the largest horizon or whose every series is too short for
-``min_train``, raises a :class:`~growthcast.DataError` that the whole frame
-would not. Series too short for ``min_train`` beside longer ones in their
-partition are left out and listed in ``Backtest.skipped``, as in memory.
+check that concerns the whole frame applies to each partition in
+``fit_many``: a partition whose every value is missing raises a
+:class:`~growthcast.DataError` that the whole frame would not. ``backtest``
+checks the whole frame as in memory from its first pass (some series long
+enough for ``min_train``, the horizons within reach, some origin): a
+partition whose series are all too short, or have no origin, only lists
+them (``Backtest.skipped``, ``Backtest.series``).
 
 Dask is imported only when a Dask frame arrives.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -90,14 +91,18 @@ def fit_many(in_memory: Callable[..., BatchFitResult], model: str | Model, data:
     return _take_batch(joined, pd.Index(joined.series_ids).get_indexer(order))
 
 
-def backtest(in_memory: Callable[..., Any], widths: Callable[[pd.DataFrame], tuple[int, int]], data: Any, *,
-             series: Any, models: Any, series_id: str, intervals: Any, members: Any, **kwargs: Any) -> Any:
+def backtest(in_memory: Callable[..., Any], widths: Callable[[pd.DataFrame], tuple[int, int, Any]],
+             check: Callable[[list], None], data: Any, *, series: Any, models: Any, series_id: str, intervals: Any,
+             members: Any, **kwargs: Any) -> Any:
     """:func:`growthcast.backtest` (passed in as ``in_memory``) on each partition of ``data``, joined.
 
     ``widths`` gives the padded widths of a partition's panel and training
-    windows; a first pass finds the largest, which every partition then
-    pads to. Only a long frame (a series column) can be partitioned by
-    series; the series come in the order of their first row, as in memory.
+    windows, and what ``check`` needs to check the whole frame as in memory
+    (some series long enough, the horizons within reach, some origin); a
+    first pass finds them, and every partition then pads to the largest
+    widths. A partition with no origin returns a :class:`Bare`. Only a long
+    frame (a series column) can be partitioned by series; the series come in
+    the order of their first row, as in memory.
     """
     named = [m for m in as_list(models) if m != _WEIGHTED]
     if _WEIGHTED in as_list(models):
@@ -117,7 +122,9 @@ def backtest(in_memory: Callable[..., Any], widths: Callable[[pd.DataFrame], tup
                             f"{short_list(sorted(order))}")
         frame = frame.map_partitions(_keep, column, wanted)
     found = _compute(_widths_part, widths, frame, None, {})
-    padded = tuple(int(w) for w in np.max(found, axis=0)) if found else (1, 1)
+    if found:
+        check([f[2] for f in found])
+    padded = tuple(int(max(f[k] for f in found)) for k in (0, 1)) if found else (1, 1)
     kwargs = dict(kwargs, series=None, models=models, series_id=column, intervals=intervals, members=members,
                   _widths=padded)
     parts = _compute(_backtest_part, in_memory, frame, None, kwargs)
@@ -207,7 +214,7 @@ def _backtest_part(in_memory: Callable, part: pd.DataFrame, _: None, kwargs: dic
     return in_memory(part, **kwargs) if len(part) else None
 
 
-def _widths_part(widths: Callable, part: pd.DataFrame, _: None, kwargs: dict) -> tuple[int, int] | None:
+def _widths_part(widths: Callable, part: pd.DataFrame, _: None, kwargs: dict) -> tuple[int, int, Any] | None:
     return widths(part) if len(part) else None
 
 
@@ -270,10 +277,21 @@ def _take_batch(batch: BatchFitResult, rows: np.ndarray) -> BatchFitResult:
                    step=batch.step[rows], months=batch.months[rows])
 
 
+class Bare(NamedTuple):
+    """A partition's backtest with no origin: its series (which have no rows), their last dates, their percentage
+    flags, and the series too short for ``min_train`` (the names of :class:`growthcast.Backtest`'s)."""
+
+    series: tuple
+    vintage: Mapping
+    percent: Mapping
+    skipped: pd.DataFrame
+
+
 def _join_backtests(parts: list, order: list | None) -> Any:
     """Backtests of disjoint series as one: each frame's rows in the in-memory order (model, interval kind, level,
     series in the order of their first row, then as in each part)."""
-    first = parts[0]
+    full = [p for p in parts if not isinstance(p, Bare)]  # the whole frame's check found one with an origin
+    first = full[0]
     held = [s for p in parts for s in p.series]
     present = set(held)
     ids = [s for s in order if s in present] if order is not None else held
@@ -289,14 +307,26 @@ def _join_backtests(parts: list, order: list | None) -> Any:
         return frame.take(rows).reset_index(drop=True)
 
     by_series = {k: v for p in parts for k, v in p.vintage["by_series"].items()}
-    vintage = {key: max(p.vintage[key] for p in parts) for key in first.vintage if key != "by_series"}
+    vintage = {key: max(p.vintage[key] for p in parts if key in p.vintage) for key in first.vintage
+               if key != "by_series"}
     vintage = FrozenMap({**vintage, "by_series": FrozenMap({s: by_series[s] for s in ids})})
     return replace(
         first, series=tuple(ids), vintage=vintage,
-        _forecasts=joined([p.forecasts for p in parts], "model", "interval", "level", "series_id"),
-        _params=joined([p.params for p in parts], "model", "series_id"),
-        _saturation=joined([p.saturation() for p in parts], "model", "level", "series_id"),
-        _weights=joined([p.weights for p in parts], "series_id"),
+        _forecasts=joined([p.forecasts for p in full], "model", "interval", "level", "series_id"),
+        _params=joined([p.params for p in full], "model", "series_id"),
+        _saturation=joined([p.saturation() for p in full], "model", "level", "series_id"),
+        _weights=joined([p.weights for p in full], "series_id"),
         percent=FrozenMap({s: flag for p in parts for s, flag in p.percent.items()}),
-        _skipped=pd.concat([p.skipped for p in parts], ignore_index=True) if len(parts) > 1 else first.skipped,
+        _skipped=_joined_skipped([p.skipped for p in parts], order),
     )
+
+
+def _joined_skipped(frames: list[pd.DataFrame], order: list | None) -> pd.DataFrame:
+    """The partitions' series too short for ``min_train``, in the order of their first row; an empty frame of
+    a partition (object ids) does not change the ids' dtype."""
+    some = [f for f in frames if len(f)] or frames[:1]
+    frame = pd.concat(some, ignore_index=True) if len(some) > 1 else some[0]
+    if order is None or len(frame) < 2:
+        return frame
+    rows = np.argsort(pd.Index(order, dtype=object).get_indexer(frame["series_id"].astype(object)), kind="stable")
+    return frame.take(rows).reset_index(drop=True)

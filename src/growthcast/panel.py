@@ -97,8 +97,9 @@ def panel_of_arrays(t, y, mask=None, *, ids=None, percent=False) -> Panel:
     ``y``); they need not be sorted or packed to the left. Times are decimal
     years or any unit of the caller's (numbers, no dates).
     """
-    t = np.asarray(t, dtype=float)
-    y = np.asarray(y, dtype=float)
+    # the panel (and the result, which makes its arrays read-only) must not hold the caller's own arrays
+    t = np.array(t, dtype=float, copy=True)
+    y = np.array(y, dtype=float, copy=True)
     if y.ndim == 1:
         t, y = t.reshape(1, -1) if t.ndim == 1 else t, y[None, :]
         mask = None if mask is None else np.asarray(mask).reshape(1, -1)
@@ -112,7 +113,7 @@ def panel_of_arrays(t, y, mask=None, *, ids=None, percent=False) -> Panel:
     if mask is None:
         mask = ~np.isnan(y)
     else:
-        mask = np.asarray(mask)
+        mask = np.array(mask, copy=True)
         if mask.shape != y.shape or mask.dtype != bool:
             raise DataError(f"mask must be a boolean array of shape {y.shape}, got {mask.dtype} {mask.shape}")
     if ids is None:

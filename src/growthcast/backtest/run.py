@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -268,7 +268,7 @@ def backtest(
     n_boot: int = 200,
     random_state: int | np.random.Generator | None = None,
     progress: bool | None = None,
-    _widths: tuple[int, int] = (1, 1),
+    _widths: tuple[int, int] | None = None,
 ) -> Backtest:
     """Refit each model at every origin and score its forecasts of the later observations.
 
@@ -412,13 +412,18 @@ def backtest(
         widths = partial(_padded_widths, series=None, date=date, value=value, series_id=series_id, edition=edition,
                          percent=percent, freq=freq, min_train=min_train, horizons=horizons, window=window,
                          size=size, span=span, origins=origins)
+        check = partial(_check_whole, min_train=min_train, horizons=horizons, origins=origins)
         return distributed.backtest(
-            backtest, widths, data, series=series, models=models, min_train=min_train, horizons=horizons,
+            backtest, widths, check, data, series=series, models=models, min_train=min_train, horizons=horizons,
             window=window, window_size=window_size, level=level, date=date, origins=origins, freq=freq, value=value,
             series_id=series_id, edition=edition, percent=percent, intervals=intervals, members=members,
             n_boot=n_boot, random_state=random_state, progress=False)
-    p, lay, unit, skipped = _panel_layout(data, series, date, value, series_id, edition, percent, freq, min_train,
-                                          horizons, window, size, span, origins, _widths)
+    p, lay, unit, extent = _panel_layout(data, series, date, value, series_id, edition, percent, freq, min_train,
+                                         horizons, window, size, span, origins, _widths)
+    if lay is None or not len(lay.rs):  # a partition of a Dask frame with no origin (the whole frame has some)
+        if extent.reach < 0:  # every series too short: none takes part
+            return distributed.Bare((), FrozenMap({"by_series": FrozenMap()}), FrozenMap(), extent.skipped)
+        return distributed.Bare(tuple(p.ids), _vintage(p), _percent(p), extent.skipped)
 
     outputs: dict[str, _Output] = {}
     cache: dict[str, _Output] = {}
@@ -448,49 +453,85 @@ def backtest(
                 out.bounds["backtest", level] = (_clip(lo, p.percent[lay.rs]), _clip(hi, p.percent[lay.rs]))
 
     return replace(_assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train, horizons, window,
-                             size if window == "rolling" else None, unit), _skipped=skipped)
+                             size if window == "rolling" else None, unit), _skipped=extent.skipped)
 
 
 def _panel_layout(
     data: pd.DataFrame, series: Any, date: str | None, value: str, series_id: str, edition: str | None,
     percent: bool | None, freq: Any, min_train: int, horizons: tuple[int, ...], window: str, size: int,
-    span: tuple[float, float], origins: Any, widths: tuple[int, int] = (1, 1),
-) -> tuple[Panel, Layout, str, pd.DataFrame]:
-    """The validated panel, its layout, the unit of its steps and the series too short to take part.
+    span: tuple[float, float], origins: Any, widths: tuple[int, int] | None = None,
+) -> tuple[Panel, Layout | None, str, _Extent]:
+    """The validated panel, its layout, the unit of its steps and its :class:`_Extent`.
 
-    ``widths`` pads the panel and the training windows to at least those
-    widths: a Dask frame's partitions are padded to the widths of the whole
-    frame (the largest of theirs), so that the solvers' sums give the
-    in-memory call's bits.
+    ``widths`` (a partition of a Dask frame) pads the panel and the training
+    windows to at least those widths: the partitions are padded to the
+    widths of the whole frame (the largest of theirs), so that the solvers'
+    sums give the in-memory call's bits. The checks of the whole frame
+    (:func:`_check_whole`) are then left to the caller, and the layout is
+    None when every series of the partition is too short or none reaches
+    the shortest horizon.
     """
+    whole = widths is None
+    widths = (1, 1) if whole else widths
     p = backtest_panel(data, series, date, value, series_id, edition, percent, width=widths[0])
     short = p.n < min_train + 1
-    if short.all():
-        ids = [p.ids[i] for i in np.flatnonzero(short)]
-        counts = ", ".join(str(int(c)) for c in p.n[short][:8]) + (", ..." if short.sum() > 8 else "")
-        raise DataError(f"too short for min_train={min_train}: {short_list(ids)} ({counts} points); "
-                        "a backtest needs min_train + 1 observed points")
     skipped = _skipped(p, short, min_train)
+    if short.all():
+        extent = _Extent(skipped, -1, 0, "")
+        if whole:
+            _check_whole([extent], min_train, horizons, origins)
+        return p, None, "", extent
     if short.any():  # the others are backtested as if the short ones were not there
         p = _without(p, ~short, widths[0])
     pos, units = positions(p, freq)
     unit = ", ".join(dict.fromkeys(units))
     last = p.n - 1
     reach = int((pos[np.arange(len(p.ids)), last] - pos[:, 0]).max())
+    if whole and max(horizons) > reach:  # before the layout, whose arrays are max(horizons) wide
+        _check_whole([_Extent(skipped, reach, 0, unit)], min_train, horizons, origins)
+    # a partition's series reach no further: its layout without the horizons beyond (the same rows; the whole
+    # frame's check fails if no series reaches them)
+    reached = tuple(h for h in horizons if h <= reach)
+    lay = layout(p, pos, min_train, reached, window, size, span, width=widths[1]) if reached else None
+    extent = _Extent(skipped, reach, len(lay.rs) if lay is not None else 0, unit)
+    if whole:
+        _check_whole([extent], min_train, horizons, origins)
+    return p, lay, unit, extent
+
+
+class _Extent(NamedTuple):
+    """What a panel (a partition of a Dask frame) tells the checks of the whole frame."""
+
+    skipped: pd.DataFrame  # its series too short for min_train
+    reach: int  # the most steps from a kept series' first point to its last; -1 when every series is too short
+    rows: int  # its (series, origin) rows
+    unit: str
+
+
+def _check_whole(extents: Sequence[_Extent], min_train: int, horizons: tuple[int, ...], origins: Any) -> None:
+    """The checks of a backtest's whole frame, from its panels' (its partitions') extents."""
+    kept = [e for e in extents if e.reach >= 0]
+    if not kept:
+        skipped = pd.concat([e.skipped for e in extents], ignore_index=True) if len(extents) > 1 \
+            else extents[0].skipped
+        counts = ", ".join(str(int(c)) for c in skipped["points"][:8]) + (", ..." if len(skipped) > 8 else "")
+        raise DataError(f"too short for min_train={min_train}: {short_list(skipped['series_id'].tolist())} "
+                        f"({counts} points); a backtest needs min_train + 1 observed points")
+    reach = max(e.reach for e in kept)
+    unit = ", ".join(dict.fromkeys(e.unit for e in kept))
     if max(horizons) > reach:
         raise DataError(f"horizons: at most {reach} steps ahead ({unit}) for these series, got {max(horizons)}")
-    lay = layout(p, pos, min_train, horizons, window, size, span, width=widths[1])
-    if not len(lay.rs):
+    if not sum(e.rows for e in kept):
         within = "" if origins is None else f" within origins={tuple(origins)!r}"
         raise DataError(f"no origin{within} has a target at horizons {list(horizons)} ({unit}): no series has "
                         f"an observation that many steps after an origin with min_train={min_train} points")
-    return p, lay, unit, skipped
 
 
-def _padded_widths(data: pd.DataFrame, **options: Any) -> tuple[int, int]:
-    """The padded widths of the panel and of the training windows of :func:`_panel_layout` (the Dask path)."""
-    p, lay, _, _ = _panel_layout(data, **options)
-    return p.t.shape[1], lay.train.shape[1]
+def _padded_widths(data: pd.DataFrame, **options: Any) -> tuple[int, int, _Extent]:
+    """The padded widths of the panel and of the training windows of :func:`_panel_layout`, and its extent
+    (a partition of a Dask frame; the series of a partition whose every series is too short take no width)."""
+    p, lay, _, extent = _panel_layout(data, **options, widths=(1, 1))
+    return (p.t.shape[1] if extent.reach >= 0 else 1, lay.train.shape[1] if lay is not None else 1, extent)
 
 
 def _when(p: Panel, s: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
@@ -596,6 +637,21 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
     else:
         wframe = pd.DataFrame(columns=["series_id", *o_names, "horizon", "member", "weight"])
 
+    return Backtest(
+        models=tuple(labels), series=tuple(p.ids), min_train=min_train, horizons=horizons, levels=tuple(levels),
+        window=window, window_size=size, intervals=kinds, members=members if weights is not None else (),
+        unit=unit, vintage=_vintage(p), _forecasts=fc, _params=params, _saturation=saturation,
+        _weights=wframe, percent=_percent(p),
+    )
+
+
+def _percent(p: Panel) -> FrozenMap:
+    """Series id -> whether it is a percentage."""
+    return FrozenMap({sid: bool(flag) for sid, flag in zip(p.ids, p.percent)})
+
+
+def _vintage(p: Panel) -> FrozenMap:
+    """The last date (or time) of the data and of each series, and the last edition where there are editions."""
     last = p.n - 1
     rows = np.arange(len(p.ids))
     key = "last_date" if p.has_dates else "last_t"
@@ -604,12 +660,7 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
     vintage = {key: stamp(i_last), "by_series": FrozenMap({sid: stamp(i) for i, sid in enumerate(p.ids)})}
     if p.has_editions:
         vintage["last_edition"] = int(p.edition[rows, last].max())
-    return Backtest(
-        models=tuple(labels), series=tuple(p.ids), min_train=min_train, horizons=horizons, levels=tuple(levels),
-        window=window, window_size=size, intervals=kinds, members=members if weights is not None else (),
-        unit=unit, vintage=FrozenMap(vintage), _forecasts=fc, _params=params, _saturation=saturation,
-        _weights=wframe, percent=FrozenMap({sid: bool(flag) for sid, flag in zip(p.ids, p.percent)}),
-    )
+    return FrozenMap(vintage)
 
 
 def _skipped(p: Panel, short: np.ndarray, min_train: int) -> pd.DataFrame:
@@ -627,6 +678,7 @@ def _without(p: Panel, keep: np.ndarray, width: int = 1) -> Panel:
     never given."""
     width = max(int(p.n[keep].max()), width, 1)
     cut = (lambda a: None if a is None else a[keep, :width])
+    kept = set(p.ids[keep])
     return replace(p, ids=p.ids[keep], t=cut(p.t), y=cut(p.y), mask=cut(p.mask), percent=p.percent[keep],
-                   n_missing={k: v for k, v in p.n_missing.items() if k in set(p.ids[keep])},
+                   n_missing={k: v for k, v in p.n_missing.items() if k in kept},
                    edition=cut(p.edition), date=cut(p.date))
