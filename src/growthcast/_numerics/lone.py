@@ -441,6 +441,8 @@ _SHAPES: dict[int, _Shape] = {}
 def _shape(curve: Curve) -> _Shape:
     shape = _SHAPES.get(id(curve))
     if shape is None or shape.curve is not curve:
+        if len(_SHAPES) >= 64:  # curves made on the fly: keep the cache small
+            _SHAPES.clear()
         shape = _SHAPES[id(curve)] = _Shape(curve)
     return shape
 

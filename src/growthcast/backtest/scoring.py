@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import special
 
 from .._checks import as_list
+from .._frozen import FrozenMap
 from ..errors import DataError
 from ..metrics import METRICS
 
@@ -79,7 +80,7 @@ class Backtest:
     _params: pd.DataFrame = field(repr=False)
     _saturation: pd.DataFrame = field(repr=False)
     _weights: pd.DataFrame = field(repr=False)
-    percent: Mapping[Any, bool] = field(default_factory=dict)
+    percent: Mapping[Any, bool] = field(default_factory=FrozenMap)
     _skipped: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(
         {"series_id": pd.Series(dtype=object), "points": pd.Series(dtype=int), "reason": pd.Series(dtype=object)}))
 
