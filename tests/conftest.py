@@ -33,6 +33,17 @@ def gompertz(t, K, r, t0):
     return K * np.exp(-np.exp(-r * (np.asarray(t, float) - t0)))
 
 
+def logistic_panel(lengths: dict, seed: int = 3) -> pd.DataFrame:
+    """A long frame of yearly noisy logistic series from 2000, ``{series_id: number of points}``."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for sid, n in lengths.items():
+        t = np.arange(2000.0, 2000.0 + n)
+        y = 80.0 / (1.0 + np.exp(-0.4 * (t - 2010.0))) + rng.normal(0.0, 0.5, n)
+        parts.append(pd.DataFrame({"series_id": sid, "date": t, "value": np.maximum(y, 0.1)}))
+    return pd.concat(parts, ignore_index=True)
+
+
 @pytest.fixture
 def half_years():
     """40 half-yearly decimal years from 2000.0 to 2019.5."""

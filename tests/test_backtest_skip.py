@@ -6,16 +6,10 @@ import pandas.testing as pdt
 import pytest
 
 import growthcast as gc
+from conftest import logistic_panel
 
 
-def _frame(lengths: dict, seed: int = 3) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    parts = []
-    for sid, n in lengths.items():
-        t = np.arange(2000.0, 2000.0 + n)
-        y = 80.0 / (1.0 + np.exp(-0.4 * (t - 2010.0))) + rng.normal(0.0, 0.5, n)
-        parts.append(pd.DataFrame({"series_id": sid, "date": t, "value": np.maximum(y, 0.1)}))
-    return pd.concat(parts, ignore_index=True)
+_frame = logistic_panel
 
 
 ARGS = dict(models=["logistic", "linear", "naive"], horizons=range(1, 4), min_train=10, progress=False)

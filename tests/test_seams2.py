@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 import growthcast as gc
+from conftest import logistic_panel
 
 
 def _curves(B: int = 3, N: int = 12) -> tuple[np.ndarray, np.ndarray]:
@@ -60,14 +61,7 @@ def test_the_cli_backtest_json_lists_the_series_it_left_out(tmp_path, capsys):
     assert {row["series_id"] for row in doc["leaderboard"]} == {"a"}
 
 
-def _lengths_frame(lengths: dict) -> pd.DataFrame:
-    rng = np.random.default_rng(3)
-    parts = []
-    for sid, n in lengths.items():
-        t = np.arange(2000.0, 2000.0 + n)
-        y = 80.0 / (1.0 + np.exp(-0.4 * (t - 2010.0))) + rng.normal(0.0, 0.5, n)
-        parts.append(pd.DataFrame({"series_id": sid, "date": t, "value": np.maximum(y, 0.1)}))
-    return pd.concat(parts, ignore_index=True)
+_lengths_frame = logistic_panel
 
 
 def _by_partition(frame, groups):
