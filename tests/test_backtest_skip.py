@@ -113,3 +113,45 @@ def test_the_cli_backtest_says_which_series_it_left_out(tmp_path, capsys):
     assert "left out of the backtest as too short: c (6 observed points; a backtest needs min_train + 1 = 11)" in (
         captured.err)
     assert "c" not in {line.split()[0] for line in captured.out.splitlines() if line.strip()}
+
+
+def test_common_scores_compare_every_model_on_the_same_forecasts():
+    # zeros, then a launch: a log-scale model has nothing to forecast from at the first origins, drift has
+    frame = logistic_panel({"a": 26})
+    frame.loc[frame["date"] < 2004, "value"] = 0.0
+    bt = gc.backtest(frame, models=["auto", "drift"], horizons=[1, 2], min_train=4, progress=False)
+    fc = bt.forecasts
+    assert fc.loc[fc["model"] == "auto", "mean"].isna().any() and fc.loc[fc["model"] == "drift", "mean"].notna().all()
+
+    both = fc.pivot_table(index=["origin_t", "horizon"], columns="model", values="mean").dropna().index
+    expected = {}
+    for model in ("auto", "drift"):
+        rows = fc[fc["model"] == model].set_index(["origin_t", "horizon"]).loc[both]
+        per_h = rows["error"].abs().groupby(level="horizon").mean()  # MAE per horizon, then their mean
+        expected[model] = (per_h.mean(), len(rows))
+    board = bt.leaderboard("MAE", common=True).set_index("model")
+    for model, (mae, n) in expected.items():
+        assert board.loc[model, "MAE"] == pytest.approx(mae, rel=1e-12)
+        assert board.loc[model, "n"] == n
+    assert board.loc["auto", "failed"] == fc.loc[fc["model"] == "auto", "mean"].isna().sum()
+    own = bt.leaderboard("MAE").set_index("model")
+    assert own.loc["drift", "n"] > board.loc["drift", "n"] and own.loc["auto", "n"] == board.loc["auto", "n"]
+
+
+def test_the_cli_backtest_scores_on_common_forecasts_when_asked(tmp_path, capsys):
+    import json
+
+    from growthcast.cli import main
+
+    frame = logistic_panel({"a": 26})
+    frame.loc[frame["date"] < 2004, "value"] = 0.0
+    path = tmp_path / "mine.csv"
+    frame.to_csv(path, index=False)
+    counts = {}
+    for flag in ([], ["--common"]):
+        args = ["backtest", "--csv", str(path), "--models", "auto,drift", "--horizons", "1-2", "--min-train", "4",
+                "--format", "json", "--quiet", *flag]
+        assert main(args) == 0
+        board = json.loads(capsys.readouterr().out)["leaderboard"]
+        counts[bool(flag)] = {row["model"]: row["n"] for row in board}
+    assert counts[True]["auto"] == counts[True]["drift"] == counts[False]["auto"] < counts[False]["drift"]

@@ -5,8 +5,8 @@
     growthcast forecast [--csv PATH] [--series S] [--model NAME|best] [--until 2030-12] [--level 0.8,0.95]
                         [--milestones 80,85,90] [--format table|csv|json] [--plot PATH.png] [--quiet]
     growthcast backtest [--csv PATH] [--series S] [--models a,b,c] [--horizons 1-6] [--min-train N]
-                        [--origins 2008:2017] [--level 0.8,0.95] [--format table|csv|json] [--plot PATH.png]
-                        [--quiet]
+                        [--origins 2008:2017] [--level 0.8,0.95] [--common] [--format table|csv|json]
+                        [--plot PATH.png] [--quiet]
     growthcast data     [--validate PATH.csv --date COL --value COL --series-id COL] [--format ...]
     growthcast report   --out DIR [--csv PATH --date COL --value COL --id COL] [--series S]
                         [--model NAME|best] [--models a,b,c]
@@ -291,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="coverage of the scored intervals, one or several: 0.8,0.95 (default 0.8)")
     quiet_opt(p)
     p.add_argument("--metric", default="MASE", choices=list(METRICS), help="the leaderboard's ranking metric (default MASE)")
+    p.add_argument("--common", action="store_true",
+                   help="score every model on the same forecasts: only the targets all of them forecast")
     format_opt(p, "csv prints the per-horizon scores, json both tables")
     p.add_argument("--plot", type=_plot_path, default=None, metavar="PATH.png",
                    help="also draw a figure there (the format from the suffix: .png, .svg, .pdf, ...)")
@@ -534,8 +536,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         df = _load()
         _check_series(df, args.series)
         bt = backtest(df, series=args.series, **options)
-    board = pd.concat([bt.leaderboard(metric=args.metric, level=lv) for lv in bt.levels], ignore_index=True)
-    scores = bt.scores(by="horizon")
+    board = pd.concat([bt.leaderboard(metric=args.metric, level=lv, common=args.common) for lv in bt.levels],
+                      ignore_index=True)
+    scores = bt.scores(by="horizon", common=args.common)
     if args.plot is not None:
         from . import plot
 

@@ -149,7 +149,8 @@ class Backtest:
         return self._saturation.copy()
 
     # ------------------------------------------------------------ scores
-    def scores(self, by: str | Sequence[str] = "horizon", *, pool_series: bool = False) -> pd.DataFrame:
+    def scores(self, by: str | Sequence[str] = "horizon", *, pool_series: bool = False,
+               common: bool = False) -> pd.DataFrame:
         """Accuracy of the point forecasts and intervals, per model and group.
 
         Parameters
@@ -159,6 +160,11 @@ class Backtest:
             horizon (default), per origin, or over everything.
         pool_series : bool
             Score all series together instead of one by one.
+        common : bool
+            Score only the targets every model forecast (from the same
+            origin): models that fail at some origins, such as a curve on a
+            short early window, are then compared with the others on the
+            same forecasts. By default each model is scored on all its own.
 
         Returns
         -------
@@ -175,10 +181,16 @@ class Backtest:
         cols = {"actual": fc["actual"].to_numpy(), "mean": fc["mean"].to_numpy(), "lower": fc["lower"].to_numpy(),
                 "upper": fc["upper"].to_numpy(), "scale": fc["scale"].to_numpy(), "level": fc["level"].to_numpy()}
         terms = pd.DataFrame({k: fc[k] for k in keys})
+        made = fc["mean"].notna()
+        if common:  # the targets, from each origin, that every model forecast
+            made = made.groupby([fc["series_id"], fc[self.origin_column], fc["horizon"]], sort=False,
+                                observed=True).transform("all")
+            for name in ("mean", "lower", "upper"):
+                cols[name] = np.where(made, cols[name], np.nan)
         with np.errstate(all="ignore"):
             for name, metric in METRICS.items():
                 terms[name] = metric.point(*(cols[a] for a in metric.inputs))
-        terms["n"] = fc["mean"].notna().astype(int)
+        terms["n"] = made.astype(int)
         terms["failed"] = fc["mean"].isna().astype(int)
         grouped = terms.groupby(keys, sort=False)
         out = grouped[list(METRICS)].mean()
@@ -210,7 +222,7 @@ class Backtest:
         return base + [k for k in dict.fromkeys(extra) if k not in base]
 
     def leaderboard(self, metric: str = "MASE", *, interval: str | None = None,
-                    level: float | None = None) -> pd.DataFrame:
+                    level: float | None = None, common: bool = False) -> pd.DataFrame:
         """Models ranked by a metric averaged over horizons, per series.
 
         Parameters
@@ -225,6 +237,10 @@ class Backtest:
         level : float, optional
             The level of the intervals scored; the first of ``levels``
             by default.
+        common : bool
+            Rank on the targets every model forecast (see :meth:`scores`);
+            by default each model on all its own forecasts (``n`` and
+            ``failed`` tell how many).
 
         Returns
         -------
@@ -242,7 +258,7 @@ class Backtest:
         level = self.level if level is None else level
         if level not in self.levels:
             raise DataError(f"level: this backtest scored {list(self.levels)}, got {level!r}")
-        per_h = self.scores("horizon")
+        per_h = self.scores("horizon", common=common)
         per_h = per_h[(per_h["interval"] == interval) & (per_h["level"] == level)]
         board = per_h.groupby(["series_id", "model", "interval"], sort=False)[list(METRICS)].mean()
         counts = per_h.groupby(["series_id", "model", "interval"], sort=False)[["n", "failed"]].sum()
