@@ -155,3 +155,13 @@ def test_the_cli_backtest_scores_on_common_forecasts_when_asked(tmp_path, capsys
         board = json.loads(capsys.readouterr().out)["leaderboard"]
         counts[bool(flag)] = {row["model"]: row["n"] for row in board}
     assert counts[True]["auto"] == counts[True]["drift"] == counts[False]["auto"] < counts[False]["drift"]
+
+
+def test_a_plot_of_a_series_left_out_says_why():
+    pytest.importorskip("matplotlib")
+    from growthcast import plot
+
+    bt = gc.backtest(_frame({"a": 24, "c": 6}), **ARGS)
+    for draw in (plot.origin_forecasts, plot.saturation_drift):
+        with pytest.raises(gc.DataError, match=r"series 'c' was left out of the backtest as too short \(6 observed"):
+            draw(bt, series="c")

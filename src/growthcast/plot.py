@@ -223,12 +223,16 @@ def _percent_frame(frame: pd.DataFrame, backtest: Any = None) -> bool:
     return all(flags[s] if s in flags else is_percent_series(s) for s in pd.unique(frame["series_id"]))
 
 
-def _one_series(frame: pd.DataFrame, series: Any, what: str) -> pd.DataFrame:
+def _one_series(frame: pd.DataFrame, series: Any, what: str, backtest: Any = None) -> pd.DataFrame:
     """The rows of one series: the one given, or the only one there is."""
     if "series_id" not in frame.columns or frame.empty:  # empty: e.g. no model with a ceiling
         return frame
     ids = list(pd.unique(frame["series_id"]))
     if series is not None:
+        skipped = getattr(backtest, "skipped", None)
+        if isinstance(skipped, pd.DataFrame) and series not in ids and series in set(skipped["series_id"]):
+            reason = skipped.loc[skipped["series_id"] == series, "reason"].iloc[0]
+            raise DataError(f"{what}: series {series!r} was left out of the backtest as too short ({reason})")
         if series not in ids:
             raise DataError(f"{what}: no series {series!r}; the backtest has {ids}")
         return frame[frame["series_id"] == series]
@@ -695,7 +699,7 @@ def backtest_errors(
     if single:
         chosen = [None]
         if "series_id" in scores.columns:
-            scores = _one_series(scores, series, "backtest_errors")
+            scores = _one_series(scores, series, "backtest_errors", backtest)
     else:
         chosen = _panel_ids(list(pd.unique(scores["series_id"])), series, max_panels, "backtest_errors",
                             "backtest")
@@ -796,7 +800,7 @@ def origin_forecasts(
     fc = _frame(backtest, "forecasts")
     when = "date" if "origin_date" in fc.columns and fc["origin_date"].notna().any() else "t"
     _need(fc, ["model", f"origin_{when}", f"target_{when}", "actual", "mean"], "backtest forecasts")
-    fc = _one_series(fc, series, "origin_forecasts")
+    fc = _one_series(fc, series, "origin_forecasts", backtest)
     if "level" in fc.columns and len(fc):  # the point forecasts are the same at every level
         fc = fc[fc["level"] == fc["level"].iloc[0]]
     if "interval" in fc.columns and len(fc):
@@ -924,7 +928,7 @@ def saturation_drift(
     if not {"origin_edition", "origin_date", "origin_t"} & set(sat.columns):
         _need(sat, ["model", "origin_date"], "saturation frame")
     _need(sat, ["model"], "saturation frame")
-    sat = _one_series(sat, series, "saturation_drift")
+    sat = _one_series(sat, series, "saturation_drift", backtest)
     if "level" in sat.columns and len(sat):
         sat = sat[sat["level"] == sat["level"].iloc[0]]
     sat = sat.assign(_origin=_origin_x(sat))
