@@ -16,10 +16,10 @@ partition of short series would change the last bits of its fits (2.6e-11
 relative in one rate of the bundled mobile panel split by series length).
 So a first pass reads the series and value columns, which gives each
 series' number of observed values, and every partition pads to the longest
-(``fit_many(_width=)``). ``backtest`` pads its training windows too: its
-first pass lays out each partition's origins (``backtest`` up to its
-fits), and every partition pads its panel and windows to the widest
-(``backtest(_widths=)``).
+(:data:`growthcast.panel.PARTITION_WIDTHS`, set around each partition's
+in-memory call). ``backtest`` pads its training windows too: its first
+pass lays out each partition's origins (``backtest`` up to its fits), and
+every partition pads its panel and windows to the widest.
 
 Fits that depend on the other series of the batch cannot be split: a model
 that pools across the batch (``saturating`` with ``pool=True``), the
@@ -53,6 +53,7 @@ from ._checks import as_list
 from ._frozen import FrozenMap
 from .errors import DataError, short_list
 from .models import Fitted, Model, get_model, model_names
+from .panel import PARTITION_WIDTHS
 from .results import BatchFitResult
 
 __all__ = ["is_dask", "fit_many", "backtest"]
@@ -81,8 +82,8 @@ def fit_many(in_memory: Callable[..., BatchFitResult], model: str | Model, data:
         raise DataError(f"interval={interval!r} cannot run a partition at a time on a Dask DataFrame: {why}; "
                         "use interval='delta', or fit in memory (data.compute())")
     frame, column, order, width = _by_series(data, series_id, kwargs["value"])
-    kwargs = dict(kwargs, series_id=column, interval=interval, _width=width)
-    parts = _compute(_fit_part, in_memory, frame, spec, kwargs)
+    kwargs = dict(kwargs, series_id=column, interval=interval)
+    parts = _compute(_fit_part, in_memory, frame, spec, kwargs, (width, 1))
     if not parts:  # no rows at all: the in-memory call says what is wrong with an empty frame
         return in_memory(spec, frame._meta, **kwargs)
     joined = _join_batches(parts)
@@ -125,11 +126,10 @@ def backtest(in_memory: Callable[..., Any], widths: Callable[[pd.DataFrame], tup
     if found:
         check([f[2] for f in found])
     padded = tuple(int(max(f[k] for f in found)) for k in (0, 1)) if found else (1, 1)
-    kwargs = dict(kwargs, series=None, models=models, series_id=column, intervals=intervals, members=members,
-                  _widths=padded)
-    parts = _compute(_backtest_part, in_memory, frame, None, kwargs)
+    kwargs = dict(kwargs, series=None, models=models, series_id=column, intervals=intervals, members=members)
+    parts = _compute(_backtest_part, in_memory, frame, None, kwargs, padded)
     if not parts:
-        return in_memory(frame._meta, **kwargs)
+        return _padded(padded, in_memory, frame._meta, **kwargs)
     return _join_backtests(parts, order)
 
 
@@ -206,23 +206,36 @@ def _keep(part: pd.DataFrame, column: str, wanted: list[str]) -> pd.DataFrame:
     return part[part[column].astype(str).isin(wanted)]
 
 
-def _fit_part(in_memory: Callable, part: pd.DataFrame, spec: Model, kwargs: dict) -> BatchFitResult | None:
-    return in_memory(spec, part, **kwargs) if len(part) else None
+def _padded(widths: tuple[int, int], call: Callable, *args: Any, **kwargs: Any) -> Any:
+    """``call`` as a partition of a frame whose padded widths are ``widths`` (:data:`PARTITION_WIDTHS`)."""
+    token = PARTITION_WIDTHS.set(widths)
+    try:
+        return call(*args, **kwargs)
+    finally:
+        PARTITION_WIDTHS.reset(token)
 
 
-def _backtest_part(in_memory: Callable, part: pd.DataFrame, _: None, kwargs: dict) -> Any:
-    return in_memory(part, **kwargs) if len(part) else None
+def _fit_part(in_memory: Callable, part: pd.DataFrame, spec: Model, kwargs: dict,
+              widths: tuple[int, int]) -> BatchFitResult | None:
+    return _padded(widths, in_memory, spec, part, **kwargs) if len(part) else None
 
 
-def _widths_part(widths: Callable, part: pd.DataFrame, _: None, kwargs: dict) -> tuple[int, int, Any] | None:
+def _backtest_part(in_memory: Callable, part: pd.DataFrame, _: None, kwargs: dict, widths: tuple[int, int]) -> Any:
+    return _padded(widths, in_memory, part, **kwargs) if len(part) else None
+
+
+def _widths_part(widths: Callable, part: pd.DataFrame, _: None, kwargs: dict,
+                 __: None) -> tuple[int, int, Any] | None:
     return widths(part) if len(part) else None
 
 
-def _compute(task: Callable, in_memory: Callable, frame: Any, spec: Model | None, kwargs: dict) -> list:
+def _compute(task: Callable, in_memory: Callable, frame: Any, spec: Model | None, kwargs: dict,
+             widths: tuple[int, int] | None = None) -> list:
     """``task`` on every partition where Dask runs it; the results of the non-empty ones, in partition order."""
     import dask
 
-    out = dask.compute(*[dask.delayed(task, pure=True)(in_memory, part, spec, kwargs) for part in frame.to_delayed()])
+    out = dask.compute(*[dask.delayed(task, pure=True)(in_memory, part, spec, kwargs, widths)
+                         for part in frame.to_delayed()])
     return [r for r in out if r is not None]
 
 

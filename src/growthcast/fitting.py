@@ -20,7 +20,7 @@ from .errors import DataError, short_list
 from .frequency import increasing_steps, resolve_freq
 from .intervals import MIN_CALIBRATION_ERRORS
 from .models import Calibration, CurveModel, Fitted, Model, get_model, require_residual_dof
-from .panel import Panel, panel_of, panel_of_arrays
+from .panel import PARTITION_WIDTHS, Panel, panel_of, panel_of_arrays
 from .progress import progress_bar
 from .results import BatchFitResult, FitResult
 from .uncertainty import INTERVALS, bootstrap
@@ -384,7 +384,6 @@ def fit_many(
     percent: Any = None,
     freq: str | float | None = None,
     progress: bool | None = None,
-    _width: int = 1,
 ) -> BatchFitResult:
     """Fit one model to many series in one call of the batch core.
 
@@ -431,8 +430,9 @@ def fit_many(
                                     freq=freq, progress=False)
     interval = _check_interval(interval)
     spec = _resolve(model, fixed)
-    # _width: the padded width of the whole panel, which each partition of a Dask frame pads to (same bits)
-    p = panel_of(validated(data, date=date, value=value, series_id=series_id, percent=percent), _width)
+    widths = PARTITION_WIDTHS.get()  # a partition of a Dask frame pads to the whole frame's width (same bits)
+    p = panel_of(validated(data, date=date, value=value, series_id=series_id, percent=percent),
+                 1 if widths is None else widths[0])
     return _fit_batch(spec, p, interval, n_boot, random_state, freq, progress=progress)
 
 

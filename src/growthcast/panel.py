@@ -9,6 +9,7 @@ backtest's panel also carries each point's edition (or step number) and date.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +19,12 @@ from ._checks import as_list
 from .data import LongArrays, to_decimal_year, validate_long, validated
 from .errors import DataError, short_list
 
-__all__ = ["Panel", "panel_of", "panel_of_arrays", "backtest_panel"]
+__all__ = ["Panel", "panel_of", "panel_of_arrays", "backtest_panel", "PARTITION_WIDTHS"]
+
+#: Inside a partition of a Dask frame (:mod:`growthcast.distributed` sets it around the in-memory call):
+#: the padded widths of the whole frame's panel and of its backtest's training windows, which the
+#: partition pads to, so that the solvers' sums give the in-memory call's bits. None outside.
+PARTITION_WIDTHS: ContextVar[tuple[int, int] | None] = ContextVar("growthcast_partition_widths", default=None)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from ..data import to_decimal_year
 from ..errors import DataError, short_list
 from ..intervals import MIN_CALIBRATION_ERRORS, conformal_quantiles
 from ..models import Ensemble, Model, get_model, model_names, require_residual_dof
-from ..panel import Panel, backtest_panel
+from ..panel import PARTITION_WIDTHS, Panel, backtest_panel
 from ..progress import progress_bar
 from ..uncertainty import bootstrap, check_n_boot, predict_interval, saturation_interval, stderr
 from .layout import Layout, by_horizon, first_pass, from_horizon, layout, later_max, origin_history, positions
@@ -268,7 +268,6 @@ def backtest(
     n_boot: int = 200,
     random_state: int | np.random.Generator | None = None,
     progress: bool | None = None,
-    _widths: tuple[int, int] | None = None,
 ) -> Backtest:
     """Refit each model at every origin and score its forecasts of the later observations.
 
@@ -419,7 +418,7 @@ def backtest(
             series_id=series_id, edition=edition, percent=percent, intervals=intervals, members=members,
             n_boot=n_boot, random_state=random_state, progress=False)
     p, lay, unit, extent = _panel_layout(data, series, date, value, series_id, edition, percent, freq, min_train,
-                                         horizons, window, size, span, origins, _widths)
+                                         horizons, window, size, span, origins, PARTITION_WIDTHS.get())
     if lay is None or not len(lay.rs):  # a partition of a Dask frame with no origin (the whole frame has some)
         if extent.reach < 0:  # every series too short: none takes part
             return distributed.Bare((), FrozenMap({"by_series": FrozenMap()}), FrozenMap(), extent.skipped)
