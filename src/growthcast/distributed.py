@@ -16,7 +16,7 @@ partition of short series would change the last bits of its fits (2.6e-11
 relative in one rate of the bundled mobile panel split by series length).
 So a first pass reads the series and value columns, which gives each
 series' number of observed values, and every partition pads to the longest
-(:data:`growthcast.panel.PARTITION_WIDTHS`, set around each partition's
+(``growthcast.panel.PARTITION_WIDTHS``, set around each partition's
 in-memory call). ``backtest`` pads its training windows too: its first
 pass lays out each partition's origins (``backtest`` up to its fits), and
 every partition pads its panel and windows to the widest.
@@ -207,7 +207,7 @@ def _keep(part: pd.DataFrame, column: str, wanted: list[str]) -> pd.DataFrame:
 
 
 def _padded(widths: tuple[int, int], call: Callable, *args: Any, **kwargs: Any) -> Any:
-    """``call`` as a partition of a frame whose padded widths are ``widths`` (:data:`PARTITION_WIDTHS`)."""
+    """``call`` as a partition of a frame whose padded widths are ``widths`` (``panel.PARTITION_WIDTHS``)."""
     token = PARTITION_WIDTHS.set(widths)
     try:
         return call(*args, **kwargs)
