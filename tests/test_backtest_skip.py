@@ -165,3 +165,13 @@ def test_a_plot_of_a_series_left_out_says_why():
     for draw in (plot.origin_forecasts, plot.saturation_drift):
         with pytest.raises(gc.DataError, match=r"series 'c' was left out of the backtest as too short \(6 observed"):
             draw(bt, series="c")
+
+
+def test_choosing_with_a_backtest_of_other_series_does_not_use_their_scores():
+    from growthcast.report import choose_model
+
+    frame = _frame({"a": 24, "b": 22})
+    only_b = gc.backtest(frame[frame["series_id"] == "b"], models=["linear", "naive"], horizons=[1, 2],
+                         min_train=10, progress=False)
+    with pytest.raises(gc.DataError, match="no candidate model could be scored by MASE on 'a'"):
+        choose_model(frame, "a", ["linear", "naive"], min_train=10, horizons=[1, 2], backtest=only_b)

@@ -328,7 +328,7 @@ def choose_model(
         reason = skipped.loc[skipped["series_id"] == series, "reason"].iloc[0]
         raise DataError(f"{series!r} is too short to choose a model by backtest: {reason}")
     board = backtest.leaderboard(metric=metric)
-    if "series_id" in board.columns and board["series_id"].nunique() > 1:
+    if "series_id" in board.columns:  # the backtest given may hold other series too
         board = board[board["series_id"] == series].reset_index(drop=True)
     fittable = set(model_names())  # not ensemble_weighted, which exists in backtests only
     scored = board[np.isfinite(pd.to_numeric(board[metric], errors="coerce")) & board["model"].isin(fittable)]
