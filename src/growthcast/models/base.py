@@ -56,6 +56,11 @@ TOO_FEW_AFTER_LAUNCH = ("failed: fewer than 3 points from the first positive val
                         "before a launch, are left out)")
 
 
+def too_few_after_launch(n: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Rows left with fewer than 3 points (``n``) only because :func:`launched` took zeros out of ``observed``."""
+    return (n < 3) & (n < np.count_nonzero(observed, axis=1))
+
+
 def pack(t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Observed points moved to the left of each row (NaN after them), and the count per row."""
     order = np.argsort(~mask, axis=1, kind="stable")

@@ -23,7 +23,7 @@ from scipy.special import expit, logit
 from .. import errors
 from ..errors import DataError
 from ..intervals import conformal_quantiles, normal_quantile, row_nanmedian
-from .base import TOO_FEW_AFTER_LAUNCH, Fitted, Model, last_observed, launched, pack
+from .base import TOO_FEW_AFTER_LAUNCH, Fitted, Model, last_observed, launched, pack, too_few_after_launch
 from .random_walk import drift_variance
 from .registry import register
 
@@ -339,7 +339,7 @@ class Auto(Model):
         dev_ok = np.isfinite(dev)
         sigma2 = np.where(dev_ok, dev, 0.0).sum(axis=1) / np.maximum(dev_ok.sum(axis=1) - 1, 1)
         status = np.where(n >= 3, errors.CONVERGED_EXACT, errors.FAILED_TOO_FEW_POINTS)
-        message = np.where((n < 3) & (n < np.count_nonzero(observed, axis=1)), TOO_FEW_AFTER_LAUNCH, "").astype(object)
+        message = np.where(too_few_after_launch(n, observed), TOO_FEW_AFTER_LAUNCH, "").astype(object)
         invalid = percent & (np.nanmax(np.where(mask, y, np.nan), axis=1, initial=0) > 100)
         status = np.where(invalid, errors.FAILED_INVALID_DATA, status)
         message[invalid] = ""

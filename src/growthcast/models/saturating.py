@@ -69,7 +69,8 @@ from .._numerics.curvefit import fit_curve
 from ..curves import CURVES
 from ..errors import DataError
 from ..intervals import MIN_CALIBRATION_ERRORS, conformal_quantiles, normal_quantile, row_nanmedian
-from .base import MAX_CEILING_RATIO, TOO_FEW_AFTER_LAUNCH, Fitted, Model, last_observed, launched, pack
+from .base import (MAX_CEILING_RATIO, TOO_FEW_AFTER_LAUNCH, Fitted, Model, last_observed, launched, pack,
+                   too_few_after_launch)
 from .local_trend import Auto, damped_time, holt_states
 from .random_walk import drift_variance
 from .registry import register
@@ -353,7 +354,7 @@ class Saturating(Model):
             "failed: saturating needs positive values not above the ceiling (100 for a percentage, or ceiling=)",
             "",
         ).astype(object)
-        message[(n < 3) & ~bad & (n < np.count_nonzero(observed, axis=1))] = TOO_FEW_AFTER_LAUNCH
+        message[too_few_after_launch(n, observed) & ~bad] = TOO_FEW_AFTER_LAUNCH
 
         # every prefix's states: auto's members and drift, and the logit(y / K) grid
         a_lv, a_tr = _AUTO._states(tt, yy, percent)
