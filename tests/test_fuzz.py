@@ -88,7 +88,7 @@ def _check_long(long: pd.DataFrame) -> None:
     flags = long.attrs["percent"]
     assert set(flags) == set(ids)
     pct = np.array([flags[s] for s in ids], dtype=bool)
-    assert ((y[pct] > 0) & (y[pct] <= 100)).all()
+    assert ((y[pct] >= 0) & (y[pct] <= 100)).all()
 
 
 def _check_fits(long: pd.DataFrame) -> None:

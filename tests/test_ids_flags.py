@@ -127,7 +127,7 @@ def test_a_pct_value_column_makes_all_its_series_percentages():
     df = _frame(["fr", "de"]).rename(columns={"value": "share_pct"})
     many = gc.fit_many("linear", df, value="share_pct")
     assert many.percent.tolist() == [True, True]
-    with pytest.raises(gc.DataError, match=r"percentages must lie in \(0, 100\]"):
+    with pytest.raises(gc.DataError, match=r"percentages must lie in \[0, 100\]"):
         gc.fit_many("linear", df.assign(share_pct=df["share_pct"] * 2), value="share_pct")
 
 
@@ -248,7 +248,7 @@ def test_fit_arrays_defaults_and_errors():
         gc.fit_arrays("linear", t[:5], y)
     with pytest.raises(gc.DataError, match="duplicate times"):
         gc.fit_arrays("linear", np.r_[t[:9], t[8]], y)
-    with pytest.raises(gc.DataError, match=r"percentages must lie in \(0, 100\]"):
+    with pytest.raises(gc.DataError, match=r"percentages must lie in \[0, 100\]"):
         gc.fit_arrays("linear", t, y * 10, percent=[False, True])
     with pytest.raises(gc.DataError, match="ids must name each"):
         gc.fit_arrays("linear", t, y, ids=["a", "a"])

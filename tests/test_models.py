@@ -314,7 +314,7 @@ def test_ensemble_rule_on_a_hand_made_example():
 
 def test_ensemble_leaves_failed_members_out():
     t = 2000.0 + np.arange(5.0)
-    y = np.array([0.0, 2.0, 4.0, 6.0, 8.0])  # a zero: the exponential fails
+    y = np.array([0.0, 2.0, 0.0, 6.0, 8.0])  # a zero after the first positive value: the exponential fails
     res = gc.fit(gc.Ensemble(members=("exponential", "naive", "drift"), combine="mean"), t, y)
     frame = res.predict([2006.0], level=0.9)
     assert frame["mean"].iloc[0] == pytest.approx((8.0 + 12.0) / 2)

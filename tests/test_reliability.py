@@ -130,7 +130,7 @@ def test_4_a_percentage_edited_above_100_is_caught():
     a = gc.from_frame(pd.DataFrame({"date": 2000 + 0.5 * np.arange(5), "value": [10.0, 20, 30, 40, 50]}),
                       percent=True)
     edited = a.assign(value=[10.0, 20, 30, 40, 150])
-    with pytest.raises(gc.DataError, match=r"percentages must lie in \(0, 100\]"):
+    with pytest.raises(gc.DataError, match=r"percentages must lie in \[0, 100\]"):
         gc.fit_many("linear", edited)
 
 

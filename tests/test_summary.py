@@ -139,7 +139,7 @@ def test_auto_summary_says_what_it_is_made_of_and_how_it_was_calibrated(cnnic):
 
 def test_ensemble_summary_lists_its_members_and_their_status():
     t = 2000.0 + np.arange(8.0)
-    y = np.array([0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0])  # a zero: the exponential fails
+    y = np.array([0.0, 2.0, 0.0, 6.0, 8.0, 10.0, 12.0, 14.0])  # a zero after the first positive value: the exponential fails
     res = gc.fit(gc.Ensemble(members=("exponential", "naive", "drift"), combine="mean"), t, y)
     text = res.summary()
     assert "exponential: left out, failed: exponential needs positive values" in text

@@ -433,7 +433,7 @@ def from_frame(
         that print alike (``1`` and ``"1"``) are an error, as are missing or
         blank ids.
     percent : bool, list of ids, str or mapping, optional
-        Which series are percentages, whose values must lie in (0, 100] and
+        Which series are percentages, whose values must lie in [0, 100] and
         whose forecasts stay in [0, 100]: ``True`` or ``False`` for all, a
         list (or set) of series ids, the name of a boolean column of the frame
         (one flag per row, the same within a series), or a mapping from ids
@@ -461,7 +461,7 @@ def from_frame(
         times that look like Unix timestamps, missing or clashing series ids,
         duplicate dates within a series (or several series stacked without a
         series column), infinite, complex or negative values, percentages
-        outside (0, 100]; the message names the column and the offending rows
+        outside [0, 100]; the message names the column and the offending rows
         or dates.
 
     Examples
@@ -902,10 +902,10 @@ def _validate(
                 "beyond the magnitudes growthcast can fit; change their unit"
             )
     if flags.any():
-        bad = flags[codes] & ((values <= 0) | (values > 100))
+        bad = flags[codes] & ((values < 0) | (values > 100))
         if bad.any():
             raise DataError(
-                f"column {value!r}: percentages must lie in (0, 100], got "
+                f"column {value!r}: percentages must lie in [0, 100], got "
                 f"{short_list(values[bad][:8])} in rows {short_list(_labels(index, take, bad))}"
             )
     return LongArrays(ids=ids, codes=codes, t=t, y=values, dates=date_arr, percent=flags, n_missing=n_missing,
@@ -943,7 +943,7 @@ def read_csv(
         if the file has one, else the file is one series named after the
         ``value`` column.
     percent : bool, list of ids, str or mapping, optional
-        Which series are percentages that must lie in (0, 100]: ``True`` or
+        Which series are percentages that must lie in [0, 100]: ``True`` or
         ``False`` for all, a list of series ids, the name of a boolean column,
         or a mapping from id to flag (see :func:`from_frame`). By default a
         series is one when its id or the value column's name ends in ``_pct``.
@@ -1118,7 +1118,7 @@ def plain_series(t: Any, y: Any, *, percent: bool | None = None, name: object = 
         name = getattr(y, "name", None)
         name = "y" if name is None or name == "" else name  # 0 is an id
     flag = is_percent_series(str(name)) if percent is None else bool(percent)
-    if bottom < 0 or 0 < top < _MIN_VALUE or (flag and (bottom <= 0 or top > 100)):
+    if bottom < 0 or 0 < top < _MIN_VALUE or (flag and top > 100):
         return None
     return PlainSeries(times, values, name, flag, n - len(values), t_arr.dtype.kind == "M")
 

@@ -259,7 +259,7 @@ def fit(
     random_state : int or Generator, optional
         Seed for the bootstrap; the same seed gives the same intervals.
     percent : bool, optional
-        Whether ``y`` is a percentage in (0, 100] (forecasts are then kept in
+        Whether ``y`` is a percentage in [0, 100] (forecasts are then kept in
         [0, 100]). By default, whether the name of ``y`` (or of the frame's
         value column, or the series id) ends in ``_pct``. With a frame, any
         form :func:`fit_many` takes (a list of ids, a column name).
@@ -472,7 +472,7 @@ def fit_arrays(
     ids : sequence, optional
         One id per series (default ``0 .. B-1``), of any hashable type.
     percent : bool or array_like of bool, optional
-        Whether the series are percentages in (0, 100], for all or one flag
+        Whether the series are percentages in [0, 100], for all or one flag
         per series.
     fixed, interval, n_boot, random_state, freq
         As in :func:`fit`.
@@ -487,7 +487,7 @@ def fit_arrays(
     ------
     DataError
         Arrays of other shapes, non-finite times, negative, infinite or too
-        large values, percentages outside (0, 100], or a time repeated within
+        large values, percentages outside [0, 100], or a time repeated within
         a series, where the mask says a point is observed.
 
     Examples

@@ -144,10 +144,10 @@ def panel_of_arrays(t, y, mask=None, *, ids=None, percent=False) -> Panel:
             raise DataError(f"{name}: expected {what} where mask is True; {int(bad.sum())} are not, first at "
                             f"series {ids[b]!r}, point {k}: {arr[b, k]!r}")
     if flags.any():
-        pct_bad = flags[:, None] & mask & ((y <= 0) | (y > 100))
+        pct_bad = flags[:, None] & mask & ((y < 0) | (y > 100))
         if pct_bad.any():
             b = np.flatnonzero(pct_bad.any(axis=1))
-            raise DataError(f"y: percentages must lie in (0, 100]; they do not in series {short_list(ids[b].tolist())}")
+            raise DataError(f"y: percentages must lie in [0, 100]; they do not in series {short_list(ids[b].tolist())}")
     if full and _increasing(t):  # every point observed, in time order: nothing to sort, no time repeated
         return Panel(ids=ids, t=t, y=y, mask=mask, percent=flags, has_dates=False)
     # observed points sorted by time and packed to the left (a no-op for the usual, already sorted arrays)

@@ -11,7 +11,7 @@ from scipy.special import expit, logit
 from .. import errors
 from ..errors import DataError
 from ..intervals import student_quantile
-from .base import Fitted, Model, last_observed
+from .base import Fitted, Model, last_observed, launched
 from .registry import register
 
 __all__ = ["Linear", "Quadratic", "Exponential", "LogitLinear"]
@@ -31,6 +31,8 @@ class _Regression(Model):
 
     degree: ClassVar[int] = 1
     has_residuals: ClassVar[bool] = True
+    #: whether the fit starts at each series' first positive value (a model on ``log y`` or a logit)
+    from_launch: ClassVar[bool] = False
 
     def _design(self, t: np.ndarray, t_ref: np.ndarray) -> np.ndarray:
         dt = t - t_ref[:, None]
@@ -39,6 +41,9 @@ class _Regression(Model):
     def fit_arrays(self, t, y, mask, percent, *, start=None, weights=None) -> Fitted:
         B = len(t)
         P = self.degree + 1
+        observed = mask
+        if self.from_launch:  # zeros before the first positive value were counted before a launch
+            mask = launched(y, mask)
         with np.errstate(all="ignore"):
             z = self.link(y, percent[:, None])
         usable = mask & np.isfinite(z)
@@ -65,7 +70,11 @@ class _Regression(Model):
         status[singular] = errors.FAILED_SINGULAR
         status[n < P] = errors.FAILED_TOO_FEW_POINTS
         status[invalid] = errors.FAILED_INVALID_DATA
-        message = np.array([self._invalid_message() if bad else "" for bad in invalid], dtype=object)
+        message = np.where(invalid, self._invalid_message(), "").astype(object)
+        before_launch = np.count_nonzero(mask, axis=1) < np.count_nonzero(observed, axis=1)
+        message[(n < P) & ~invalid & before_launch] = (
+            f"failed: fewer than {P} points from the first positive value on (zeros before it, counted before a "
+            "launch, are left out)")
         bad = status < 0
         beta[bad] = np.nan
         cov = Ainv * sigma2[:, None, None]
@@ -153,13 +162,16 @@ class Exponential(_Regression):
 
     Fitted by least squares on ``log y``; the point forecast is the median
     ``exp(log_level + growth (t - t_ref))`` and the interval is the
-    log-scale prediction interval mapped back.
+    log-scale prediction interval mapped back. Zeros before a series' first
+    positive value (counted before a launch) are left out; a zero after it
+    fails the fit.
     """
 
     name: ClassVar[str] = "exponential"
     description: ClassVar[str] = "exponential growth, a straight line on log y"
     param_names: ClassVar[tuple[str, ...]] = ("log_level", "growth")  # type: ignore[assignment]
     _jacobian_adjustment: ClassVar[bool] = True
+    from_launch: ClassVar[bool] = True
 
     def link(self, y, percent):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -189,6 +201,12 @@ class LogitLinear(_Regression):
     cap : float, optional
         The ceiling; by default 100 for a percentage series. A series that
         is not a percentage needs an explicit cap (e.g. a population).
+
+    Notes
+    -----
+    Zeros before a series' first positive value (counted before a launch)
+    are left out; a zero after it, or a value at or above the cap, fails
+    the fit.
     """
 
     name: ClassVar[str] = "logit_linear"
@@ -196,6 +214,7 @@ class LogitLinear(_Regression):
     param_names: ClassVar[tuple[str, ...]] = ("logit_level", "slope")  # type: ignore[assignment]
     cap: float | None = None
     _jacobian_adjustment: ClassVar[bool] = True
+    from_launch: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if self.cap is not None and not (np.isfinite(self.cap) and self.cap > 0):
