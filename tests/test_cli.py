@@ -456,3 +456,57 @@ def test_origins_option_is_checked(capsys, value):
     code, _, err = run(capsys, "backtest", "--origins", value)
     assert code == 2
     assert_one_line_error(err, "--origins")
+
+
+# ---------------------------------------------------------------- --percent
+@pytest.fixture()
+def shares_csv(tmp_path):
+    """Three yearly shares in percent (one with zeros before its launch, one with an integer id), no _pct name."""
+    t = np.arange(1995, 2016)
+    rows = []
+    for sid, rate, lead in (("fr", 0.4, 2), ("de", 0.35, 0), (101, 0.5, 1)):
+        y = np.round(90.0 / (1.0 + np.exp(-rate * (t - 2005))), 2)
+        y[:lead] = 0.0
+        rows += [{"country": sid, "year": int(a), "share": float(b)} for a, b in zip(t, y)]
+    path = tmp_path / "shares.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def _flags(capsys, path, *extra):
+    code, out, err = run(capsys, "data", "--validate", str(path), "--date", "year", "--value", "share",
+                         "--series-id", "country", "--format", "json", *extra)
+    assert code == 0 and err == ""
+    return {s["series_id"]: s["percent"] for s in json.loads(out)["series"]}
+
+
+def test_percent_marks_all_or_the_named_series_of_a_file(capsys, shares_csv):
+    assert _flags(capsys, shares_csv) == {"fr": False, "de": False, "101": False}
+    assert _flags(capsys, shares_csv, "--percent") == {"fr": True, "de": True, "101": True}
+    assert _flags(capsys, shares_csv, "--percent", "fr,101") == {"fr": True, "de": False, "101": True}
+
+
+def test_forecast_of_a_file_marked_percent_stays_within_100(capsys, shares_csv):
+    base = ["forecast", "--csv", str(shares_csv), "--date", "year", "--value", "share", "--id", "country",
+            "--model", "drift", "--until", "2030", "--format", "csv", "-q"]
+    code, out, _ = run(capsys, *base)
+    plain = pd.read_csv(io.StringIO(out))
+    assert code == 0 and plain["mean"].max() > 100  # a drift of about 1 a year from 90 passes 100 by 2030
+    code, out, _ = run(capsys, *base, "--percent")
+    pct = pd.read_csv(io.StringIO(out))
+    assert code == 0 and pct["mean"].max() <= 100 and pct["upper"].max() <= 100
+
+
+def test_percent_errors_are_one_line(capsys, shares_csv, tmp_path):
+    code, _, err = run(capsys, "forecast", "--csv", str(shares_csv), "--date", "year", "--value", "share",
+                       "--id", "country", "--percent", "uk")
+    assert code == 2
+    assert_one_line_error(err, "--percent: no series 'uk'", "fr, de, 101")
+    code, _, err = run(capsys, "forecast", "--percent")
+    assert code == 2
+    assert_one_line_error(err, "--percent applies to your own file")
+    above = tmp_path / "above.csv"
+    pd.DataFrame({"date": [2000, 2001, 2002], "value": [50.0, 101.0, 99.0]}).to_csv(above, index=False)
+    code, out, err = run(capsys, "data", "--validate", str(above), "--percent")
+    assert code == 1 and out == ""
+    assert_one_line_error(err, "percentages must lie in [0, 100]", "101.0", "rows [1]")

@@ -471,3 +471,27 @@ def test_bundled_series_fit_through_from_frame():
     out = gc.from_frame(df, date="as_of", value="penetration_pct")
     assert out.attrs["percent"] == {"penetration_pct": True}
     assert len(out) + out.attrs["n_missing"].get("penetration_pct", 0) == 57
+
+
+def test_from_frame_takes_its_own_output_again_when_times_were_numbers():
+    raw = pd.DataFrame({"series_id": ["a"] * 3 + ["b"] * 3, "date": [2000.0, 2001.0, 2002.0] * 2,
+                        "value": [1.0, 2.0, 3.0, 40.0, 50.0, 60.0]})
+    long = gc.from_frame(raw)
+    assert long["date"].isna().all()  # numeric years: no dates
+    again = gc.from_frame(long)
+    pd.testing.assert_frame_equal(again, long)
+    assert again.attrs == long.attrs
+    # the attrs lost to a pandas operation, and one series marked a percentage
+    rebuilt = gc.from_frame(pd.DataFrame(long.to_dict()), percent=["b"])
+    assert rebuilt["t"].tolist() == long["t"].tolist() and rebuilt.attrs["percent"] == {"a": False, "b": True}
+    with pytest.raises(gc.DataError, match=r"missing values in rows \[1\]"):
+        gc.from_frame(long.assign(value=[1.0, np.nan, 3.0, 40.0, 50.0, 60.0]), missing="raise")
+    with pytest.raises(gc.DataError, match=r"percentages must lie in \[0, 100\]"):
+        gc.from_frame(long.assign(value=[1.0, 2.0, 3.0, 40.0, 500.0, 60.0]), percent=True)
+
+
+def test_from_frame_reads_edited_dates_of_its_own_output():
+    long = gc.from_frame(pd.DataFrame({"date": ["2000-06-30", "2000-12-31", "2001-06-30"], "value": [1.0, 2, 3]}))
+    edited = long.assign(date=pd.to_datetime(["2000-06-30", "2000-12-31", "2002-06-30"]))
+    again = gc.from_frame(edited)  # the dates are the truth; t follows them
+    assert again["t"].iloc[-1] == pytest.approx(2002.0 + 180 / 365)

@@ -237,6 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--value", default="value", metavar="COL", help="with --csv: the value column (default 'value')")
         p.add_argument("--id", default=None, metavar="COL",
                        help="with --csv: the series column (default: series_id or unique_id if present)")
+        percent_opt(p, "with --csv: ")
+
+    def percent_opt(p, prefix):
+        p.add_argument("--percent", nargs="?", const="", default=None, metavar="IDS",
+                       help=f"{prefix}the series are percentages, validated to [0, 100] and forecast within it: "
+                            "all of them, or the series ids given, separated by commas (default: a series whose "
+                            "id, or the value column's name, ends in _pct)")
 
     def quiet_opt(p):
         p.add_argument("--quiet", "-q", action="store_true",
@@ -306,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", default="date", metavar="COL", help="its date column (default 'date')")
     p.add_argument("--value", default="value", metavar="COL", help="its value column (default 'value')")
     p.add_argument("--series-id", default=None, metavar="COL", help="its series column, for a long file")
+    percent_opt(p, "with --validate: ")
     format_opt(p, "csv and json carry every column")
 
     p = sub.add_parser("report", help="write an HTML report with figures into a directory",
@@ -418,13 +426,29 @@ def _json(obj: Any) -> str:
 
 
 # ---------------------------------------------------------------- commands
+def _read_user_csv(path: Path, date: str, value: str, series_id: str | None, percent: str | None) -> pd.DataFrame:
+    """The validated long frame of a CSV file, with the series ``--percent`` names as percentages."""
+    import pandas as pd
+
+    from .data import from_frame, read_csv
+
+    long = read_csv(path, date=date, value=value, series_id=series_id, percent=True if percent == "" else None)
+    if percent:  # ids as typed: matched to the file's ids by their text (an id may be an integer)
+        by_text = {str(i): i for i in pd.unique(long["series_id"])}
+        wanted = [percent] if percent in by_text else [s.strip() for s in percent.split(",")]
+        absent = [s for s in wanted if s not in by_text]
+        if absent:
+            raise OptionError(f"--percent: no series {', '.join(map(repr, absent))} in {path}; it has "
+                              f"{', '.join(list(by_text)[:8])}{', ...' if len(by_text) > 8 else ''}")
+        long = from_frame(long, percent=[by_text[s] for s in wanted])
+    return long
+
+
 def _user_frame(args: argparse.Namespace) -> pd.DataFrame:
     """The validated long frame of ``--csv``, restricted to ``--series`` if given."""
     import pandas as pd
 
-    from .data import read_csv
-
-    long = read_csv(args.csv, date=args.date, value=args.value, series_id=args.id)
+    long = _read_user_csv(args.csv, args.date, args.value, args.id, args.percent)
     if args.series is not None:
         ids = pd.unique(long["series_id"])
         known = set(map(str, ids))
@@ -589,9 +613,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
             _emit(f"CNNIC report editions ({len(df)}): blank = not reported\n"
                   + shown.to_string(index=False, na_rep="", float_format=lambda v: f"{v:g}"))
         return 0
-    from .data import read_csv
-
-    long = read_csv(args.validate, date=args.date, value=args.value, series_id=args.series_id)
+    long = _read_user_csv(args.validate, args.date, args.value, args.series_id, args.percent)
     percent = long.attrs.get("percent", {})
     missing = long.attrs.get("n_missing", {})
     rows = []
@@ -677,6 +699,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(argv)
         except SystemExit as done:  # --help and --version
             return int(done.code or 0)
+        own_file = getattr(args, "validate" if args.command == "data" else "csv", None)
+        if getattr(args, "percent", None) is not None and own_file is None:
+            raise OptionError("--percent applies to your own file (--csv, or data --validate); the CNNIC series "
+                              "say which are percentages")
         with silenced(getattr(args, "quiet", False)):
             return _COMMANDS[args.command](args)
     except UsageError as err:

@@ -452,7 +452,8 @@ def from_frame(
         decimal years (``date`` is NaT when times were given as numbers).
         ``attrs["percent"]`` maps each series to its flag. Whatever reaches a
         fit is checked again, so editing this frame (or concatenating two of
-        them) cannot skip validation.
+        them) cannot skip validation; ``from_frame`` takes it again too (its
+        ``t`` are then the times wherever ``date`` is NaT).
 
     Raises
     ------
@@ -472,6 +473,9 @@ def from_frame(
     >>> long["series_id"].tolist(), long["t"].tolist()
     ([7, 7, 3, 3], [2000.0, 2001.0, 2000.0, 2001.0])
     """
+    if (date, value) == ("date", "value") and series_id in (None, "series_id") and _looks_validated(df) \
+            and not ("date" in df.columns and df["date"].notna().any()):
+        return _revalidate(df, percent, missing).frame()  # its own output for numeric times: the times are ``t``
     return validate_long(df, date, value, series_id, percent=percent, missing=missing).frame()
 
 
@@ -1143,7 +1147,7 @@ def validated(
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(data).__name__}")
-    if {"series_id", "t", "value"} <= set(data.columns) and "percent" in data.attrs:
+    if _looks_validated(data):
         return _revalidate(data, percent)
     if series_id == "series_id" and series_id not in data.columns:
         series_id = None
@@ -1152,12 +1156,22 @@ def validated(
 
 def as_long(data: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
     """:func:`validated` as a long frame; a validated frame keeps its index."""
-    keep = isinstance(data, pd.DataFrame) and {"series_id", "t", "value"} <= set(data.columns) \
-        and "percent" in data.attrs
+    keep = isinstance(data, pd.DataFrame) and _looks_validated(data)
     return validated(data, **kwargs).frame(keep_index=keep)
 
 
-def _revalidate(data: pd.DataFrame, percent: Any) -> LongArrays:
+def _looks_validated(data: pd.DataFrame) -> bool:
+    """Whether ``data`` looks like :func:`from_frame`'s output: columns ``series_id, t, value`` and its
+    ``attrs``, or (the attrs lost to a pandas operation) a ``date`` column with no date: times given as numbers."""
+    if not {"series_id", "t", "value"} <= set(data.columns):
+        return False
+    if "percent" in data.attrs:
+        return True
+    date = data["date"] if "date" in data.columns and data.columns.is_unique else None
+    return date is not None and pd.api.types.is_datetime64_any_dtype(date) and len(date) > 0 and date.isna().all()
+
+
+def _revalidate(data: pd.DataFrame, percent: Any, missing: str = "drop") -> LongArrays:
     """:func:`validated` for a frame that looks validated: every check again, vectorised."""
     repeated = [] if data.columns.is_unique else [
         c for c in ("series_id", "date", "t", "value") if int((data.columns == c).sum()) > 1]
@@ -1182,7 +1196,7 @@ def _revalidate(data: pd.DataFrame, percent: Any) -> LongArrays:
     if not np.all(np.isfinite(t)):
         raise DataError(f"column 't': non-finite times in rows {short_list(_labels(index, None, ~np.isfinite(t)))}")
     out = _validate(data, None, data["value"], data["series_id"], index, date="t", value="value",
-                    series_id="series_id", percent=flags, missing="drop", times=(t, dates), extra_ids=list(dropped))
+                    series_id="series_id", percent=flags, missing=missing, times=(t, dates), extra_ids=list(dropped))
     if dropped:  # including series whose every value was missing: they keep their place
         before = pd.Series(out.ids.to_numpy(dtype=object), dtype=object).map(dropped).fillna(0)
         out = replace(out, n_missing=out.n_missing + before.to_numpy(dtype=np.int64))
