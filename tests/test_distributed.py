@@ -196,7 +196,7 @@ def _assert_backtests_equal(a, b) -> None:
                                                                         b.members)
     assert dict(a.vintage) == dict(b.vintage)
     assert dict(a.vintage["by_series"]) == dict(b.vintage["by_series"])
-    for x, y in [(getattr(a, f), getattr(b, f)) for f in ("forecasts", "params", "weights")] + [
+    for x, y in [(getattr(a, f), getattr(b, f)) for f in ("forecasts", "params", "weights", "failures")] + [
             (a.saturation(), b.saturation()), (a.scores(), b.scores()), (a.leaderboard(), b.leaderboard())]:
         pd.testing.assert_frame_equal(_plain_ids(x), _plain_ids(y), check_exact=True)
 

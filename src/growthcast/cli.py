@@ -545,7 +545,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .backtest import backtest
-    from .report import records
+    from .report import failure_summary, records
 
     args.level = _level_value(args.level, 0.8)
     options = dict(models=args.models, min_train=args.min_train, horizons=args.horizons, level=args.level,
@@ -576,7 +576,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         _emit(_json({"series": args.series, "models": args.models, "horizons": args.horizons, "unit": bt.unit,
                      "min_train": args.min_train, "origins": None if args.origins is None else list(args.origins),
                      "level": args.level, "metric": args.metric,
-                     "leaderboard": records(board), "scores": records(scores), "skipped": records(bt.skipped)}))
+                     "leaderboard": records(board), "scores": records(scores), "skipped": records(bt.skipped),
+                     "failures": records(failure_summary(bt))}))
     elif args.format == "csv":
         _emit(scores.to_csv(index=False))
     else:
@@ -589,10 +590,23 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
               f"origins from the {args.min_train}th observed point on{within}, {_level_text(args.level)} "
               f"intervals\n\n"
               f"Leaderboard (ranked by {args.metric}, lower is better)\n{_frame_text(board)}\n\n"
-              f"Scores by horizon\n{_frame_text(scores)}\n\n{_SCORE_NOTES}")
+              f"{_failure_text(bt)}Scores by horizon\n{_frame_text(scores)}\n\n{_SCORE_NOTES}")
     if args.plot is not None:
         sys.stderr.write(_encodable(f"figure written to {args.plot}\n", sys.stderr))
     return 0
+
+
+def _failure_text(bt) -> str:
+    """The failed fits' lines for the backtest table, or "" when none failed."""
+    from .report import failure_summary
+
+    summary = failure_summary(bt)
+    if summary.empty:
+        return ""
+    lines = [f"  {sid} {model}: {n} fit(s) failed; the latest: {message}"
+             for sid, model, n, message in zip(summary["series_id"], summary["model"], summary["fits"],
+                                                summary["message"])]
+    return "Failed fits (their forecasts are left out; every one is in Backtest.failures)\n" + "\n".join(lines) + "\n\n"
 
 
 def _cmd_data(args: argparse.Namespace) -> int:

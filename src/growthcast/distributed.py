@@ -329,6 +329,7 @@ def _join_backtests(parts: list, order: list | None) -> Any:
         _params=joined([p.params for p in full], "model", "series_id"),
         _saturation=joined([p.saturation() for p in full], "model", "level", "series_id"),
         _weights=joined([p.weights for p in full], "series_id"),
+        _failures=joined([p.failures for p in full], "model", "series_id"),
         percent=FrozenMap({s: flag for p in parts for s, flag in p.percent.items()}),
         _skipped=_joined_skipped([p.skipped for p in parts], order),
     )

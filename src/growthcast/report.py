@@ -821,6 +821,29 @@ def _unit(series: Any, percent: bool | None = None) -> str | None:
     return "million" if str(series).endswith("_million") else None
 
 
+def failure_summary(backtest: Any) -> pd.DataFrame:
+    """The failed fits of a backtest by series, model and status: ``fits`` (how many) and the ``message`` of the
+    latest one (:attr:`growthcast.Backtest.failures` has every one)."""
+    failures = backtest.failures
+    keys = ["series_id", "model", "status"]
+    if failures.empty:
+        return failures.reindex(columns=[*keys, "fits", "message"])
+    grouped = failures.groupby(keys, sort=False, observed=True)
+    return grouped.size().rename("fits").to_frame().join(grouped["message"].last()).reset_index()
+
+
+def _failures_html(backtest: Any) -> str:
+    """A collapsed list of the models' failed fits and why, or nothing."""
+    summary = failure_summary(backtest)
+    if summary.empty:
+        return ""
+    items = "".join(f"<li>{html.escape(str(sid))}, {html.escape(model)}: {n} fit(s) failed; the latest: "
+                    f"{html.escape(message)}</li>"
+                    for sid, model, n, message in zip(summary["series_id"], summary["model"], summary["fits"],
+                                                      summary["message"]))
+    return f"<details><summary>Failed fits ({int(summary['fits'].sum())})</summary><ul>{items}</ul></details>\n"
+
+
 def _skipped_html(skipped: pd.DataFrame) -> str:
     """A paragraph naming the series too short for the backtest, or nothing."""
     if skipped.empty:
@@ -982,7 +1005,7 @@ plus a penalty for each miss (lower is better), <i>ceiling_held</i> the share of
 was not passed by a later {vocab['point']}, <i>n</i> the number of forecasts scored and <i>failed</i> the number the
 model could not make.</p>
 {_skipped_html(bt.skipped)}{_table_html(shown_columns(board))}
-{_figure(errors_img, f"Backtest {err_metric} by horizon, one line per model"
+{_failures_html(bt)}{_figure(errors_img, f"Backtest {err_metric} by horizon, one line per model"
          f"{' and one panel per series (each on its own scale)' if several else ''}.")}
 <details><summary>Scores by horizon</summary>{_table_html(shown_columns(scores))}</details>"""
     else:

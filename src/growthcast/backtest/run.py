@@ -107,6 +107,7 @@ class _Output:
     mean: np.ndarray
     bounds: dict  # (interval kind, level) -> (lower, upper)
     status: np.ndarray  # (R,)
+    message: np.ndarray | None = None  # (R,) object: the fit's reason, "" where the status code's message applies
     params: np.ndarray | None = None  # (R, P)
     stderr: np.ndarray | None = None
     param_names: tuple[str, ...] = ()
@@ -143,8 +144,9 @@ def _run_model(
     mean = _clip(np.where(failed, np.nan, mean), pct)
     bounds = {k: (_clip(np.where(failed, np.nan, lo), pct), _clip(np.where(failed, np.nan, hi), pct))
               for k, (lo, hi) in bounds.items()}
-    return _Output(mean=mean, bounds=bounds, status=np.asarray(fitted.status), params=np.asarray(fitted.params),
-                   stderr=stderr(fitted), param_names=tuple(spec.param_names), saturation=sat or None)
+    return _Output(mean=mean, bounds=bounds, status=np.asarray(fitted.status), message=fitted.message,
+                   params=np.asarray(fitted.params), stderr=stderr(fitted), param_names=tuple(spec.param_names),
+                   saturation=sat or None)
 
 
 def _calibrated_bounds(mean: np.ndarray, lay: Layout, horizons: tuple[int, ...], level: float):
@@ -208,7 +210,8 @@ def _weighted(
         bounds[key] = (lo, hi)
     ok = np.stack([o.status >= 0 for o in outs]).any(axis=0)
     status = np.where(ok, errors.CONVERGED_EXACT, errors.FAILED_MODEL)
-    return _Output(mean=mean, bounds=bounds, status=status), w
+    message = np.where(ok, "", "failed: every member failed").astype(object)
+    return _Output(mean=mean, bounds=bounds, status=status, message=message), w
 
 
 
@@ -620,6 +623,7 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
     o_names = list(o_cols)
     params = (pd.concat(param_frames, ignore_index=True) if param_frames else
               pd.DataFrame(columns=["series_id", "model", *o_names, "parameter", "value", "stderr", "status"]))
+    failures = _failures(p, lay, labels, outputs, o_cols)
     passed_names = [n.replace("origin_", "passed_") for n in o_names]
     sat_cols = ["series_id", "model", *o_names, "parameter", "value", "lower", "upper",
                 "level", "status", "later_max", "held", *passed_names]
@@ -640,8 +644,26 @@ def _assemble(p, lay, specs, outputs, weights, members, kinds, levels, min_train
         models=tuple(labels), series=tuple(p.ids), min_train=min_train, horizons=horizons, levels=tuple(levels),
         window=window, window_size=size, intervals=kinds, members=members if weights is not None else (),
         unit=unit, vintage=_vintage(p), _forecasts=fc, _params=params, _saturation=saturation,
-        _weights=wframe, percent=_percent(p),
+        _weights=wframe, percent=_percent(p), _failures=failures,
     )
+
+
+def _failures(p: Panel, lay: Layout, labels: list[str], outputs: dict, o_cols: dict) -> pd.DataFrame:
+    """One row per failed fit: ``series_id, model``, the origin, ``status, message`` (the model's own reason, or
+    the status code's where it gave none)."""
+    frames = []
+    for label in labels:
+        out = outputs[label]
+        bad = np.flatnonzero(out.status < 0)
+        codes = out.status[bad].astype(int)
+        given = np.full(len(bad), "", dtype=object) if out.message is None else np.asarray(out.message, object)[bad]
+        generic = np.array([errors.STATUS_MESSAGES.get(int(c), "failed") for c in codes], dtype=object)
+        frames.append(pd.DataFrame({
+            "series_id": p.ids.take(lay.rs[bad]).array, "model": np.full(len(bad), label, dtype=object),
+            **{k: v[bad] for k, v in o_cols.items()},
+            "status": codes, "message": np.where(given.astype(bool), given, generic).astype(object),
+        }))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def _percent(p: Panel) -> FrozenMap:

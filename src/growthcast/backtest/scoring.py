@@ -83,6 +83,9 @@ class Backtest:
     percent: Mapping[Any, bool] = field(default_factory=FrozenMap)
     _skipped: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(
         {"series_id": pd.Series(dtype=object), "points": pd.Series(dtype=int), "reason": pd.Series(dtype=object)}))
+    _failures: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(
+        {"series_id": pd.Series(dtype=object), "model": pd.Series(dtype=object), "status": pd.Series(dtype=int),
+         "message": pd.Series(dtype=object)}))
 
     @property
     def level(self) -> float:
@@ -124,6 +127,19 @@ class Backtest:
         when every series took part.
         """
         return self._skipped.copy()
+
+    @property  # a fresh object each time
+    def failures(self) -> pd.DataFrame:
+        """Every fit that failed, and why: ``series_id, model``, the origin, ``status, message``.
+
+        One row per (series, model, origin) whose fit failed; its forecasts
+        are NaN in :attr:`forecasts` and count in the ``failed`` column of
+        :meth:`leaderboard`. ``message`` is the model's own reason (e.g.
+        which data it cannot fit), or the status code's
+        (:data:`growthcast.errors.STATUS_MESSAGES`). Empty when every fit
+        succeeded.
+        """
+        return self._failures.copy()
 
     @property  # a fresh object each time
     def weights(self) -> pd.DataFrame:
