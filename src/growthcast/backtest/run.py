@@ -657,7 +657,7 @@ def _failures(p: Panel, lay: Layout, labels: list[str], outputs: dict, o_cols: d
         bad = np.flatnonzero(out.status < 0)
         codes = out.status[bad].astype(int)
         given = np.full(len(bad), "", dtype=object) if out.message is None else np.asarray(out.message, object)[bad]
-        generic = np.array([errors.STATUS_MESSAGES.get(int(c), "failed") for c in codes], dtype=object)
+        generic = pd.Series(codes).map(errors.STATUS_MESSAGES).fillna("failed").to_numpy(dtype=object)
         frames.append(pd.DataFrame({
             "series_id": p.ids.take(lay.rs[bad]).array, "model": np.full(len(bad), label, dtype=object),
             **{k: v[bad] for k, v in o_cols.items()},
