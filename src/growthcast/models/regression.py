@@ -79,7 +79,7 @@ class _Regression(Model):
         beta[bad] = np.nan
         cov = Ainv * sigma2[:, None, None]
         cov[bad] = np.nan
-        _, t_last, y_last = last_observed(t, y, mask)
+        _, t_last, y_last = last_observed(t, y, observed)  # a series that never launched has them too
         with np.errstate(all="ignore"):  # sse = 0 (an exact fit, or no usable point) gives log(0)
             loglike = np.where(n > 0, -0.5 * n * (np.log(2 * np.pi * sse / np.maximum(n, 1)) + 1.0), np.nan)
         if self._jacobian_adjustment:
@@ -125,6 +125,8 @@ class _Regression(Model):
         if scale and result.status >= 0:  # fitted on the link scale
             z = self.link(result.y, np.asarray(result.fitted.percent[0]))
             zhat = self.link(self.mean_arrays(result.fitted, result.t[None, :])[0], np.asarray(result.fitted.percent[0]))
+            used = np.isfinite(z)  # without the zeros before a launch, which the fit left out
+            z, zhat = z[used], zhat[used]
             sst = float(np.sum((z - z.mean()) ** 2))
             r2 = f"{1.0 - float(np.sum((z - zhat) ** 2)) / sst:.4f}" if sst > 0 else "not defined"
             lines.append(
