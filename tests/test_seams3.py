@@ -79,6 +79,17 @@ def test_the_summary_r_squared_on_the_link_scale_leaves_the_zeros_before_launch_
     assert f"R-squared\n  there {r2:.4f}" in text or f"R-squared there {r2:.4f}" in re.sub(r"\s+", " ", text)
 
 
+@pytest.mark.parametrize("model", list(LINKS))
+def test_two_points_after_the_launch_fail_as_too_few_after_it(model):
+    # a line through 2 points has no residual: it failed as "as many points as free parameters", which a
+    # series of 12 observations does not explain; 1 point said "fewer than 2 points from the first positive value"
+    y = np.r_[np.zeros(10), 5.0, 9.0]
+    res = gc.fit(model, np.arange(2000.0, 2012.0), y, percent=True)
+    assert res.status == gc.errors.FAILED_TOO_FEW_POINTS
+    assert "fewer than 3 points from the first positive value on" in res.message
+    assert gc.fit(model, np.arange(2000.0, 2013.0), np.r_[y, 14.0], percent=True).status > 0
+
+
 @pytest.mark.parametrize("model", ["exponential", "logit_linear", "auto", "saturating"])
 def test_a_series_that_never_launched_is_forecast_as_a_failure_not_left_out(model):
     # its last observation was taken among the launched points only, so it had none: the series had no
@@ -101,7 +112,7 @@ def test_the_cli_names_the_reason_for_a_file_of_zeros(tmp_path, capsys):
     code = main(["forecast", "--csv", str(path), "--percent", "--model", "exponential", "--until", "2005", "-q"])
     out, err = capsys.readouterr()
     assert code == 1 and err == ""
-    assert "z: failed: fewer than 2 points from the first positive value on" in out
+    assert "z: failed: fewer than 3 points from the first positive value on" in out
 
 
 # ---------------------------------------------------------------- frames taken again

@@ -71,9 +71,11 @@ class _Regression(Model):
         status[n < P] = errors.FAILED_TOO_FEW_POINTS
         status[invalid] = errors.FAILED_INVALID_DATA
         message = np.where(invalid, self._invalid_message(), "").astype(object)
-        before_launch = np.count_nonzero(mask, axis=1) < np.count_nonzero(observed, axis=1)
-        message[(n < P) & ~invalid & before_launch] = (
-            f"failed: fewer than {P} points from the first positive value on (zeros before it, counted before a "
+        # a line needs a residual too (require_residual_dof): with P points it is a failure, said here
+        short = (n <= P) & ~invalid & (np.count_nonzero(mask, axis=1) < np.count_nonzero(observed, axis=1))
+        status[short] = errors.FAILED_TOO_FEW_POINTS
+        message[short] = (
+            f"failed: fewer than {P + 1} points from the first positive value on (zeros before it, counted before a "
             "launch, are left out)")
         bad = status < 0
         beta[bad] = np.nan
