@@ -135,6 +135,19 @@ def test_a_value_naming_another_column_of_a_validated_frame_is_the_one_fitted(at
     assert again.params.loc["a", "slope"] == pytest.approx(1.0, rel=1e-12)
 
 
+@pytest.mark.parametrize("attrs", [True, False])
+def test_a_series_id_naming_another_column_of_a_validated_frame_splits_the_series(attrs):
+    frame = _validated_numeric().assign(half=lambda d: np.where(d["t"] < 2006, "early", "late"))
+    if not attrs:
+        frame.attrs = {}
+    many = gc.fit_many("linear", frame, series_id="half", progress=False)
+    assert many.params.index.tolist() == ["early", "late"]
+    np.testing.assert_allclose(many.params["slope"], [1.0, 1.0], rtol=1e-12)
+    bt = gc.backtest(frame, series_id="half", models=["linear"], min_train=3, horizons=[1], progress=False)
+    assert bt.forecasts["series_id"].unique().tolist() == ["early", "late"]
+    assert len(bt.forecasts) == 6  # origins at the 3rd to 5th of each half's 6 points
+
+
 def test_a_backtest_takes_a_validated_frame_whose_attrs_were_lost_as_fit_many_does():
     # fit_many took it (times in t, date all NaT); the backtest read the date column and failed on "missing dates"
     frame = _validated_numeric()

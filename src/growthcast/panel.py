@@ -208,7 +208,7 @@ def backtest_panel(
     edition_col = edition if edition is not None and edition in data.columns else None
 
     if long_in:
-        id_col = "series_id" if is_valid else series_id
+        id_col = "series_id" if is_valid and series_id not in cols else series_id  # another column: as asked
         if not is_valid:
             absent = [c for c in (date, value) if c not in data.columns]
             if absent:
