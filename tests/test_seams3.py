@@ -206,3 +206,20 @@ def test_series_keeps_only_the_series_asked_for(capsys, dated_csv):
     out, err = capsys.readouterr()
     assert code == 0 and "too short" not in err
     assert json.loads(out)["skipped"] == []
+
+
+# ---------------------------------------------------------------- statistics of exact or empty fits
+@pytest.mark.parametrize("model", ["naive", "drift", "logistic", "exponential", "logit_linear", "auto", "saturating"])
+@pytest.mark.parametrize("level", [0.0, 5.0])
+def test_the_statistics_of_a_constant_series_raise_no_warning(model, level):
+    # a series of zeros (a percentage before launch) or a constant: log(sse = 0) warned, log(nobs = 0) warned,
+    # and auto's sse / nobs with no point left raised ZeroDivisionError, from aic, bic, summary() and to_dict()
+    res = gc.fit(model, np.arange(2000.0, 2012.0), np.full(12, level), percent=True)
+    doc = res.to_dict()
+    json.dumps(doc, allow_nan=False)
+    str(res.summary())
+    n, stats_ = res.nobs, (res.loglike, res.aic, res.bic)
+    if n == 0:  # nothing fitted (a model that starts at the launch, on a series that never launched)
+        assert all(np.isnan(v) for v in stats_)
+    elif res.status >= 0 and res.sse == 0.0:  # an exact fit: a Gaussian of zero variance, likelihood +inf
+        assert stats_ == (np.inf, -np.inf, -np.inf) and doc["aic"] is None and doc["bic"] is None

@@ -206,7 +206,10 @@ class FitResult:
         if self.fitted.loglike is not None:
             return float(self.fitted.loglike[0])
         n = self.nobs
-        return float(-0.5 * n * (np.log(2 * np.pi * self.sse / n) + 1.0))
+        if n <= 0:
+            return float("nan")
+        with np.errstate(divide="ignore"):  # sse = 0, an exact fit (a constant series): +inf
+            return float(-0.5 * n * (np.log(2 * np.pi * self.sse / n) + 1.0))
 
     @property
     def _k(self) -> int:
@@ -226,7 +229,7 @@ class FitResult:
     @cached_property
     def bic(self) -> float:
         """Schwarz's Bayesian information criterion, ``-2 loglike + log(n) k``."""
-        return float(-2.0 * self.loglike + np.log(self.nobs) * self._k)
+        return float(-2.0 * self.loglike + np.log(self.nobs) * self._k) if self.nobs > 0 else float("nan")
 
     # ------------------------------------------------------------ prediction
     def _frame(self, t_new: np.ndarray, levels: list[float], several: bool) -> pd.DataFrame:
