@@ -223,3 +223,15 @@ def test_the_statistics_of_a_constant_series_raise_no_warning(model, level):
         assert all(np.isnan(v) for v in stats_)
     elif res.status >= 0 and res.sse == 0.0:  # an exact fit: a Gaussian of zero variance, likelihood +inf
         assert stats_ == (np.inf, -np.inf, -np.inf) and doc["aic"] is None and doc["bic"] is None
+
+
+def test_percent_ids_are_exactly_the_percentages_of_a_file(capsys, tmp_path):
+    # the file was first read with the default flags, so a series named *_pct above 100 failed the file even
+    # when --percent named only the others (which the second read then marked, and only them)
+    path = tmp_path / "named.csv"
+    pd.DataFrame({"series_id": ["users_pct", "users_pct", "fr", "fr", "fr"], "date": [2000, 2001, 2000, 2001, 2002],
+                  "value": [50.0, 150.0, 0.0, 10.0, 20.0]}).to_csv(path, index=False)
+    assert _summary(capsys, path, "--percent", "fr") == {"users_pct": (2, 0, False), "fr": (3, 0, True)}
+    code = main(["data", "--validate", str(path), "--percent", "users_pct"])
+    _, err = capsys.readouterr()
+    assert code == 1 and "percentages must lie in [0, 100], got [150.0]" in err

@@ -432,7 +432,9 @@ def _read_user_csv(path: Path, date: str, value: str, series_id: str | None, per
 
     from .data import read_csv
 
-    long = read_csv(path, date=date, value=value, series_id=series_id, percent=True if percent == "" else None)
+    # with ids, exactly those are percentages: this first read only finds the file's ids, so no default flag
+    long = read_csv(path, date=date, value=value, series_id=series_id,
+                    percent=True if percent == "" else False if percent else None)
     if percent:  # ids as typed: matched to the file's ids by their text (an id may be an integer)
         # every series, those whose every value is missing too (they have no rows)
         by_text = {str(i): i for i in long.attrs.get("percent") or pd.unique(long["series_id"])}
