@@ -235,3 +235,18 @@ def test_percent_ids_are_exactly_the_percentages_of_a_file(capsys, tmp_path):
     code = main(["data", "--validate", str(path), "--percent", "users_pct"])
     _, err = capsys.readouterr()
     assert code == 1 and "percentages must lie in [0, 100], got [150.0]" in err
+
+
+@pytest.mark.parametrize("model", list(LINKS))
+def test_the_pseudo_r_squared_is_of_the_points_fitted(model):
+    # it took the zeros before the launch too, which the fit left out (its nobs did not count them)
+    y = _share()
+    res = gc.fit(model, T, y, percent=True)
+    yk = y[LEAD:]
+    link, _ = LINKS[model]
+    slope, intercept = np.polyfit(T[LEAD:] - T[LEAD:].mean(), link(yk), 1)  # the line, by hand
+    line = intercept + slope * (T[LEAD:] - T[LEAD:].mean())
+    by_hand = np.exp(line) if model == "exponential" else 100.0 / (1.0 + np.exp(-line))
+    expected = 1.0 - np.sum((yk - by_hand) ** 2) / np.sum((yk - yk.mean()) ** 2)
+    assert res.rsquared == pytest.approx(expected, rel=1e-9)
+    assert res.to_dict()["rsquared"] == pytest.approx(expected, rel=1e-9)

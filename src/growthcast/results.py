@@ -643,8 +643,11 @@ class FitResult:
             return float("nan")
         with np.errstate(all="ignore"):
             fitted = self.spec.mean_arrays(self.fitted, self.t[None, :])[0]
-        sst = float(np.sum((self.y - self.y.mean()) ** 2))
-        return 1.0 - float(np.sum((self.y - fitted) ** 2)) / sst if sst > 0 else float("nan")
+            # the points fitted: not the zeros before a launch, which a model on log y or a logit leaves out
+            used = np.isfinite(self.spec.link(self.y, np.asarray(self.percent)))
+        y, fitted = self.y[used], fitted[used]
+        sst = float(np.sum((y - y.mean()) ** 2))
+        return 1.0 - float(np.sum((y - fitted) ** 2)) / sst if sst > 0 else float("nan")
 
     @property
     def _rsquared_label(self) -> str:
