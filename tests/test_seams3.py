@@ -250,3 +250,14 @@ def test_the_pseudo_r_squared_is_of_the_points_fitted(model):
     expected = 1.0 - np.sum((yk - by_hand) ** 2) / np.sum((yk - yk.mean()) ** 2)
     assert res.rsquared == pytest.approx(expected, rel=1e-9)
     assert res.to_dict()["rsquared"] == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("model", list(LINKS))
+def test_the_summary_of_a_series_that_never_launched_states_no_time_origin(model):
+    # it read "Time origin t_ref = 0.0000 (mean observed time)" for a series observed from 2000 to 2011
+    res = gc.fit(model, np.arange(2000.0, 2012.0), np.zeros(12), percent=True)
+    text = str(res.summary())
+    assert "fewer than 3 points from the first positive value on" in text
+    assert "t_ref" not in text
+    fine = str(gc.fit(model, T, _share(), percent=True).summary())
+    assert f"t_ref = {T[LEAD:].mean():.4f} (mean observed time)" in fine

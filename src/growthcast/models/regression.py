@@ -123,7 +123,8 @@ class _Regression(Model):
         str
             Text for the summary's notes.
         """
-        lines = [f"Time origin t_ref = {float(result.fitted.state['t_ref'][0]):.4f} (mean observed time)."]
+        lines = [f"Time origin t_ref = {float(result.fitted.state['t_ref'][0]):.4f} (mean observed time)."
+                 ] if result.nobs > 0 else []  # no point fitted (a series that never launched): no origin
         if scale and result.status >= 0:  # fitted on the link scale
             z = self.link(result.y, np.asarray(result.fitted.percent[0]))
             zhat = self.link(self.mean_arrays(result.fitted, result.t[None, :])[0], np.asarray(result.fitted.percent[0]))
