@@ -82,7 +82,7 @@ def test_too_few_points_after_the_launch_fail_and_say_so(model):
     y[-1] = 3.0  # one positive value: no line through it
     result = gc.fit_many(model, _frame(y), progress=False)["web_pct"]
     assert result.status == errors.FAILED_TOO_FEW_POINTS
-    assert "fewer than 2 points from the first positive value on" in result.message
+    assert "fewer than 3 points from the first positive value on" in result.message
 
 
 @pytest.mark.parametrize("model", ["exponential", "logit_linear"])

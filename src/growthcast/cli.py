@@ -430,17 +430,21 @@ def _read_user_csv(path: Path, date: str, value: str, series_id: str | None, per
     """The validated long frame of a CSV file, with the series ``--percent`` names as percentages."""
     import pandas as pd
 
-    from .data import from_frame, read_csv
+    from .data import read_csv
 
-    long = read_csv(path, date=date, value=value, series_id=series_id, percent=True if percent == "" else None)
+    # with ids, exactly those are percentages: this first read only finds the file's ids, so no default flag
+    long = read_csv(path, date=date, value=value, series_id=series_id,
+                    percent=True if percent == "" else False if percent else None)
     if percent:  # ids as typed: matched to the file's ids by their text (an id may be an integer)
-        by_text = {str(i): i for i in pd.unique(long["series_id"])}
+        # every series, those whose every value is missing too (they have no rows)
+        by_text = {str(i): i for i in long.attrs.get("percent") or pd.unique(long["series_id"])}
         wanted = [percent] if percent in by_text else [s.strip() for s in percent.split(",")]
         absent = [s for s in wanted if s not in by_text]
         if absent:
             raise OptionError(f"--percent: no series {', '.join(map(repr, absent))} in {path}; it has "
                               f"{', '.join(list(by_text)[:8])}{', ...' if len(by_text) > 8 else ''}")
-        long = from_frame(long, percent=[by_text[s] for s in wanted])
+        # read again, so that the missing values dropped are counted as without --percent
+        long = read_csv(path, date=date, value=value, series_id=series_id, percent=[by_text[s] for s in wanted])
     return long
 
 
@@ -458,7 +462,10 @@ def _user_frame(args: argparse.Namespace) -> pd.DataFrame:
         if absent:
             raise OptionError(f"--series: no series {', '.join(map(repr, absent))} in {args.csv}; it has "
                               f"{', '.join(map(str, ids[:8]))}{', ...' if len(ids) > 8 else ''}")
+        attrs = long.attrs
         long = long[long["series_id"].astype(str).isin(wanted)]
+        # only these series' flags and missing counts: another series' would bring it back as one without rows
+        long.attrs = {k: {i: v for i, v in d.items() if str(i) in wanted} for k, d in attrs.items()}
     return long
 
 

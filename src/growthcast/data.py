@@ -473,7 +473,7 @@ def from_frame(
     >>> long["series_id"].tolist(), long["t"].tolist()
     ([7, 7, 3, 3], [2000.0, 2001.0, 2000.0, 2001.0])
     """
-    if (date, value) == ("date", "value") and series_id in (None, "series_id") and _looks_validated(df) \
+    if (date, value) == ("date", "value") and series_id in (None, "series_id") and looks_validated(df) \
             and not ("date" in df.columns and df["date"].notna().any()):
         return _revalidate(df, percent, missing).frame()  # its own output for numeric times: the times are ``t``
     return validate_long(df, date, value, series_id, percent=percent, missing=missing).frame()
@@ -1141,14 +1141,21 @@ def validated(
     ``attrs["percent"]``) is checked again, whatever its ``attrs`` say: it may
     have been edited or concatenated since. Its dates, when every row has
     one, are the time axis (and must agree with ``t``); otherwise ``t`` is.
-    Any other frame goes through :func:`validate_long`; ``series_id`` left at
-    its default ``"series_id"`` and absent means one series (or
-    statsforecast's ``unique_id``), while another name must be a column.
+    A ``value`` (or ``date``, ``series_id``) naming another of its columns
+    asks for that column, checked as in any frame. Any other frame goes through
+    :func:`validate_long`; ``series_id`` left at its default
+    ``"series_id"`` and absent means one series (or statsforecast's
+    ``unique_id``), while another name must be a column.
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(data).__name__}")
-    if _looks_validated(data):
-        return _revalidate(data, percent)
+    if looks_validated(data):
+        own = ("series_id", "date", "t", "value")
+        if not any(c is not None and c not in own and c in data.columns for c in (date, value, series_id)):
+            return _revalidate(data, percent)
+        # the name of another of its columns asks for that column (``value="smoothed"`` added to it)
+        if date == "date" and data.columns.is_unique and not ("date" in data.columns and data["date"].notna().any()):
+            date = "t"
     if series_id == "series_id" and series_id not in data.columns:
         series_id = None
     return validate_long(data, date, value, series_id, percent=percent)
@@ -1156,11 +1163,11 @@ def validated(
 
 def as_long(data: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
     """:func:`validated` as a long frame; a validated frame keeps its index."""
-    keep = isinstance(data, pd.DataFrame) and _looks_validated(data)
+    keep = isinstance(data, pd.DataFrame) and looks_validated(data)
     return validated(data, **kwargs).frame(keep_index=keep)
 
 
-def _looks_validated(data: pd.DataFrame) -> bool:
+def looks_validated(data: pd.DataFrame) -> bool:
     """Whether ``data`` looks like :func:`from_frame`'s output: columns ``series_id, t, value`` and its
     ``attrs``, or (the attrs lost to a pandas operation) a ``date`` column with no date: times given as numbers."""
     if not {"series_id", "t", "value"} <= set(data.columns):

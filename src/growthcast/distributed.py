@@ -51,6 +51,7 @@ import pandas as pd
 
 from ._checks import as_list
 from ._frozen import FrozenMap
+from .data import looks_validated
 from .errors import DataError, short_list
 from .models import Fitted, Model, get_model, model_names
 from .panel import PARTITION_WIDTHS
@@ -144,7 +145,7 @@ def _check_independent(specs: list[Model]) -> None:
 
 def _counts(part: pd.DataFrame, column: str, value: str) -> pd.Series:
     """The observed values of each series of a partition, by id in the order of their first row."""
-    if {"series_id", "t", "value"} <= set(part.columns) and "percent" in part.attrs:
+    if looks_validated(part) and value not in part.columns:
         value = "value"  # a validated frame (gc.from_frame): the in-memory call reads this column
     elif value == "value" and "value" not in part.columns and "y" in part.columns:
         value = "y"  # statsforecast's name, as in memory

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import as_list
-from .data import LongArrays, to_decimal_year, validate_long, validated
+from .data import LongArrays, looks_validated, to_decimal_year, validate_long, validated
 from .errors import DataError, short_list
 
 __all__ = ["Panel", "panel_of", "panel_of_arrays", "backtest_panel", "PARTITION_WIDTHS"]
@@ -201,14 +201,14 @@ def backtest_panel(
         else series_id
     if date is None and not {"date", "as_of"} & cols and "ds" in cols:
         date = "ds"
-    is_valid = {"series_id", "t", "value"} <= cols and "percent" in data.attrs
+    is_valid = looks_validated(data)  # gc.from_frame's output (times in ``t``), as fit_many takes it
     one_series = series is None and series_id not in cols and value in cols  # a long frame of one series
     long_in = is_valid or series_id in cols or one_series
     date = date or ("date" if long_in or "as_of" not in cols else "as_of")
     edition_col = edition if edition is not None and edition in data.columns else None
 
     if long_in:
-        id_col = "series_id" if is_valid else series_id
+        id_col = "series_id" if is_valid and series_id not in cols else series_id  # another column: as asked
         if not is_valid:
             absent = [c for c in (date, value) if c not in data.columns]
             if absent:

@@ -206,7 +206,10 @@ class FitResult:
         if self.fitted.loglike is not None:
             return float(self.fitted.loglike[0])
         n = self.nobs
-        return float(-0.5 * n * (np.log(2 * np.pi * self.sse / n) + 1.0))
+        if n <= 0:
+            return float("nan")
+        with np.errstate(divide="ignore"):  # sse = 0, an exact fit (a constant series): +inf
+            return float(-0.5 * n * (np.log(2 * np.pi * self.sse / n) + 1.0))
 
     @property
     def _k(self) -> int:
@@ -226,7 +229,7 @@ class FitResult:
     @cached_property
     def bic(self) -> float:
         """Schwarz's Bayesian information criterion, ``-2 loglike + log(n) k``."""
-        return float(-2.0 * self.loglike + np.log(self.nobs) * self._k)
+        return float(-2.0 * self.loglike + np.log(self.nobs) * self._k) if self.nobs > 0 else float("nan")
 
     # ------------------------------------------------------------ prediction
     def _frame(self, t_new: np.ndarray, levels: list[float], several: bool) -> pd.DataFrame:
@@ -640,8 +643,11 @@ class FitResult:
             return float("nan")
         with np.errstate(all="ignore"):
             fitted = self.spec.mean_arrays(self.fitted, self.t[None, :])[0]
-        sst = float(np.sum((self.y - self.y.mean()) ** 2))
-        return 1.0 - float(np.sum((self.y - fitted) ** 2)) / sst if sst > 0 else float("nan")
+            # the points fitted: not the zeros before a launch, which a model on log y or a logit leaves out
+            used = np.isfinite(self.spec.link(self.y, np.asarray(self.percent)))
+        y, fitted = self.y[used], fitted[used]
+        sst = float(np.sum((y - y.mean()) ** 2))
+        return 1.0 - float(np.sum((y - fitted) ** 2)) / sst if sst > 0 else float("nan")
 
     @property
     def _rsquared_label(self) -> str:

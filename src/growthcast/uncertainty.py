@@ -87,6 +87,9 @@ def bootstrap(
     with np.errstate(all="ignore"):
         z = spec.link(y, percent[:, None])
         zhat = spec.link(spec.mean_arrays(fitted, t), percent[:, None])
+    # the points the fit used: a model on log y or a logit leaves out the zeros before a launch, whose link is
+    # not finite (in a successful fit every other point's is)
+    mask = mask & np.isfinite(z)
     e = np.where(mask, z - zhat, np.nan)
     n = mask.sum(axis=1)
     dof = np.maximum(n - fitted.n_params, 1)

@@ -343,7 +343,7 @@ class Auto(Model):
         invalid = percent & (np.nanmax(np.where(mask, y, np.nan), axis=1, initial=0) > 100)
         status = np.where(invalid, errors.FAILED_INVALID_DATA, status)
         message[invalid] = ""
-        _, t_last, y_last = last_observed(t, y, mask)
+        _, t_last, y_last = last_observed(t, y, observed)  # a series that never launched has them too
         with np.errstate(all="ignore"):
             spacing = row_nanmedian(np.where(dev_ok | np.isfinite(dt), dt, np.nan)) if N > 1 else np.full(B, 0.5)
         return Fitted(

@@ -71,15 +71,17 @@ class _Regression(Model):
         status[n < P] = errors.FAILED_TOO_FEW_POINTS
         status[invalid] = errors.FAILED_INVALID_DATA
         message = np.where(invalid, self._invalid_message(), "").astype(object)
-        before_launch = np.count_nonzero(mask, axis=1) < np.count_nonzero(observed, axis=1)
-        message[(n < P) & ~invalid & before_launch] = (
-            f"failed: fewer than {P} points from the first positive value on (zeros before it, counted before a "
+        # a line needs a residual too (require_residual_dof): with P points it is a failure, said here
+        short = (n <= P) & ~invalid & (np.count_nonzero(mask, axis=1) < np.count_nonzero(observed, axis=1))
+        status[short] = errors.FAILED_TOO_FEW_POINTS
+        message[short] = (
+            f"failed: fewer than {P + 1} points from the first positive value on (zeros before it, counted before a "
             "launch, are left out)")
         bad = status < 0
         beta[bad] = np.nan
         cov = Ainv * sigma2[:, None, None]
         cov[bad] = np.nan
-        _, t_last, y_last = last_observed(t, y, mask)
+        _, t_last, y_last = last_observed(t, y, observed)  # a series that never launched has them too
         with np.errstate(all="ignore"):  # sse = 0 (an exact fit, or no usable point) gives log(0)
             loglike = np.where(n > 0, -0.5 * n * (np.log(2 * np.pi * sse / np.maximum(n, 1)) + 1.0), np.nan)
         if self._jacobian_adjustment:
@@ -121,10 +123,13 @@ class _Regression(Model):
         str
             Text for the summary's notes.
         """
-        lines = [f"Time origin t_ref = {float(result.fitted.state['t_ref'][0]):.4f} (mean observed time)."]
+        lines = [f"Time origin t_ref = {float(result.fitted.state['t_ref'][0]):.4f} (mean observed time)."
+                 ] if result.nobs > 0 else []  # no point fitted (a series that never launched): no origin
         if scale and result.status >= 0:  # fitted on the link scale
             z = self.link(result.y, np.asarray(result.fitted.percent[0]))
             zhat = self.link(self.mean_arrays(result.fitted, result.t[None, :])[0], np.asarray(result.fitted.percent[0]))
+            used = np.isfinite(z)  # without the zeros before a launch, which the fit left out
+            z, zhat = z[used], zhat[used]
             sst = float(np.sum((z - z.mean()) ** 2))
             r2 = f"{1.0 - float(np.sum((z - zhat) ** 2)) / sst:.4f}" if sst > 0 else "not defined"
             lines.append(

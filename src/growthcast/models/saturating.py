@@ -396,6 +396,9 @@ class Saturating(Model):
             sigma2 = np.where(dev_ok, dev, 0.0).sum(axis=1) / np.maximum(dev_ok.sum(axis=1) - 1, 1)
             spacing = row_nanmedian(np.where(np.isfinite(dt), dt, np.nan)) if N > 1 else np.full(B, np.nan)
         params = np.where(status[:, None] < 0, np.nan, K[:, None])
+        if not mask.any(axis=1).all():  # a series that never launched: its last observation all the same
+            _, t_seen, y_seen = last_observed(t, y, observed)
+            t_last, y_last = np.where(np.isfinite(t_last), t_last, t_seen), np.where(np.isfinite(t_last), y_last, y_seen)
         return Fitted(
             params=params, cov=np.full((B, 1, 1), np.nan), sigma2=sigma2, sse=np.full(B, np.nan), n_obs=n,
             n_params=np.zeros(B, int), n_iter=np.zeros(B, int), status=status, t_last=t_last, y_last=y_last,
