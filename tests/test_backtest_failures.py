@@ -75,6 +75,6 @@ def test_the_report_lists_the_failed_fits(tmp_path):
     path = tmp_path / "shares.csv"
     _frame().to_csv(path, index=False)
     assert main(["report", "--out", str(tmp_path / "out"), "--csv", str(path), "--series", "early_pct",
-                 "--models", "logit_linear,drift", "--horizons", "1-3", "--min-train", "8"]) == 0
+                 "--models", "logit_linear,drift", "--horizons", "1-3", "--min-train", "8", "--quiet"]) == 0
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "<summary>Failed fits (" in page and "early_pct, logit_linear:" in page

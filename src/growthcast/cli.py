@@ -337,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="steps ahead scored by the backtest (default 1-6)")
     p.add_argument("--min-train", type=_positive_int, default=10, metavar="N",
                    help="observations in the backtest's first training window (default 10)")
+    quiet_opt(p)
 
     sub.add_parser("models", help="list the models", description="List every model reachable by name.")
     return parser
